@@ -1,0 +1,42 @@
+"""The Flask app factory (Flask tutorial style): one service per app, blueprints for each area."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from api import access, contests, system
+from api.errors import ContestApi, register_error_handlers
+from contest.service import ContestService
+
+API_VERSION = "1.0"
+
+
+def create_app(service: ContestService, config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="contest: Ģimenei draudzīgākā pašvaldība",
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="/static/swagger-ui/",
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
+    app.config.update(config or {})
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["contest.service"] = service
+
+    api = ContestApi(app, spec_kwargs={
+        "info": {"description": "Event-sourced workflow of the contest 'Ģimenei draudzīgākā pašvaldība'. "
+                                "Rules: RULES.md clause numbers are cited in each error's `rule`."},
+    })
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    register_error_handlers(app)
+    for blueprint in (system.blp, contests.blp, access.blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(system.assets)
+    return app

@@ -1,0 +1,116 @@
+"""One JSON shape for every error: {code, status, message, errors?, rule?, field?, details?}.
+
+422 names each bad field (``errors``: field -> messages), 409 names the broken rule and its clause (``rule``),
+401/403/404 say what is missing. Errors are raised before anything is saved, so an error changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import marshmallow as ma
+from eventsourcing.persistence import PersistenceError
+from flask import Flask, Response, jsonify
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from domain.errors import InvalidInput, NotFound, RuleViolation
+
+log = logging.getLogger(__name__)
+
+
+class ErrorSchema(ma.Schema):
+    code = ma.fields.Integer(required=True, metadata={"description": "HTTP status code"})
+    status = ma.fields.String(required=True, metadata={"description": "HTTP status name"})
+    message = ma.fields.String(metadata={"description": "What went wrong"})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "422: each bad field (or question id) and its messages"},
+    )
+    rule = ma.fields.String(metadata={"description": "409: the clause of RULES.md the request breaks"})
+    field = ma.fields.String(metadata={"description": "409: the field the rule concerns"})
+    details = ma.fields.Dict(metadata={"description": "409: the facts behind the refusal"})
+
+
+def error_response(code: int, status: str, message: str, headers: dict[str, str] | None = None,
+                   **extra: Any) -> Response:
+    body: dict[str, Any] = {"code": code, "status": status, "message": message}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    response = jsonify(body)
+    response.status_code = code
+    for k, v in (headers or {}).items():
+        response.headers[k] = v
+    return response
+
+
+def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
+    """webargs nests errors by location and field ({"json": {"a": {"b": ["..."]}}}): flatten to "a.b"."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            if isinstance(key, int):
+                name = f"{prefix}[{key}]"
+            else:
+                name = str(key) if not prefix else f"{prefix}.{key}"
+            if isinstance(value, dict):
+                flat.update(_flatten(value, name))
+            elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+                flat[name] = list(value)
+            elif isinstance(value, list):
+                for i, v in enumerate(value):
+                    flat.update(_flatten(v, f"{name}[{i}]"))
+            else:
+                flat[name] = [str(value)]
+    elif isinstance(errors, list):
+        flat[prefix or "_schema"] = [str(e) for e in errors]
+    return flat
+
+
+class ContestApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        headers: dict[str, str] = {}
+        data = getattr(error, "data", None) or {}
+        errors = None
+        if "messages" in data:  # webargs validation error
+            messages = data["messages"]
+            located = {loc: msgs for loc, msgs in messages.items() if loc != "json"}
+            errors = _flatten(messages.get("json", {}))
+            for loc, msgs in located.items():
+                errors.update(_flatten(msgs, loc))
+        elif "errors" in data:
+            errors = _flatten(data["errors"])
+        headers.update(data.get("headers") or {})
+        # Werkzeug's 405 carries the allowed methods; keep them in the Allow header (RFC 9110 §15.5.6).
+        valid = getattr(error, "valid_methods", None)
+        if error.code == 405 and valid:
+            headers["Allow"] = ", ".join(sorted(valid))
+        message = data.get("message") or (error.description if isinstance(error.description, str) else error.name)
+        if error.code == 422 and errors:
+            message = "invalid input: " + ", ".join(sorted(errors))
+        return error_response(error.code or 500, error.name, message, headers, errors=errors)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(RuleViolation)
+    def rule_violation(e: RuleViolation) -> Response:
+        return error_response(409, "Conflict", e.message, rule=e.clause, field=e.field,
+                              details=e.details or None)
+
+    @app.errorhandler(InvalidInput)
+    def invalid_input(e: InvalidInput) -> Response:
+        message = e.message if e.message != "invalid input" else "invalid input: " + ", ".join(sorted(e.errors))
+        return error_response(422, "Unprocessable Entity", message, errors=e.errors)
+
+    @app.errorhandler(NotFound)
+    def not_found(e: NotFound) -> Response:
+        return error_response(404, "Not Found", str(e))
+
+    @app.errorhandler(PersistenceError)
+    def store_unavailable(e: PersistenceError) -> Response:
+        log.error("store unavailable: %s", type(e).__name__)
+        return error_response(503, "Service Unavailable",
+                              "the event store is unavailable; nothing was recorded, try again shortly",
+                              headers={"Retry-After": "2"})

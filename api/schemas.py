@@ -1,0 +1,176 @@
+"""Marshmallow schemas of the HTTP API: request bodies are checked here (422 per field) before the domain
+checks the rules (409). Unknown fields are refused (marshmallow's RAISE)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from domain.actors import TOKEN_ROLES
+from domain.config import RULE_LIMITS
+
+NAME = validate.Length(min=1, max=300)
+REASON = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                          metadata={"description": "Why the change is made (recorded in the event)"})
+SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,39}$", error="must be 1-40 lowercase letters, digits or '-'")
+ISO = validate.Regexp(r"^LV-[A-Z0-9]{2,3}$", error="must be an ISO 3166-2 code such as LV-RIX")
+
+
+class MunicipalitySchema(ma.Schema):
+    code = ma.fields.String(required=True, validate=ISO)
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    kind = ma.fields.String(required=True, validate=validate.OneOf(["valstspilsēta", "novads"]))
+
+
+class JurySeatSchema(ma.Schema):
+    id = ma.fields.String(required=True, validate=SLUG)
+    organisation = ma.fields.String(required=True, validate=NAME)
+    person = ma.fields.String(required=True, validate=validate.Length(min=1, max=120))
+    voting = ma.fields.Boolean(load_default=True)
+    chair = ma.fields.Boolean(load_default=False)
+    substitutes = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=120)),
+                                 load_default=list, validate=validate.Length(max=10))
+
+
+class PrizeSchema(ma.Schema):
+    id = ma.fields.String(required=True, validate=SLUG)
+    name = ma.fields.String(required=True, validate=NAME)
+    amount_eur = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10_000_000))
+    kind = ma.fields.String(required=True, validate=validate.OneOf(["main", "theme", "supporter"]))
+    sponsor = ma.fields.String(load_default=None, allow_none=True, validate=NAME)
+
+
+class PrizesSchema(ma.Schema):
+    fund_eur = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100_000_000))
+    prizes = ma.fields.List(ma.fields.Nested(PrizeSchema), required=True, validate=validate.Length(min=2, max=50))
+
+
+class ThemeSchema(ma.Schema):
+    title_lv = ma.fields.String(required=True, validate=NAME)
+    title_en = ma.fields.String(required=True, validate=NAME)
+
+
+class WindowSchema(ma.Schema):
+    opens_at = ma.fields.AwareDateTime(required=True, format="iso",
+                                       metadata={"description": "UTC instant (ISO 8601 with offset)"})
+    closes_at = ma.fields.AwareDateTime(required=True, format="iso")
+    timezone = ma.fields.String(load_default="Europe/Riga", validate=validate.OneOf(["Europe/Riga"]))
+
+
+class WindowOutSchema(ma.Schema):
+    opens_at = ma.fields.String(metadata={"description": "UTC instant, ISO 8601 (Z)"})
+    closes_at = ma.fields.String(metadata={"description": "UTC instant, ISO 8601 (Z)"})
+    timezone = ma.fields.String()
+    opens_local = ma.fields.String(metadata={"description": "opening in the contest's time zone"})
+    closes_local = ma.fields.String()
+
+
+def _rules_fields() -> dict[str, ma.fields.Field]:
+    fields: dict[str, ma.fields.Field] = {}
+    for key, (lo, hi) in RULE_LIMITS.items():
+        fields[key] = ma.fields.Integer(strict=True, validate=validate.Range(min=lo, max=hi))
+    fields["vote_eligible"] = ma.fields.String(validate=validate.OneOf(["all", "round2"]))
+    return fields
+
+
+RulesSchema = ma.Schema.from_dict(_rules_fields(), name="RulesSchema")
+
+
+class ThemeChangeSchema(ThemeSchema):
+    reason = REASON
+
+
+class PrizesChangeSchema(PrizesSchema):
+    reason = REASON
+
+
+class WindowChangeSchema(WindowSchema):
+    reason = REASON
+
+
+class RulesChangeSchema(ma.Schema):
+    rules = ma.fields.Nested(RulesSchema, required=True)
+    reason = REASON
+
+
+class MunicipalitiesChangeSchema(ma.Schema):
+    municipalities = ma.fields.List(ma.fields.Nested(MunicipalitySchema), required=True,
+                                    validate=validate.Length(min=2, max=200))
+    reason = REASON
+
+
+class SeatChangeSchema(ma.Schema):
+    organisation = ma.fields.String(required=True, validate=NAME)
+    person = ma.fields.String(required=True, validate=validate.Length(min=1, max=120))
+    voting = ma.fields.Boolean(load_default=True)
+    chair = ma.fields.Boolean(load_default=False)
+    substitutes = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=120)),
+                                 load_default=list, validate=validate.Length(max=10))
+    reason = REASON
+
+
+class ReasonQuerySchema(ma.Schema):
+    reason = REASON
+
+
+class JurySchema(ma.Schema):
+    chair = ma.fields.String()
+    quorum = ma.fields.Integer()
+    voting_seats = ma.fields.Integer()
+    seats = ma.fields.List(ma.fields.Nested(JurySeatSchema))
+
+
+class ContestSummarySchema(ma.Schema):
+    year = ma.fields.Integer()
+    title = ma.fields.String()
+    stage = ma.fields.String(metadata={"description": "setup, round1, round2, round3, finished or sealed"})
+    stage_changed_at = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    theme = ma.fields.Nested(ThemeSchema)
+    window = ma.fields.Nested(WindowOutSchema)
+    municipalities = ma.fields.Integer(metadata={"description": "number of participants (§3.3)"})
+    jury_seats = ma.fields.Integer()
+    version = ma.fields.Integer(metadata={"description": "the contest aggregate's version"})
+
+
+class ConfigSchema(ma.Schema):
+    year = ma.fields.Integer()
+    title = ma.fields.String()
+    stage = ma.fields.String()
+    theme = ma.fields.Nested(ThemeSchema)
+    prizes = ma.fields.Nested(PrizesSchema)
+    window = ma.fields.Nested(WindowOutSchema)
+    rules = ma.fields.Nested(RulesSchema)
+    scoring = ma.fields.Dict()
+    municipalities = ma.fields.List(ma.fields.Nested(MunicipalitySchema))
+    jury = ma.fields.List(ma.fields.Nested(JurySeatSchema))
+
+
+class TokenRequestSchema(ma.Schema):
+    role = ma.fields.String(required=True, validate=validate.OneOf(TOKEN_ROLES))
+    name = ma.fields.String(load_default=None, validate=validate.Length(min=1, max=80))
+    seat = ma.fields.String(load_default=None, validate=SLUG)
+    municipality = ma.fields.String(load_default=None, validate=ISO)
+    year = ma.fields.Integer(load_default=None, strict=True, validate=validate.Range(min=2000, max=2100))
+
+
+class TokenSchema(ma.Schema):
+    token = ma.fields.String(metadata={"description": "shown once; only its hash is stored"})
+    token_id = ma.fields.String()
+    role = ma.fields.String()
+    principal = ma.fields.String()
+    seat = ma.fields.String(allow_none=True)
+    municipality = ma.fields.String(allow_none=True)
+    contest_year = ma.fields.Integer(allow_none=True)
+
+
+class WhoAmISchema(ma.Schema):
+    role = ma.fields.String()
+    principal = ma.fields.String()
+    seat = ma.fields.String(allow_none=True)
+    municipality = ma.fields.String(allow_none=True)
+
+
+class HealthSchema(ma.Schema):
+    status = ma.fields.String()
+    store = ma.fields.String()
+    events = ma.fields.Integer()

@@ -1,0 +1,14 @@
+"""The WSGI entry point for gunicorn (`web:` in the Procfile): settings from the environment; on the first
+start of an empty store the configured preset is loaded (race-safe when several workers start at once)."""
+
+from __future__ import annotations
+
+from api.app import create_app
+from contest.service import ContestService
+from contest.settings import Settings
+from domain.actors import system_actor
+
+settings = Settings.from_env()
+service = ContestService.from_settings(settings)
+service.ensure_contest(settings.preset, settings.year, actor=system_actor("preset-loader"))
+app = create_app(service)

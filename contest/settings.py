@@ -1,0 +1,86 @@
+"""Configuration of the service from the environment (twelve-factor): which store, which secrets.
+
+CONTEST_STORE    sqlite:///var/contest.sqlite3 (default, relative to the working directory) or
+                 postgresql://user:password@host:5432/dbname[?schema=name]
+CONTEST_YEAR     the contest the service loads on first start (default 2024)
+CONTEST_PRESET   the preset used for that (default: the year)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+DEFAULT_STORE = "sqlite:///var/contest.sqlite3"
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    store_url: str = DEFAULT_STORE
+    year: int = 2024
+    preset: str = "2024"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        year = env.get("CONTEST_YEAR", "2024")
+        if not year.isdigit():
+            raise SettingsError("CONTEST_YEAR must be a year such as 2024")
+        return cls(
+            store_url=env.get("CONTEST_STORE") or DEFAULT_STORE,
+            year=int(year),
+            preset=env.get("CONTEST_PRESET") or year,
+        )
+
+    @property
+    def store_kind(self) -> str:
+        return store_kind(self.store_url)
+
+
+def store_kind(url: str) -> str:
+    scheme = urlparse(url).scheme
+    if scheme == "sqlite":
+        return "sqlite"
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        return "postgresql"
+    raise SettingsError(f"CONTEST_STORE must start with sqlite:/// or postgresql://, not {scheme or url!r}")
+
+
+def eventsourcing_env(url: str) -> dict[str, str]:
+    """Translate a store URL into the eventsourcing library's settings (9.5: PERSISTENCE_MODULE & co.)."""
+    parsed = urlparse(url)
+    if store_kind(url) == "sqlite":
+        path = unquote(parsed.path)
+        # sqlite:///relative/path and sqlite:////absolute/path, as in SQLAlchemy URLs
+        path = path[1:] if path.startswith("/") else path
+        if not path:
+            raise SettingsError("a sqlite store URL needs a file path, e.g. sqlite:///var/contest.sqlite3")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
+    query = parse_qs(parsed.query)
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(parsed.path.lstrip("/")) or "contest",
+        "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parsed.port or 5432),
+        "POSTGRES_USER": unquote(parsed.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_POOL_SIZE": query.get("pool_size", ["5"])[0],
+        "POSTGRES_MAX_OVERFLOW": "10",
+        "POSTGRES_PRE_PING": "y",
+    }
+    if "schema" in query:
+        env["POSTGRES_SCHEMA"] = query["schema"][0]
+    return env

@@ -1,0 +1,55 @@
+"""domain/ is plain Python (DEVELOPERS.md, issue 2): no Flask, no SQLAlchemy, no store modules, no clock reads."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+DOMAIN = Path(__file__).resolve().parents[1] / "domain"
+FORBIDDEN = ("flask", "sqlalchemy", "psycopg", "sqlite3", "eventsourcing.sqlite", "eventsourcing.postgres",
+             "eventsourcing.persistence", "eventsourcing.application", "apscheduler", "marshmallow")
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+    return names
+
+
+def test_domain_sources_import_no_framework_or_store() -> None:
+    offenders = [
+        f"{p.name}: {name}"
+        for p in sorted(DOMAIN.rglob("*.py"))
+        for name in _imports(p)
+        if any(name == f or name.startswith(f + ".") for f in FORBIDDEN)
+    ]
+    assert offenders == []
+
+
+def test_importing_domain_loads_no_framework_or_store_module() -> None:
+    modules = [f"domain.{p.stem}" for p in sorted(DOMAIN.glob("*.py")) if p.stem != "__init__"]
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in modules)
+        + f"bad = sorted(m for m in sys.modules if any(m == f or m.startswith(f + '.') for f in {FORBIDDEN!r}))\n"
+        + "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_domain_never_reads_the_clock() -> None:
+    offenders = []
+    for p in sorted(DOMAIN.rglob("*.py")):
+        text = p.read_text(encoding="utf-8")
+        for needle in ("datetime.now(", "datetime.utcnow(", "date.today(", "time.time(", "datetime_now_with_tzinfo"):
+            if needle in text:
+                offenders.append(f"{p.name}: {needle}")
+    assert offenders == []
