@@ -1,0 +1,593 @@
+"""The five finalists of round 2 (§4.6.7, D10, D11) and the machinery for ties and jury decisions (§3.2.4).
+
+Pure functions over plain data: the aggregates pass in what their events hold and record what comes out.
+
+§4.6.7 in one line: the four with the most jury points, plus the residents' choice (the highest average
+rating, D10), or the jury's fifth if the residents' choice is already one of the four. An equivalent form used
+here:
+
+    finalists = {R} ∪ (the jury's top four among the round-2 municipalities other than R)
+
+where R is the residents' choice. (If R is not in the jury's four, removing it changes nothing; if it is, the
+top four of the rest are the other three plus the jury's fifth.) So exactly one jury boundary decides who goes
+through: the 4th/5th place among the round-2 municipalities other than R. A jury-point tie matters only when
+it straddles that boundary; a tie anywhere else (e.g. two municipalities sharing 1st place, or R sharing the
+4th place with the one that would otherwise be the jury's fifth: both go through either way) needs no
+breaking.
+
+Ties (D11): a jury-point tie at the boundary is broken by the chair's points (by analogy with §4.7.10); a
+residents' tie on the average rating by the larger number of votes. Whatever is still tied needs a recorded
+jury decision (:class:`JuryDecision`, simple majority, §3.2.4); until then the outcome is ``blocked`` and
+lists the :class:`OpenTie` s to decide. Tie kinds:
+
+* ``jury_4th_place``: who completes the jury's four (R is not strictly above the boundary);
+* ``jury_5th_place``: who is the jury's fifth: R is strictly above the boundary in jury points, or there are
+  no votes at all (then the jury fills all five places);
+* ``residents_choice``: the residents' choice, only when it changes the finalists.
+
+With no residents' votes at all §4.6.7 is silent; here the residents' place goes to the jury's fifth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from typing import Any
+
+from domain.ballots import check_round2_list, is_int, natural_key
+from domain.errors import InvalidInput, RuleViolation
+
+#: Every kind of tie a jury decision can resolve, and the clause that sends it to the jury.
+TIE_CLAUSES: dict[str, str] = {
+    "jury_4th_place": "D11",
+    "jury_5th_place": "D11",
+    "residents_choice": "D11",
+    "winner": "D12",
+    "theme_prize": "D13",
+}
+TIE_KINDS: tuple[str, ...] = tuple(TIE_CLAUSES)
+
+#: How many municipalities the jury's points nominate (§4.6.7) and how many finalists there are.
+JURY_PLACES = 4
+FINALISTS = 5
+
+Value = int | Fraction
+
+
+def fraction_to_json(value: Fraction) -> float:
+    """An exact average as a JSON number, rounded to 4 decimals (comparisons always use the exact
+    fraction)."""
+    return round(float(value), 4)
+
+
+def format_value(value: Value) -> str:
+    """A points value or an average for messages: "12", "4.5", "4.3333"."""
+    if isinstance(value, Fraction) and value.denominator != 1:
+        return f"{float(value):.4f}".rstrip("0")
+    return str(int(value))
+
+
+def competition_ranks(items: Sequence[str], key: Callable[[str], Any]) -> dict[str, int]:
+    """Standard competition ranks ("1224", D2) of ``items`` by ``key`` (higher is better)."""
+    ordered = sorted(items, key=key, reverse=True)
+    ranks: dict[str, int] = {}
+    for i, item in enumerate(ordered):
+        if i and key(item) == key(ordered[i - 1]):
+            ranks[item] = ranks[ordered[i - 1]]
+        else:
+            ranks[item] = i + 1
+    return ranks
+
+
+@dataclass(frozen=True)
+class JuryDecision:
+    """A recorded jury decision breaking a tie (D11 round 2, D12 winner, D13 theme prize; §3.2.4).
+
+    ``tied`` is the set of municipalities the decision was about (it must equal the tie's still-tied set to
+    apply, so a decision taken on old data never silently applies to a different tie); ``chosen`` are the ones
+    that take the contested places, best first. ``votes_for`` of ``votes_total`` members voted for it.
+
+    Construction raises ``InvalidInput`` (422) for malformed fields (unknown kind, ``chosen`` not a proper
+    subset of ``tied``, negative or inconsistent vote counts) and ``RuleViolation`` (409) for an empty
+    justification (clause of the kind: D11/D12/D13) or no simple majority (``votes_for > votes_total / 2``,
+    clause §3.2.4). Whether enough members took part (quorum, §3.2.3) is for the caller, who knows the
+    configured quorum.
+    """
+
+    kind: str
+    tied: tuple[str, ...]
+    chosen: tuple[str, ...]
+    text: str
+    votes_for: int
+    votes_total: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tied", tuple(self.tied))
+        object.__setattr__(self, "chosen", tuple(self.chosen))
+        errors: dict[str, list[str]] = {}
+        if self.kind not in TIE_CLAUSES:
+            errors["kind"] = [f"must be one of {', '.join(TIE_KINDS)}"]
+        if (len(self.tied) < 2 or len(set(self.tied)) != len(self.tied)
+                or not all(isinstance(m, str) for m in self.tied)):
+            errors["tied"] = ["must list at least two distinct tied municipalities"]
+        if (not self.chosen or len(set(self.chosen)) != len(self.chosen)
+                or not set(self.chosen) < set(self.tied)):
+            errors["chosen"] = ["must list, without repeats, some but not all of the tied municipalities"]
+        if not isinstance(self.text, str):
+            errors["text"] = ["must be text"]
+        if not is_int(self.votes_total) or self.votes_total < 1:
+            errors["votes_total"] = ["must be a positive whole number"]
+        if not is_int(self.votes_for) or self.votes_for < 0 or (
+                is_int(self.votes_total) and self.votes_for > self.votes_total):
+            errors["votes_for"] = ["must be a whole number from 0 to votes_total"]
+        if errors:
+            raise InvalidInput(errors, "malformed jury decision (§3.2.4)")
+        clause = TIE_CLAUSES[self.kind]
+        if not self.text.strip():
+            raise RuleViolation(f"a jury decision on a tie needs its written justification ({clause})",
+                                clause=clause, field="text")
+        if 2 * self.votes_for <= self.votes_total:
+            raise RuleViolation(
+                f"the jury decides by simple majority: {self.votes_for} of {self.votes_total} votes is not"
+                f" more than half; at least {self.votes_total // 2 + 1} needed (§3.2.4)",
+                clause="§3.2.4", field="votes_for", votes_for=self.votes_for, votes_total=self.votes_total,
+                needed=self.votes_total // 2 + 1,
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "tied": list(self.tied), "chosen": list(self.chosen), "text": self.text,
+                "votes_for": self.votes_for, "votes_total": self.votes_total}
+
+
+@dataclass(frozen=True)
+class OpenTie:
+    """A tie that blocks the result until a jury decision of its ``kind`` chooses ``places`` of ``tied``."""
+
+    kind: str
+    tied: tuple[str, ...]
+    places: int
+    clause: str
+
+    def resolved_by(self, decision: JuryDecision) -> bool:
+        return (decision.kind == self.kind and set(decision.tied) == set(self.tied)
+                and len(decision.chosen) == self.places)
+
+    def check_decision(self, decision: JuryDecision) -> None:
+        """Raise ``RuleViolation`` (this tie's clause) unless ``decision`` resolves this tie."""
+        if not self.resolved_by(decision):
+            raise RuleViolation(
+                f"the open {self.kind} tie is between {', '.join(self.tied)} for {self.places} place(s);"
+                f" the decision must name that tie and choose exactly {self.places} of them"
+                f" ({self.clause}, §3.2.4)",
+                clause=self.clause, field="chosen", tied=list(self.tied), places=self.places,
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "tied": list(self.tied), "places": self.places, "clause": self.clause}
+
+
+@dataclass(frozen=True)
+class Tie:
+    """One tie at a boundary and how it was (or was not yet) broken, for the explanation.
+
+    ``tied`` share ``shared_value`` and compete for ``places``. The automatic tie-break ``tiebreak`` (e.g.
+    ``chair_points``) gave ``tiebreak_values`` (``None`` when it could not be used, see ``tiebreak_note``);
+    ``still_tied`` compete for ``still_places`` after it. ``resolution``: ``tiebreak`` (the automatic
+    tie-break settled it), ``decision`` (a jury decision did), ``open`` (blocked until a decision),
+    ``not_needed`` (the tie does not change the outcome). ``chosen``: those of ``tied`` that take the places
+    (so far), best first.
+    """
+
+    kind: str
+    clause: str
+    tied: tuple[str, ...]
+    places: int
+    shared_value: str
+    tiebreak: str
+    tiebreak_values: tuple[tuple[str, int], ...] | None
+    tiebreak_note: str
+    still_tied: tuple[str, ...]
+    still_places: int
+    resolution: str
+    chosen: tuple[str, ...]
+    decision: JuryDecision | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolution == "open"
+
+    def open_tie(self) -> OpenTie:
+        return OpenTie(kind=self.kind, tied=self.still_tied, places=self.still_places, clause=self.clause)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "clause": self.clause,
+            "tied": list(self.tied),
+            "places": self.places,
+            "shared_value": self.shared_value,
+            "tiebreak": self.tiebreak,
+            "tiebreak_values": None if self.tiebreak_values is None else dict(self.tiebreak_values),
+            "tiebreak_note": self.tiebreak_note,
+            "still_tied": list(self.still_tied),
+            "still_places": self.still_places,
+            "resolution": self.resolution,
+            "chosen": list(self.chosen),
+            "decision": None if self.decision is None else self.decision.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The best ``k`` of some candidates: ``selected`` best first (``None`` while a tie is open), ``certain``
+    the ones surely selected, ``tie`` the boundary tie if there was one (and its ``decision``, if any)."""
+
+    selected: tuple[str, ...] | None
+    certain: tuple[str, ...]
+    tie: Tie | None
+
+    @property
+    def decision(self) -> JuryDecision | None:
+        return None if self.tie is None else self.tie.decision
+
+
+def select_top(
+    candidates: Sequence[str],
+    k: int,
+    primary: Mapping[str, Value],
+    secondary: Mapping[str, int] | None,
+    *,
+    kind: str,
+    describe: Callable[[Value], str],
+    tiebreak: str,
+    tiebreak_note: str,
+    decisions: Sequence[JuryDecision] = (),
+) -> Selection:
+    """Select the ``k`` best ``candidates`` by ``primary`` (higher is better), breaking a tie that straddles
+    the k-th/(k+1)-th boundary by ``secondary`` (higher is better; ``None`` = not available, ``tiebreak_note``
+    says why), then by the last decision of ``kind`` whose tied set equals the still-tied set and that chooses
+    the number of places left. Ties not at the boundary are not broken; the order lists them by ``secondary``
+    and then by the order of ``candidates``.
+    """
+    index = {c: i for i, c in enumerate(candidates)}
+    sec: Mapping[str, int] = secondary if secondary is not None else {}
+
+    def order_key(c: str) -> tuple[Value, int, int]:
+        return (-primary[c], -sec.get(c, 0), index[c])
+
+    ordered = sorted(candidates, key=order_key)
+    if len(ordered) <= k:
+        return Selection(tuple(ordered), tuple(ordered), None)
+    boundary = primary[ordered[k - 1]]
+    above = [c for c in ordered if primary[c] > boundary]
+    group = [c for c in ordered if primary[c] == boundary]
+    need = k - len(above)
+    if len(group) == need:
+        return Selection(tuple(above + group), tuple(above + group), None)
+
+    clause = TIE_CLAUSES[kind]
+    tied = tuple(sorted(group, key=lambda c: index[c]))
+    if secondary is not None:
+        b2 = secondary[group[need - 1]]
+        above2 = [c for c in group if secondary[c] > b2]
+        group2 = [c for c in tied if secondary[c] == b2]
+        need2 = need - len(above2)
+        values: tuple[tuple[str, int], ...] | None = tuple((c, secondary[c]) for c in tied)
+    else:
+        above2, group2, need2, values = [], list(tied), need, None
+    common = {"kind": kind, "clause": clause, "tied": tied, "places": need,
+              "shared_value": describe(boundary), "tiebreak": tiebreak, "tiebreak_values": values,
+              "tiebreak_note": tiebreak_note}
+    if len(group2) == need2:
+        chosen = tuple(above2 + group2)
+        tie = Tie(**common, still_tied=(), still_places=0, resolution="tiebreak", chosen=chosen)
+        return Selection(tuple(above) + chosen, tuple(above) + chosen, tie)
+    still = tuple(group2)
+    decision = next((d for d in reversed(decisions)
+                     if d.kind == kind and set(d.tied) == set(still) and len(d.chosen) == need2), None)
+    certain = tuple(above + above2)
+    if decision is None:
+        tie = Tie(**common, still_tied=still, still_places=need2, resolution="open", chosen=tuple(above2))
+        return Selection(None, certain, tie)
+    chosen = tuple(above2) + decision.chosen
+    tie = Tie(**common, still_tied=still, still_places=need2, resolution="decision", chosen=chosen,
+              decision=decision)
+    return Selection(tuple(above) + chosen, tuple(above) + chosen, tie)
+
+
+@dataclass(frozen=True)
+class Finalist:
+    """A finalist: ``position`` 1–5; ``via`` ``jury`` (the jury's four, by rank), ``residents_vote`` or
+    ``jury_fifth`` (§4.6.7). ``jury_points``/``jury_rank`` are ``None`` for a residents' choice from outside
+    round 2 (D10)."""
+
+    municipality: str
+    position: int
+    via: str
+    jury_points: int | None
+    jury_rank: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"municipality": self.municipality, "position": self.position, "via": self.via,
+                "jury_points": self.jury_points, "jury_rank": self.jury_rank}
+
+
+@dataclass(frozen=True)
+class JuryRow:
+    """A round-2 municipality's jury points: the total, the chair's points (``None``: the chair has no
+    ballot), the competition rank by total (D2), each seat's points and, for a finalist, how it went
+    through."""
+
+    municipality: str
+    points: int
+    chair_points: int | None
+    rank: int
+    points_by_seat: tuple[tuple[str, int], ...]
+    finalist_via: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"municipality": self.municipality, "points": self.points, "chair_points": self.chair_points,
+                "rank": self.rank, "points_by_seat": dict(self.points_by_seat),
+                "finalist_via": self.finalist_via}
+
+
+@dataclass(frozen=True)
+class VoteRow:
+    """A voted municipality: number of votes, sum of ratings, exact average, rank by (average, votes)."""
+
+    municipality: str
+    votes: int
+    rating_sum: int
+    average: Fraction
+    rank: int
+    in_round2: bool
+    finalist_via: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"municipality": self.municipality, "votes": self.votes, "rating_sum": self.rating_sum,
+                "average": fraction_to_json(self.average), "rank": self.rank, "in_round2": self.in_round2,
+                "finalist_via": self.finalist_via}
+
+
+@dataclass(frozen=True)
+class FinalistsOutcome:
+    """The result of :func:`determine_finalists`.
+
+    ``finalists`` is empty while ``blocked``; ``open_ties`` then lists what the jury must decide (a later tie
+    may only show once an earlier one is decided, e.g. the jury's four depend on the residents' choice).
+    ``residents_choice`` is ``None`` with no votes, or when a residents' tie was open or did not matter.
+    """
+
+    finalists: tuple[Finalist, ...]
+    blocked: bool
+    open_ties: tuple[OpenTie, ...]
+    residents_choice: str | None
+    chair_seat: str
+    jury_table: tuple[JuryRow, ...]
+    vote_table: tuple[VoteRow, ...]
+    ties: tuple[Tie, ...]
+    notes: tuple[str, ...]
+    used_decisions: tuple[JuryDecision, ...]
+    unused_decisions: tuple[JuryDecision, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(f.municipality for f in self.finalists)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "blocked": self.blocked,
+            "finalists": [f.to_dict() for f in self.finalists],
+            "open_ties": [t.to_dict() for t in self.open_ties],
+            "residents_choice": self.residents_choice,
+            "explanation": {
+                "chair_seat": self.chair_seat,
+                "jury_table": [r.to_dict() for r in self.jury_table],
+                "vote_table": [r.to_dict() for r in self.vote_table],
+                "ties": [t.to_dict() for t in self.ties],
+                "notes": list(self.notes),
+                "used_decisions": [d.to_dict() for d in self.used_decisions],
+                "unused_decisions": [d.to_dict() for d in self.unused_decisions],
+            },
+        }
+
+
+@dataclass(frozen=True)
+class _Path:
+    """The finalists for one assumed residents' choice ``r`` (``None``: no votes)."""
+
+    selection: Selection
+    finalists: tuple[Finalist, ...] | None
+    r_in_four: bool
+    notes: tuple[str, ...]
+
+
+def _check_vote_stats(vote_stats: Mapping[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+    voted: dict[str, tuple[int, int]] = {}
+    for code, stats in vote_stats.items():
+        count, total = stats
+        if not isinstance(code, str) or not is_int(count) or not is_int(total) or count < 0 \
+                or not count <= total <= 5 * count:
+            raise ValueError(f"vote stats for {code!r} must be (count, sum of 1–5 ratings), got {stats!r}")
+        if count:
+            voted[code] = (count, total)
+    return voted
+
+
+def determine_finalists(
+    round2: Sequence[str],
+    ballots: Mapping[str, Mapping[str, int]],
+    chair_seat: str,
+    vote_stats: Mapping[str, tuple[int, int]],
+    decisions: Sequence[JuryDecision] = (),
+) -> FinalistsOutcome:
+    """The five finalists of round 2 (§4.6.7, D10, D11), or a ``blocked`` outcome naming the ties to decide.
+
+    ``round2``: the round-2 municipalities in round-1 order (the order lists ties that need no breaking).
+    ``ballots``: seat -> municipality -> points, the counted (last, validated, D8) ballot of each voting seat.
+    ``chair_seat``: the chair's seat (§3.2.2), whose points break jury ties (D11); a chair without a ballot
+    breaks none. ``vote_stats``: municipality -> (number of votes, sum of 1–5 ratings), any participant (D10;
+    the caller filters it when the contest limits the vote to round 2). ``decisions``: recorded jury decisions
+    (D11).
+
+    Jury points are the sums of the ballots. Caller errors (a ballot naming a municipality outside round 2,
+    impossible vote stats) raise ``ValueError``. The quorum of ballots (D9) is checked by :func:`check_quorum`
+    when round 2 closes, not here, so an interim outcome can be shown at any time.
+    """
+    codes = check_round2_list(round2)
+    known = set(codes)
+    for seat, ballot in ballots.items():
+        for code, pts in ballot.items():
+            if code not in known or not is_int(pts):
+                raise ValueError(f"ballot of {seat} gives {pts!r} to {code!r}: not round-2 points")
+    decisions = tuple(decisions)
+    for d in decisions:
+        if not isinstance(d, JuryDecision):
+            raise TypeError(f"not a JuryDecision: {d!r}")
+    seats = sorted(ballots, key=natural_key)
+    totals = {m: sum(ballots[s].get(m, 0) for s in seats) for m in codes}
+    chair_ballot = ballots.get(chair_seat)
+    chair_points = None if chair_ballot is None else {m: chair_ballot.get(m, 0) for m in codes}
+    if chair_points is None:
+        chair_note = f"the chair's seat {chair_seat} has no ballot, so no chair tie-break (D11)"
+    else:
+        chair_note = f"the chair's ({chair_seat}) points break jury-point ties (D11, by analogy with §4.7.10)"
+    jury_ranks = competition_ranks(codes, key=lambda m: totals[m])
+
+    voted = _check_vote_stats(vote_stats)
+    averages = {m: Fraction(s, c) for m, (c, s) in voted.items()}
+    counts = {m: c for m, (c, _s) in voted.items()}
+    vote_order = sorted(voted, key=lambda m: (-averages[m], -counts[m], natural_key(m)))
+
+    def jury_key(m: str) -> tuple[int, int]:
+        return (totals[m], 0 if chair_points is None else chair_points[m])
+
+    def make_path(r: str | None) -> _Path:
+        notes: list[str] = []
+        if r is None:
+            sel = select_top(codes, FINALISTS, totals, chair_points, kind="jury_5th_place",
+                             describe=lambda v: f"{format_value(v)} jury points", tiebreak="chair_points",
+                             tiebreak_note=chair_note, decisions=decisions)
+            if sel.selected is None:
+                return _Path(sel, None, False, ())
+            fins = [Finalist(m, i + 1, "jury" if i < JURY_PLACES else "jury_fifth", totals[m], jury_ranks[m])
+                    for i, m in enumerate(sel.selected)]
+            return _Path(sel, tuple(fins), False, ())
+        pool = [m for m in codes if m != r]
+        fourth_total = sorted((totals[m] for m in pool), reverse=True)[JURY_PLACES - 1]
+        r_above = r in known and totals[r] > fourth_total
+        kind = "jury_5th_place" if r_above else "jury_4th_place"
+        sel = select_top(pool, JURY_PLACES, totals, chair_points, kind=kind,
+                         describe=lambda v: f"{format_value(v)} jury points", tiebreak="chair_points",
+                         tiebreak_note=chair_note, decisions=decisions)
+        if sel.selected is None:
+            return _Path(sel, None, False, ())
+        four = list(sel.selected)
+        last = four[-1]
+        r_in_four = r in known and jury_key(r) > jury_key(last)
+        if r in known and totals[r] == totals[last]:
+            notes.append(
+                f"{r} (residents' choice) shares {totals[r]} jury points with {last} at the boundary of the"
+                f" jury's four: both are finalists either way, so this tie needs no breaking (§4.6.7)")
+        if r_in_four:
+            merged = sorted([*four[:-1], r], key=lambda m: (-jury_key(m)[0], -jury_key(m)[1]))
+            fins = [Finalist(m, i + 1, "jury", totals[m], jury_ranks[m]) for i, m in enumerate(merged)]
+            fins.append(Finalist(last, FINALISTS, "jury_fifth", totals[last], jury_ranks[last]))
+        else:
+            fins = [Finalist(m, i + 1, "jury", totals[m], jury_ranks[m]) for i, m in enumerate(four)]
+            fins.append(Finalist(r, FINALISTS, "residents_vote", totals.get(r), jury_ranks.get(r)))
+        return _Path(sel, tuple(fins), r_in_four, tuple(notes))
+
+    notes: list[str] = []
+    ties: list[Tie] = []
+    used: list[JuryDecision] = []
+    open_ties: list[OpenTie] = []
+    residents_choice: str | None = None
+    chosen_path: _Path | None = None
+
+    if not voted:
+        notes.append("no residents' votes at all: §4.6.7 is silent, so the residents' place goes to the"
+                     " jury's fifth (the jury's points fill all five places)")
+        chosen_path = make_path(None)
+    else:
+        res = select_top(vote_order, 1, averages, counts, kind="residents_choice",
+                         describe=lambda v: f"average rating {format_value(v)}", tiebreak="vote_count",
+                         tiebreak_note="the larger number of votes breaks an average-rating tie (D11)",
+                         decisions=decisions)
+        if res.selected is not None:
+            residents_choice = res.selected[0]
+            if res.tie is not None:
+                ties.append(res.tie)
+            if res.decision is not None:
+                used.append(res.decision)
+            chosen_path = make_path(residents_choice)
+        else:
+            assert res.tie is not None
+            candidates = res.tie.still_tied
+            paths = {r: make_path(r) for r in candidates}
+            sets = {frozenset(f.municipality for f in p.finalists) if p.finalists else None
+                    for p in paths.values()}
+            if None not in sets and len(sets) == 1:
+                pick = next((r for r in candidates if paths[r].r_in_four), candidates[0])
+                chosen_path = paths[pick]
+                ties.append(replace(res.tie, resolution="not_needed"))
+                notes.append(
+                    f"the residents' vote is tied between {', '.join(candidates)}; each is among the jury's"
+                    " four or is the jury's fifth, so the finalists are the same whichever it is and no"
+                    " decision is needed (§4.6.7, D11)")
+            else:
+                ties.append(res.tie)
+                open_ties.append(res.tie.open_tie())
+                # A jury tie that is open whichever candidate wins can be decided at the same sitting.
+                first = paths[candidates[0]].selection.tie
+                if first is not None and first.is_open and all(
+                        p.selection.tie is not None and p.selection.tie.is_open
+                        and p.selection.tie.open_tie() == first.open_tie() for p in paths.values()):
+                    ties.append(first)
+                    open_ties.append(first.open_tie())
+
+    finalists: tuple[Finalist, ...] = ()
+    if chosen_path is not None:
+        notes.extend(chosen_path.notes)
+        if chosen_path.selection.tie is not None:
+            ties.append(chosen_path.selection.tie)
+            if chosen_path.selection.tie.is_open:
+                open_ties.append(chosen_path.selection.tie.open_tie())
+        if chosen_path.selection.decision is not None:
+            used.append(chosen_path.selection.decision)
+        if chosen_path.finalists is not None:
+            finalists = chosen_path.finalists
+    if residents_choice is not None:
+        if residents_choice not in known:
+            notes.append(f"the residents' choice {residents_choice} is not in round 2; it goes through by the"
+                         " residents' vote (D10)")
+        if finalists and finalists[-1].via == "jury_fifth":
+            notes.append(f"the residents' choice {residents_choice} is already among the jury's four, so the"
+                         f" jury's fifth {finalists[-1].municipality} goes through instead (§4.6.7)")
+    blocked = bool(open_ties)
+    if blocked:
+        finalists = ()
+
+    via = {f.municipality: f.via for f in finalists}
+    jury_table = tuple(
+        JuryRow(m, totals[m], None if chair_points is None else chair_points[m], jury_ranks[m],
+                tuple((s, ballots[s].get(m, 0)) for s in seats), via.get(m))
+        for m in sorted(codes, key=lambda m: (-jury_key(m)[0], -jury_key(m)[1], codes.index(m))))
+    vote_ranks = competition_ranks(vote_order, key=lambda m: (averages[m], counts[m]))
+    vote_table = tuple(VoteRow(m, counts[m], voted[m][1], averages[m], vote_ranks[m], m in known, via.get(m))
+                       for m in vote_order)
+    used_ids = {id(d) for d in used}
+    return FinalistsOutcome(
+        finalists=finalists,
+        blocked=blocked,
+        open_ties=tuple(open_ties),
+        residents_choice=residents_choice,
+        chair_seat=chair_seat,
+        jury_table=jury_table,
+        vote_table=vote_table,
+        ties=tuple(ties),
+        notes=tuple(notes),
+        used_decisions=tuple(used),
+        unused_decisions=tuple(d for d in decisions if id(d) not in used_ids),
+    )
