@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from api import access, contests, system
+from api import access, audit, contests, round1, round2, round3, system
 from api.errors import ContestApi, register_error_handlers
 from contest.service import ContestService
 
@@ -36,7 +36,7 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     })
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     register_error_handlers(app)
-    for blueprint in (system.blp, contests.blp, access.blp):
+    for blueprint in (system.blp, contests.blp, round1.blp, round2.blp, round3.blp, audit.blp, access.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(system.assets)
     return app

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 
 from api.auth import current_actor, require
 from api.schemas import (
+    AsOfSchema,
     ConfigSchema,
     ContestSummarySchema,
     JurySchema,
@@ -79,10 +80,11 @@ class Contests(MethodView):
 
 @blp.route("/<int:year>")
 class ContestView(MethodView):
+    @blp.arguments(AsOfSchema, location="query")
     @blp.response(200, ContestSummarySchema)
-    def get(self, year: int) -> dict[str, Any]:
-        """A contest's state: stage, theme, window"""
-        return summary(service().contest(year))
+    def get(self, query: dict[str, Any], year: int) -> dict[str, Any]:
+        """A contest's state: stage, theme, window (as of a past position or time with `as_of`)"""
+        return summary(service().history.state(query["as_of"]).contest(year))
 
 
 @blp.route("/<int:year>/config")

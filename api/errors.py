@@ -16,6 +16,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from domain.errors import InvalidInput, NotFound, RuleViolation
+from domain.personal_code import PersonalCodeError
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +100,20 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(409, "Conflict", e.message, rule=e.clause, field=e.field,
                               details=e.details or None)
 
+    @app.errorhandler(PersonalCodeError)
+    def bad_personal_code(e: PersonalCodeError) -> Response:
+        # says which check failed, in English and Latvian; never echoes the code
+        return error_response(422, "Unprocessable Entity", e.message_en, errors=e.errors,
+                              details={"check": e.check, "message_lv": e.message_lv})
+
     @app.errorhandler(InvalidInput)
     def invalid_input(e: InvalidInput) -> Response:
         message = e.message if e.message != "invalid input" else "invalid input: " + ", ".join(sorted(e.errors))
         return error_response(422, "Unprocessable Entity", message, errors=e.errors)
+
+    @app.errorhandler(PermissionError)
+    def forbidden(e: PermissionError) -> Response:
+        return error_response(403, "Forbidden", str(e))
 
     @app.errorhandler(NotFound)
     def not_found(e: NotFound) -> Response:

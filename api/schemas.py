@@ -174,3 +174,9 @@ class HealthSchema(ma.Schema):
     status = ma.fields.String()
     store = ma.fields.String()
     events = ma.fields.Integer()
+
+
+class AsOfSchema(ma.Schema):
+    as_of = ma.fields.String(load_default=None, validate=validate.Length(min=1, max=40),
+                             metadata={"description": "answer as the contest stood then: a position in the history "
+                                                      "or an ISO 8601 time (e.g. 2024-09-15T21:00:00Z)"})

@@ -9,6 +9,7 @@ from contest.settings import Settings
 from domain.actors import system_actor
 
 settings = Settings.from_env()
+settings.require_secrets()  # refuse to start without the vote secrets (D10)
 service = ContestService.from_settings(settings)
 service.ensure_contest(settings.preset, settings.year, actor=system_actor("preset-loader"))
 app = create_app(service)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -113,6 +115,173 @@ def info(ctx: click.Context) -> None:
         click.echo(f"contest {year}: {c.stage}, {len(c.municipalities)} municipalities, {len(c.jury)} seats")
 
 
+@main.group()
+def audit() -> None:
+    """Export the history and verify it independently."""
+
+
+@audit.command("export")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default="-",
+              help="file to write (default: standard output)")
+@click.option("--through", type=int, default=None, help="stop at this position (default: everything)")
+@click.pass_context
+def audit_export(ctx: click.Context, out: str, through: int | None) -> None:
+    """Write the whole history as canonical JSON Lines with the hash chain (docs/AUDIT.md)."""
+    from contest.audit import export_lines
+
+    svc = _service(ctx)
+    count = 0
+    with click.open_file(out, "w", encoding="utf-8") as f:
+        for line in export_lines(svc.store, stop=through):
+            f.write(line + "\n")
+            count += 1
+    click.echo(f"exported {count} events", err=True)
+
+
+@audit.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+@click.option("--expect-digest", default=None, help="the digest the council approved (D14), to compare with")
+@click.option("--board", "board_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="the published vote board (CSV) to check against the history's votes")
+def audit_verify(file: str, as_json: bool, expect_digest: str | None, board_file: str | None) -> None:
+    """Recompute the chain and every result from FILE alone; exit 1 on any mismatch."""
+    import json
+
+    from contest.verify import Finding, read_board, verify_file
+    from projections.views import Views
+
+    board = None
+    if board_file:
+        with open(board_file, encoding="utf-8", newline="") as b:
+            board = read_board(b)
+    with open(file, encoding="utf-8") as f:
+        report = verify_file(f, Views(), board)
+    if expect_digest is not None:
+        if report.digest != expect_digest:
+            report.mismatches.append(Finding(None, "the digest of the whole file equals the approved one",
+                                             expect_digest, report.digest))
+        else:
+            report.matches.append("the approved digest")
+    click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) if as_json
+               else report.text())
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.argument("what", type=click.Choice(["round1", "votes", "standings", "finalists", "stage"]))
+@click.option("--as-of", "as_of", default=None, help="a position in the history or an ISO 8601 time")
+@click.option("--year", default=None, type=int)
+@click.pass_context
+def results(ctx: click.Context, what: str, as_of: str | None, year: int | None) -> None:
+    """Print a result as JSON, now or as the contest stood at --as-of."""
+    import json
+
+    svc = _service(ctx)
+    year = year or ctx.obj["settings"].year
+    try:
+        state = svc.history.state(as_of)
+        if what == "round1":
+            contest, result, final = svc.round1.results(year, state)
+            data: Any = {"final": final, **result.to_dict(explanations=False)}
+        elif what == "votes":
+            data = svc.round2.vote_results(year, state)
+        elif what == "standings":
+            data = svc.round2.standings(year, state)
+        elif what == "finalists":
+            contest = state.contest(year)
+            data = contest.round2["finalists"] if contest.round2 else None
+        else:
+            contest = state.contest(year)
+            data = {"stage": contest.stage, "position": state.catch_up()}
+    except DomainError as e:
+        _fail(e)
+        return
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@main.group()
+def projections() -> None:
+    """Rebuild and run the persisted read models."""
+
+
+@projections.command("rebuild")
+@click.pass_context
+def projections_rebuild(ctx: click.Context) -> None:
+    """Drop the persisted read models and rebuild them from every event (with a progress bar)."""
+    from contest.projection_store import ProjectionStore
+    from contest.readmodels import ReadModels
+    from projections.views import Views
+
+    svc = _service(ctx)
+    store = ProjectionStore(svc.store)
+    store.reset()
+    models = ReadModels(svc.store, Views())
+    head = svc.event_count()
+    step = max(1, head // 100)
+    with click.progressbar(length=head, label="rebuilding read models", file=sys.stderr) as bar:
+        done = 0
+        while models.position < head:
+            target = min(head, models.position + step * 10)
+            models.catch_up(up_to=target)
+            bar.update(target - done)
+            done = target
+    models.snapshots = store
+    models.save_snapshot()
+    click.echo(f"rebuilt from {head} events ({models.applied} applied to the views); snapshot at {head}")
+
+
+@projections.command("run")
+@click.option("--every", default=2.0, show_default=True, help="seconds between catch-ups")
+@click.option("--save-every", default=10_000, show_default=True, help="events between snapshots")
+@click.pass_context
+def projections_run(ctx: click.Context, every: float, save_every: int) -> None:
+    """Keep the persisted read models current (the `projector:` process); saves on exit."""
+    import signal
+    import threading
+
+    svc = _service(ctx)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    models = svc.readmodels
+    saved = models.catch_up()
+    click.echo(f"projector at position {saved}", err=True)
+    while not stop.wait(every):
+        position = models.catch_up()
+        if position - saved >= save_every:
+            models.save_snapshot()
+            saved = position
+    models.catch_up()
+    models.save_snapshot()
+    click.echo(f"projector stopped at position {models.position}", err=True)
+
+
+@main.command()
+@click.option("--interval", default=60, show_default=True, type=int, help="seconds between reconciliations")
+@click.pass_context
+def clock(ctx: click.Context, interval: int) -> None:
+    """Run the scheduler that opens and closes the vote window on time (one process only)."""
+    import logging
+
+    from contest.scheduler import run_clock
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    run_clock(_service(ctx), ctx.obj["settings"].year, interval_seconds=interval)
+
+
+def local_vote_secrets(path: Path) -> dict[str, str]:
+    """A developer's pair of vote secrets, made once and kept (0600) so that restarts keep one vote per person."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(f"CONTEST_VOTER_SECRET={secrets.token_urlsafe(32)}\n")
+            f.write(f"CONTEST_RECEIPT_SECRET={secrets.token_urlsafe(32)}\n")
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -121,6 +290,11 @@ def info(ctx: click.Context) -> None:
 def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     """Start the web service (gunicorn). Loads the preset into an empty store and prints a secretariat token."""
     settings: Settings = ctx.obj["settings"]
+    extra_env: dict[str, str] = {}
+    if settings.secrets is None:
+        extra_env = local_vote_secrets(Path("var") / "secrets.env")
+        click.echo("vote secrets: var/secrets.env (kept for the contest's life; set CONTEST_VOTER_SECRET and "
+                   "CONTEST_RECEIPT_SECRET in production)")
     svc = _service(ctx)
     contest, created = svc.ensure_contest(settings.preset, settings.year, actor=system_actor("preset-loader"))
     tok, cred = svc.issue_token(SECRETARIAT, actor=system_actor("serve"), name="secretariat (serve)")
@@ -131,9 +305,34 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     click.echo(f"service:      {url}/   (API docs {url}/docs, OpenAPI {url}/openapi.json)")
     click.echo(f"secretariat token (shown once, id {cred.token_id}):\n  {tok}")
     sys.stdout.flush()
-    env: dict[str, Any] = dict(os.environ, CONTEST_STORE=settings.store_url, CONTEST_YEAR=str(settings.year))
+    env: dict[str, Any] = dict(os.environ, CONTEST_STORE=settings.store_url, CONTEST_YEAR=str(settings.year),
+                               **extra_env)
     os.execvpe(sys.executable, [sys.executable, "-m", "gunicorn", "--config", "python:contest.gunicorn_conf",
                                 "--bind", f"{host}:{port}", "--workers", str(workers), "api.wsgi:app"], env)
+
+
+@main.command()
+@click.option("--votes", default=20_000, show_default=True, type=click.IntRange(0, 2_000_000),
+              help="how many residents vote (fake but valid personal codes)")
+@click.option("--serve/--no-serve", default=True, show_default=True,
+              help="keep the service running with the result until Ctrl-C")
+@click.option("--port", default=0, type=int, help="the service's port on 127.0.0.1 (default: a free one)")
+@click.option("--workers", default=3, show_default=True, type=click.IntRange(1, 32))
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="requests in flight at once")
+@click.option("--seed", default=2024, show_default=True, type=int, help="seeds the answers, votes and scores")
+@click.pass_context
+def demo(ctx: click.Context, votes: int, serve: bool, port: int, workers: int, concurrency: int, seed: int) -> None:
+    """Play a whole 2024 contest through the HTTP API on an empty SQLite store (a new one under var/ unless
+    --store or CONTEST_STORE names one), verify its audit export, print the winners, show the pages."""
+    from click.core import ParameterSource
+
+    from contest.demo import run_demo
+
+    parent = ctx.parent
+    explicit = parent is not None and parent.get_parameter_source("store") not in (None, ParameterSource.DEFAULT)
+    run_demo(ctx.obj["settings"].store_url if explicit else None, votes=votes, serve=serve, port=port,
+             workers=workers, concurrency=concurrency, seed=seed)
 
 
 if __name__ == "__main__":

@@ -16,19 +16,27 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from contest.audit import AuditChain
 from contest.clock import Clock, SystemClock
 from contest.presets import load_preset
-from contest.settings import Settings, store_kind
+from contest.projection_store import ProjectionStore
+from contest.readmodels import ReadModels
+from contest.round1 import Round1
+from contest.round2 import Round2
+from contest.round3 import Round3
+from contest.settings import Settings, SettingsError, VoteSecrets, store_kind
+from contest.state import History
 from contest.store import EventStore
 from domain.access import TOKEN_PREFIX, Credential, credential_id, token_digest, token_id_for
 from domain.actors import JUROR, MUNICIPALITY, Actor
 from domain.contest import Contest, contest_id
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.registry import REGISTRY_ID, Registry
+from projections.views import Views
 
 A = TypeVar("A", bound=Aggregate)
 
-CONFIG_PARTS = ("theme", "prizes", "window", "rules", "municipalities")
+CONFIG_PARTS = ("theme", "prizes", "window", "rules", "municipalities", "scoring", "questionnaire")
 
 
 class ConcurrencyConflict(RuleViolation):
@@ -41,14 +49,30 @@ class ContestService:
 
     RETRIES = 8
 
-    def __init__(self, store: EventStore, clock: Clock | None = None) -> None:
+    def __init__(self, store: EventStore, clock: Clock | None = None, secrets: VoteSecrets | None = None) -> None:
+        self._secrets = secrets
         self.store = store
         self.store_kind = store_kind(store.store_url)
         self.clock: Clock = clock or SystemClock()
+        self.readmodels = ReadModels(store, Views(), ProjectionStore(store))
+        self.audit = AuditChain(store)
+        self.history = History(self)
+        self.round1 = Round1(self)
+        self.round2 = Round2(self)
+        self.round3 = Round3(self)
+
+    @property
+    def views(self) -> Views:
+        return self.readmodels.views
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> ContestService:
-        return cls(EventStore(settings.store_url), clock)
+        return cls(EventStore(settings.store_url), clock, settings.secrets)
+
+    def secrets(self) -> VoteSecrets:
+        if self._secrets is None:
+            raise SettingsError("this service has no vote secrets (CONTEST_VOTER_SECRET, CONTEST_RECEIPT_SECRET)")
+        return self._secrets
 
     def close(self) -> None:
         self.store.close()
@@ -133,6 +157,10 @@ class ContestService:
                 contest.set_window(value, reason=reason, actor=actor, at=at)
             elif part == "rules":
                 contest.set_rules(value, reason=reason, actor=actor, at=at)
+            elif part == "scoring":
+                contest.set_scoring(value, reason=reason, actor=actor, at=at)
+            elif part == "questionnaire":
+                contest.set_questionnaire(value, reason=reason, actor=actor, at=at)
             else:
                 contest.set_municipalities(value, reason=reason, actor=actor, at=at)
 

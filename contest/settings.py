@@ -4,12 +4,18 @@ CONTEST_STORE    sqlite:///var/contest.sqlite3 (default, relative to the working
                  postgresql://user:password@host:5432/dbname[?schema=name]
 CONTEST_YEAR     the contest the service loads on first start (default 2024)
 CONTEST_PRESET   the preset used for that (default: the year)
+CONTEST_VOTER_SECRET    key of the HMAC that replaces residents' personal codes (D10); required to serve
+CONTEST_RECEIPT_SECRET  key of the residents' vote receipts (a second, independent secret); required to serve
+
+The two secrets must stay the same for a contest's whole life (a new voter secret would let everyone vote again)
+and must never be logged or stored with the events.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -21,10 +27,31 @@ class SettingsError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class VoteSecrets:
+    voter: bytes
+    receipt: bytes
+
+    def __repr__(self) -> str:  # never print the keys
+        return "VoteSecrets(<hidden>)"
+
+
+def vote_secrets_from_env(env: Mapping[str, str]) -> VoteSecrets | None:
+    voter, receipt = env.get("CONTEST_VOTER_SECRET", ""), env.get("CONTEST_RECEIPT_SECRET", "")
+    if not voter and not receipt:
+        return None
+    if len(voter) < 16 or len(receipt) < 16:
+        raise SettingsError("CONTEST_VOTER_SECRET and CONTEST_RECEIPT_SECRET must both be at least 16 characters")
+    if voter == receipt:
+        raise SettingsError("CONTEST_VOTER_SECRET and CONTEST_RECEIPT_SECRET must differ")
+    return VoteSecrets(voter=voter.encode(), receipt=receipt.encode())
+
+
+@dataclass(frozen=True)
 class Settings:
     store_url: str = DEFAULT_STORE
     year: int = 2024
     preset: str = "2024"
+    secrets: VoteSecrets | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -36,7 +63,15 @@ class Settings:
             store_url=env.get("CONTEST_STORE") or DEFAULT_STORE,
             year=int(year),
             preset=env.get("CONTEST_PRESET") or year,
+            secrets=vote_secrets_from_env(env),
         )
+
+    def require_secrets(self) -> VoteSecrets:
+        """The service refuses to start without its vote secrets (D10)."""
+        if self.secrets is None:
+            raise SettingsError("CONTEST_VOTER_SECRET and CONTEST_RECEIPT_SECRET are not set: the service will not "
+                                "take votes without them (D10). `./dev serve` keeps a pair in var/secrets.env.")
+        return self.secrets
 
     @property
     def store_kind(self) -> str:

@@ -9,7 +9,7 @@ recorders provide; the PostgreSQL recorder could also push, but one code path se
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -52,11 +52,13 @@ class EventStore(Application):
         """The position of the last recorded event (0 when the store is empty)."""
         return self.recorder.max_notification_id() or 0
 
-    def notifications(self, start: int = 1, stop: int | None = None, batch: int = 1000) -> Iterator[Notification]:
-        """Every stored event from position `start` (to `stop`, inclusive) in global order, read in batches."""
+    def notifications(self, start: int = 1, stop: int | None = None, batch: int = 1000,
+                      topics: Sequence[str] = ()) -> Iterator[Notification]:
+        """Every stored event from position `start` (to `stop`, inclusive) in global order, read in batches;
+        only those of `topics` when given."""
         position = start
         while True:
-            rows = self.recorder.select_notifications(start=position, limit=batch, stop=stop)
+            rows = self.recorder.select_notifications(start=position, limit=batch, stop=stop, topics=topics)
             yield from rows
             if len(rows) < batch:
                 return

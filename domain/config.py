@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.errors import InvalidInput
+from domain.questionnaire import load_questionnaire
+from domain.scoring import ScoringParams
 
 ISO_CODE = re.compile(r"^LV-[A-Z0-9]{2,3}$")
 SEAT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -326,6 +328,7 @@ class ContestSetup:
     window: VotingWindow
     rules: Rules
     scoring: Mapping[str, Any] = field(default_factory=dict)
+    questionnaire: Mapping[str, Any] | None = None
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> ContestSetup:
@@ -341,6 +344,10 @@ class ContestSetup:
         scoring = data.get("scoring") or {}
         if not isinstance(scoring, Mapping):
             raise InvalidInput({"scoring": ["must be an object"]})
+        scoring = ScoringParams.from_dict(scoring).to_dict()  # D2-D7 numbers, defaults filled in
+        questionnaire = data.get("questionnaire")
+        if questionnaire is not None:
+            questionnaire = load_questionnaire(questionnaire).to_dict()
         return cls(
             year=year,
             title=title.strip(),
@@ -351,6 +358,7 @@ class ContestSetup:
             window=VotingWindow.parse(data.get("window") or {}),
             rules=rules,
             scoring=dict(scoring),
+            questionnaire=questionnaire,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -364,4 +372,5 @@ class ContestSetup:
             "window": self.window.to_dict(),
             "rules": self.rules.to_dict(),
             "scoring": dict(self.scoring),
+            "questionnaire": dict(self.questionnaire) if self.questionnaire is not None else None,
         }

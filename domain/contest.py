@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid5
+from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.actors import Actor
+from domain.ballots import check_quorum
 from domain.config import (
     ContestSetup,
     JurySeat,
@@ -28,11 +30,18 @@ from domain.config import (
     Theme,
     VotingWindow,
     check_jury,
+    instant_str,
     parse_municipalities,
 )
-from domain.errors import NotFound, RuleViolation
+from domain.errors import InvalidInput, NotFound, RuleViolation
+from domain.finalists import FinalistsOutcome, JuryDecision, determine_finalists
+from domain.questionnaire import Questionnaire, load_questionnaire
+from domain.scoring import ScoringParams, score_round1
+from domain.workdays import check_briefing_before_visits
 
 NAMESPACE = UUID("6f1c3f0e-5a43-4c55-9a1e-2b9c0d6e7a10")
+
+WINDOW_SCHEDULED, WINDOW_OPEN, WINDOW_CLOSED = "scheduled", "open", "closed"
 
 SETUP, ROUND1, ROUND2, ROUND3, FINISHED, SEALED = "setup", "round1", "round2", "round3", "finished", "sealed"
 STAGES = (SETUP, ROUND1, ROUND2, ROUND3, FINISHED, SEALED)
@@ -45,6 +54,7 @@ FREEZES_AT: dict[str, tuple[str, str]] = {
     "jury": (ROUND2, "§3.2.1, D1"),
     "window": (ROUND2, "§4.6.6"),
     "prizes": (SEALED, "§6-§7.4, D14"),
+    "questionnaire": (ROUND1, "§4.2, Annex"),
 }
 # Rule numbers freeze with the round they govern.
 RULE_FREEZES_AT: dict[str, tuple[str, str]] = {
@@ -92,7 +102,14 @@ class Contest(Aggregate):
         self.prizes: Prizes = parsed.prizes
         self.window: VotingWindow = parsed.window
         self.rules: Rules = parsed.rules
-        self.scoring: dict[str, Any] = dict(parsed.scoring)
+        self.scoring_params: ScoringParams = ScoringParams.from_dict(parsed.scoring)
+        self.questionnaire: Questionnaire | None = (
+            load_questionnaire(parsed.questionnaire) if parsed.questionnaire is not None else None)
+        self.round1: dict[str, Any] | None = None  # the record of the cut, once round 1 closes (§4.5)
+        self.decisions: list[dict[str, Any]] = []  # the jury's recorded decisions on ties (D11-D13, §3.2.4)
+        self.round2: dict[str, Any] | None = None  # the record of the finalists, once round 2 closes (§4.6.7)
+        self.window_status = WINDOW_SCHEDULED  # the residents' vote (§4.6.6): scheduled -> open -> closed
+        self.interim_published_at: datetime | None = None
         self.stage = SETUP
         self.stage_changed_at: dict[str, datetime] = {SETUP: at}
         self.created_at = at
@@ -134,7 +151,9 @@ class Contest(Aggregate):
             "prizes": self.prizes.to_dict(),
             "window": self.window.to_dict(),
             "rules": self.rules.to_dict(),
-            "scoring": dict(self.scoring),
+            "scoring": self.scoring_params.to_dict(),
+            "questionnaire": {"id": self.questionnaire.id, "version": self.questionnaire.version,
+                              "questions": len(self.questionnaire.questions)} if self.questionnaire else None,
             "municipalities": [m.to_dict() for m in self.municipalities],
             "jury": [s.to_dict() for s in self.jury],
         }
@@ -214,11 +233,35 @@ class Contest(Aggregate):
 
     def set_window(self, window: Mapping[str, Any], *, reason: str, actor: Actor, at: datetime) -> None:
         self._require_part("window")
+        if self.window_status != WINDOW_SCHEDULED:
+            raise RuleViolation(f"the vote window is {self.window_status}: change it with the open, close or "
+                                "extend commands, which record their reason", clause="§4.6.6", field="window")
         self._window_set(window=VotingWindow.parse(window).to_dict(), reason=reason, actor=actor.as_dict(), at=at)
 
     @event("VotingWindowSet")
     def _window_set(self, window: dict[str, Any], reason: str, actor: dict[str, str], at: datetime) -> None:
         self.window = VotingWindow.parse(window)
+
+    def set_scoring(self, params: Mapping[str, Any], *, reason: str, actor: Actor, at: datetime) -> None:
+        """The numbers of D2-D7 (ladder, median rule, weights); fixed once round 1 starts."""
+        self._require_part("scoring")
+        self._scoring_set(scoring=ScoringParams.from_dict(params).to_dict(), reason=reason,
+                          actor=actor.as_dict(), at=at)
+
+    @event("ScoringSet")
+    def _scoring_set(self, scoring: dict[str, Any], reason: str, actor: dict[str, str], at: datetime) -> None:
+        self.scoring_params = ScoringParams.from_dict(scoring)
+
+    def set_questionnaire(self, data: Mapping[str, Any], *, reason: str, actor: Actor, at: datetime) -> None:
+        """Load a questionnaire version (Annex); validated as a whole, fixed once round 1 starts."""
+        self._require_part("questionnaire")
+        self._questionnaire_set(questionnaire=load_questionnaire(data).to_dict(), reason=reason,
+                                actor=actor.as_dict(), at=at)
+
+    @event("QuestionnaireSet")
+    def _questionnaire_set(self, questionnaire: dict[str, Any], reason: str, actor: dict[str, str],
+                           at: datetime) -> None:
+        self.questionnaire = load_questionnaire(questionnaire)
 
     def set_rules(self, changes: Mapping[str, Any], *, reason: str, actor: Actor, at: datetime) -> None:
         """Change some rule numbers; each freezes with the round it governs (RULE_FREEZES_AT)."""
@@ -243,9 +286,370 @@ class Contest(Aggregate):
         if self.stage != SETUP:
             raise RuleViolation(f"round 1 can only open from setup; the contest is in {self.stage}",
                                 clause="§4.1", stage=self.stage)
+        if self.questionnaire is None:
+            raise RuleViolation("round 1 needs a questionnaire (Annex); load one first", clause="§4.2, Annex")
         self._stage_changed(stage=ROUND1, actor=actor.as_dict(), at=at)
+
+    def score_round1(self, answers: Mapping[str, Mapping[str, object]]) -> Any:
+        """Round 1's result for these answers under this contest's questionnaire and parameters (§4.2, D2-D7).
+        Every participant is ranked, whether or not it sent anything (§3.3)."""
+        if self.questionnaire is None:
+            raise RuleViolation("there is no questionnaire to score against", clause="§4.2, Annex")
+        params = replace(self.scoring_params, cut_size=self.rules.cut_size)
+        return score_round1(self.questionnaire, [m.code for m in self.municipalities], answers, params)
+
+    def close_round1(self, answers: Mapping[str, Mapping[str, object]], *, included_through: int, digest: str,
+                     actor: Actor, at: datetime) -> None:
+        """Close round 1 (§4.5, D7): the event records the final ranking and who advances, then round 2 opens.
+
+        `answers` are every municipality's answers as recorded up to position `included_through` in the store's
+        global order; an auditor recomputes the same ranking from the same events."""
+        self.require_not_sealed()
+        if self.stage != ROUND1:
+            raise RuleViolation(f"round 1 is not open (the contest is in {self.stage})", clause="§4.5",
+                                stage=self.stage)
+        result = self.score_round1(answers).to_dict()
+        ranking = [
+            {k: row[k] for k in ("municipality", "place", "overall", "indices", "eur_totals", "raw_points")
+             if k in row}
+            for row in result["ranking"]
+        ]
+        self._round1_closed(ranking=ranking, advancing=list(result["advancing"]), cut=result.get("cut", {}),
+                            included_through=included_through, digest=digest, actor=actor.as_dict(), at=at)
+
+    @event("Round1Closed")
+    def _round1_closed(self, ranking: list[dict[str, Any]], advancing: list[str], cut: dict[str, Any],
+                       included_through: int, digest: str, actor: dict[str, str], at: datetime) -> None:
+        self.round1 = {"ranking": ranking, "advancing": advancing, "cut": cut,
+                       "included_through": included_through, "digest": digest, "closed_at": at}
+        self.stage = ROUND2
+        self.stage_changed_at[ROUND2] = at
+
+    @property
+    def round2_municipalities(self) -> list[str]:
+        """The municipalities the jury evaluates (§4.6.1): those that advanced from round 1."""
+        return list(self.round1["advancing"]) if self.round1 else []
 
     @event("StageChanged")
     def _stage_changed(self, stage: str, actor: dict[str, str], at: datetime) -> None:
         self.stage = stage
         self.stage_changed_at[stage] = at
+
+    # ----- the residents' vote window (§4.6.6) -----
+
+    def window_times(self) -> dict[str, str]:
+        return {"opens_at": instant_str(self.window.opens_at), "closes_at": instant_str(self.window.closes_at),
+                "timezone": self.window.timezone, "status": self.window_status}
+
+    def accepts_votes_at(self, at: datetime) -> bool:
+        """Votes are taken from opens_at to closes_at inclusive, unless the window was closed (§4.6.6). The
+        configured instants decide, so a late clock neither keeps a closed window open nor delays the opening."""
+        return self.window_status != WINDOW_CLOSED and self.window.opens_at <= at <= self.window.closes_at
+
+    def require_vote_window(self, at: datetime) -> None:
+        if not self.accepts_votes_at(at):
+            if self.window_status == WINDOW_CLOSED or at > self.window.closes_at:
+                message = "the residents' vote is closed"
+            else:
+                message = "the residents' vote has not opened yet"
+            raise RuleViolation(message, clause="§4.6.6", field="window", **self.window_times())
+
+    def open_window(self, *, actor: Actor, at: datetime, reason: str, manual: bool = False) -> bool:
+        """Open the vote window. The scheduler opens it when `at` is inside it; the secretariat may open it early
+        (manual, with a reason). Idempotent: opening an open window records nothing and returns False."""
+        self.require_not_sealed()
+        if self.window_status == WINDOW_OPEN:
+            return False
+        if self.window_status == WINDOW_CLOSED:
+            if manual:
+                raise RuleViolation("the residents' vote has closed; it is not reopened", clause="§4.6.6",
+                                    **self.window_times())
+            return False
+        if at > self.window.closes_at:
+            if manual:
+                raise RuleViolation("the window's closing time has passed; extend it to a later time instead",
+                                    clause="§4.6.6", **self.window_times())
+            return False
+        if at < self.window.opens_at and not manual:
+            return False  # not yet: the scheduler waits for the instant
+        if self.has_reached(ROUND3):
+            raise RuleViolation("round 3 has started: the vote belongs to round 2", clause="§4.6.6, §4.6.7")
+        self._window_opened(opens_at=min(at, self.window.opens_at), reason=reason, actor=actor.as_dict(), at=at)
+        return True
+
+    @event("VotingWindowOpened")
+    def _window_opened(self, opens_at: datetime, reason: str, actor: dict[str, str], at: datetime) -> None:
+        self.window = replace(self.window, opens_at=opens_at)
+        self.window_status = WINDOW_OPEN
+
+    def close_window(self, *, actor: Actor, at: datetime, reason: str, manual: bool = False) -> bool:
+        """Close the vote window: the scheduler once `at` is past it; the secretariat at any time (with a
+        reason). Idempotent: closing a closed window records nothing and returns False."""
+        self.require_not_sealed()
+        if self.window_status == WINDOW_CLOSED:
+            return False
+        if not manual and at <= self.window.closes_at:
+            return False
+        closes_at = min(at, self.window.closes_at)
+        self._window_closed(closes_at=closes_at, reason=reason, actor=actor.as_dict(), at=at)
+        return True
+
+    @event("VotingWindowClosed")
+    def _window_closed(self, closes_at: datetime, reason: str, actor: dict[str, str], at: datetime) -> None:
+        self.window = replace(self.window, closes_at=max(closes_at, self.window.opens_at))
+        self.window_status = WINDOW_CLOSED
+
+    def extend_window(self, closes_at: datetime, *, reason: str, actor: Actor, at: datetime) -> None:
+        """Move the closing time later (§4.6.6: the secretariat can extend the window), while it is not closed."""
+        self.require_not_sealed()
+        if self.window_status == WINDOW_CLOSED:
+            raise RuleViolation("the residents' vote has closed; it cannot be extended", clause="§4.6.6",
+                                **self.window_times())
+        if closes_at <= self.window.closes_at or closes_at <= at:
+            raise RuleViolation("an extension must move the closing time later, into the future",
+                                clause="§4.6.6", field="closes_at", **self.window_times())
+        if not reason.strip():
+            raise InvalidInput({"reason": ["say why the window is extended"]})
+        self._window_extended(closes_at=closes_at, reason=reason, actor=actor.as_dict(), at=at)
+
+    @event("VotingWindowExtended")
+    def _window_extended(self, closes_at: datetime, reason: str, actor: dict[str, str], at: datetime) -> None:
+        self.window = replace(self.window, closes_at=closes_at)
+
+    def publish_interim(self, *, reason: str, actor: Actor, at: datetime) -> None:
+        """D10: live tallies are the secretariat's; publishing an interim result is an event."""
+        self.require_not_sealed()
+        if self.window_status != WINDOW_OPEN:
+            raise RuleViolation("an interim result is published while the vote is open", clause="D10")
+        self._interim_published(reason=reason, actor=actor.as_dict(), at=at)
+
+    @event("InterimResultPublished")
+    def _interim_published(self, reason: str, actor: dict[str, str], at: datetime) -> None:
+        self.interim_published_at = at
+
+    def votes_public_at(self, at: datetime) -> bool:
+        """D10: the public sees the vote's tallies after the window closes, or an interim result once published."""
+        return self.window_status == WINDOW_CLOSED or self.interim_published_at is not None
+
+    def eligible_for_vote(self) -> list[str]:
+        """D10: every participant by default, or only the round-2 ten when configured so."""
+        if self.rules.vote_eligible == "round2":
+            return self.round2_municipalities
+        return [m.code for m in self.municipalities]
+
+    # ----- jury decisions on ties (§3.2.4, D11-D13) -----
+
+    ROUND2_TIES = ("jury_4th_place", "jury_5th_place", "residents_choice")
+    ROUND3_TIES = ("winner", "theme_prize")
+
+    def record_decision(self, decision: Mapping[str, Any], *, actor: Actor, at: datetime) -> JuryDecision:
+        """Record the jury's decision on a tie (simple majority, §3.2.4) with its justification."""
+        self.require_not_sealed()
+        parsed = JuryDecision(**{k: decision.get(k) for k in ("kind", "tied", "chosen", "text", "votes_for",
+                                                              "votes_total")})
+        stage_for = ROUND2 if parsed.kind in self.ROUND2_TIES else ROUND3
+        if self.stage != stage_for:
+            raise RuleViolation(f"a decision on a {parsed.kind} tie is taken in {stage_for}; the contest is in "
+                                f"{self.stage}", clause="§3.2.4", stage=self.stage)
+        if parsed.votes_total > len(self.voting_seats):
+            raise InvalidInput({"votes_total": [f"the jury has {len(self.voting_seats)} voting members"]})
+        if parsed.votes_total < self.rules.quorum:
+            raise RuleViolation(f"the jury decides with at least {self.rules.quorum} members present (§3.2.3)",
+                                clause="§3.2.3", field="votes_total")
+        self._decision_recorded(decision=parsed.to_dict(), actor=actor.as_dict(), at=at)
+        return parsed
+
+    @event("JuryDecisionRecorded")
+    def _decision_recorded(self, decision: dict[str, Any], actor: dict[str, str], at: datetime) -> None:
+        self.decisions = [*self.decisions, {**decision, "recorded_at": at}]
+
+    def decisions_of(self, kinds: tuple[str, ...]) -> list[JuryDecision]:
+        return [JuryDecision(**{k: d[k] for k in ("kind", "tied", "chosen", "text", "votes_for", "votes_total")})
+                for d in self.decisions if d["kind"] in kinds]
+
+    # ----- round 2: the finalists (§4.6.7, D9-D11) -----
+
+    def vote_stats_for_finalists(self, tallies: Mapping[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+        eligible = set(self.eligible_for_vote())
+        return {m: t for m, t in tallies.items() if m in eligible and t[0] > 0}
+
+    def round2_outcome(self, ballots: Mapping[str, Mapping[str, int]],
+                       tallies: Mapping[str, tuple[int, int]]) -> FinalistsOutcome:
+        """The finalists as the ballots, the vote and the recorded decisions stand (interim until closed)."""
+        voting = {s.id for s in self.voting_seats}
+        counted = {seat: dict(points) for seat, points in ballots.items() if seat in voting}
+        return determine_finalists(self.round2_municipalities, counted, self.chair.id,
+                                   self.vote_stats_for_finalists(tallies), self.decisions_of(self.ROUND2_TIES))
+
+    def close_round2(self, ballots: Mapping[str, Mapping[str, int]], tallies: Mapping[str, tuple[int, int]], *,
+                     included_through: int, digest: str, actor: Actor, at: datetime) -> FinalistsOutcome:
+        """Close round 2: needs the vote closed (§4.6.6-4.6.7), the quorum of ballots (D9, §3.2.3) and no open
+        tie (D11). The event records the finalists and the whole table; round 3 opens."""
+        self.require_not_sealed()
+        if self.stage != ROUND2:
+            raise RuleViolation(f"round 2 is not open (the contest is in {self.stage})", clause="§4.6",
+                                stage=self.stage)
+        if self.window_status != WINDOW_CLOSED:
+            raise RuleViolation("the residents' vote must be closed before the finalists are named",
+                                clause="§4.6.6, §4.6.7", **self.window_times())
+        voting = [s.id for s in self.voting_seats]
+        check_quorum([s for s in ballots if s in voting], voting, self.rules.quorum)
+        outcome = self.round2_outcome(ballots, tallies)
+        if outcome.blocked:
+            raise RuleViolation("ties remain that need a recorded jury decision before the finalists are fixed",
+                                clause="D11", open_ties=[t.to_dict() for t in outcome.open_ties])
+        self._round2_closed(finalists=[f.to_dict() for f in outcome.finalists], outcome=outcome.to_dict(),
+                            ballots={k: dict(v) for k, v in ballots.items() if k in voting},
+                            tallies={m: list(t) for m, t in tallies.items()},
+                            included_through=included_through, digest=digest, actor=actor.as_dict(), at=at)
+        return outcome
+
+    @event("Round2Closed")
+    def _round2_closed(self, finalists: list[dict[str, Any]], outcome: dict[str, Any],
+                       ballots: dict[str, dict[str, int]], tallies: dict[str, list[int]], included_through: int,
+                       digest: str, actor: dict[str, str], at: datetime) -> None:
+        self.round2 = {"finalists": finalists, "outcome": outcome, "ballots": ballots, "tallies": tallies,
+                       "included_through": included_through, "digest": digest, "closed_at": at}
+        self.stage = ROUND3
+        self.stage_changed_at[ROUND3] = at
+
+    @property
+    def finalists(self) -> list[str]:
+        return [f["municipality"] for f in self.round2["finalists"]] if self.round2 else []
+
+    # ----- round 3, result and approval (§4.7, §7) -----
+    # Set only by the events below; class-level defaults, so the state above stays as it was.
+    briefing = None  # the jury's briefing (§4.6.8): {"date", "note", "recorded_at"}
+    round3 = None  # the record of round 3's closing: winners, the full table, the digest (§4.7.9-§4.7.11)
+    approval = None  # the council's approval (§7.4, D14)
+    supporter_nominations = ()  # supporters' nominations and prizes (§7.3)
+
+    def local_day(self, at: datetime) -> date:
+        """The calendar day of an instant in the contest's time zone (Europe/Riga)."""
+        return at.astimezone(ZoneInfo(self.window.timezone)).date()
+
+    def record_briefing(self, briefed_on: date, *, note: str, first_visit: date | None, actor: Actor,
+                        at: datetime) -> None:
+        """Record that the jury received the full information on the finalists and the overall results (§4.6.8),
+        on `briefed_on`: after round 2 closed, not in the future, and at least `rules.briefing_days` days before
+        the first planned visit (`first_visit`, if any). Recording again corrects the date (an event)."""
+        self.require_not_sealed()
+        if self.stage != ROUND3:
+            raise RuleViolation(f"the jury is briefed on the finalists once round 2 has closed, before round 3's "
+                                f"visits; the contest is in {self.stage}", clause="§4.6.8", stage=self.stage)
+        today = self.local_day(at)
+        if briefed_on > today:
+            raise InvalidInput({"date": [f"a briefing is recorded once held: {briefed_on.isoformat()} is later than "
+                                         f"today ({today.isoformat()})"]})
+        closed = self.local_day(self.round2["closed_at"]) if self.round2 else today
+        if briefed_on < closed:
+            raise RuleViolation(f"the full information on the finalists exists once round 2 closed "
+                                f"({closed.isoformat()}); {briefed_on.isoformat()} is earlier", clause="§4.6.8",
+                                field="date")
+        if first_visit is not None:
+            check_briefing_before_visits(briefed_on, first_visit, self.rules.briefing_days)
+        self._jury_briefed(briefed_on=briefed_on, note=note.strip(), actor=actor.as_dict(), at=at)
+
+    @event("JuryBriefed")
+    def _jury_briefed(self, briefed_on: date, note: str, actor: dict[str, str], at: datetime) -> None:
+        self.briefing = {"date": briefed_on, "note": note, "recorded_at": at}
+
+    def close_round3(self, visits: Mapping[str, Any], scorecards: Mapping[str, Mapping[str, Any]], *,
+                     included_through: int, digest: str, actor: Actor, at: datetime) -> Any:
+        """Close round 3 (§4.7.9-§4.7.11, D12, D13): refused while anything blocks (domain.visit.assess_round3
+        names each blocker and its clause). The event records the winner, the theme-prize winner, the whole
+        table with every visit and seat counted or not and why, the scorecards, and the audit digest of the
+        history up to `included_through`; the contest is then finished, awaiting the council (§7.4)."""
+        from domain.visit import assess_round3  # here: domain.visit imports this module
+
+        self.require_not_sealed()
+        if self.stage != ROUND3:
+            raise RuleViolation(f"round 3 is not open (the contest is in {self.stage})", clause="§4.7",
+                                stage=self.stage)
+        assessment = assess_round3(self, visits, scorecards)
+        if assessment.blocked:
+            messages = [b.message for b in assessment.blockers]
+            raise RuleViolation("round 3 cannot close yet: " + "; ".join(messages), clause=assessment.clauses(),
+                                blockers=[b.to_dict() for b in assessment.blockers])
+        result = assessment.result
+        self._round3_closed(
+            winner=result.winner, theme_winner=result.theme_winner, result=result.to_dict(),
+            visits=list(assessment.visits),
+            scorecards={seat: {k: card[k] for k in ("scores", "justifications", "theme_points", "cast_by")}
+                        for seat, card in sorted(scorecards.items())},
+            included_through=included_through, digest=digest, actor=actor.as_dict(), at=at)
+        return assessment
+
+    @event("Round3Closed")
+    def _round3_closed(self, winner: str, theme_winner: str, result: dict[str, Any], visits: list[dict[str, Any]],
+                       scorecards: dict[str, dict[str, Any]], included_through: int, digest: str,
+                       actor: dict[str, str], at: datetime) -> None:
+        self.round3 = {"winner": winner, "theme_winner": theme_winner, "result": result, "visits": visits,
+                       "scorecards": scorecards, "included_through": included_through, "digest": digest,
+                       "closed_at": at}
+        self.stage = FINISHED
+        self.stage_changed_at[FINISHED] = at
+
+    def record_supporter_nomination(self, nomination: Mapping[str, Any], *, actor: Actor,
+                                    at: datetime) -> dict[str, Any]:
+        """A supporter's nomination and prize for a municipality (§7.3), recorded before the approval (D14)."""
+        self.require_not_sealed()
+        errors: dict[str, list[str]] = {}
+        for key in ("supporter", "nomination"):
+            value = nomination.get(key)
+            if not isinstance(value, str) or not 0 < len(value.strip()) <= 300:
+                errors[key] = ["must be non-empty, at most 300 characters"]
+        amount = nomination.get("amount_eur")
+        if type(amount) is not int or not 0 <= amount <= 10_000_000:
+            errors["amount_eur"] = ["must be a whole number of euros from 0 to 10,000,000"]
+        code = nomination.get("municipality")
+        if code not in {m.code for m in self.municipalities}:
+            errors["municipality"] = [f"{code!r} is not a participating municipality (§3.3)"]
+        note = nomination.get("note")
+        if note is not None and (not isinstance(note, str) or len(note) > 2000):
+            errors["note"] = ["must be text of at most 2000 characters"]
+        if errors:
+            raise InvalidInput(errors)
+        record = {"id": f"supporter-{len(self.supporter_nominations) + 1}",
+                  "supporter": nomination["supporter"].strip(), "nomination": nomination["nomination"].strip(),
+                  "amount_eur": amount, "municipality": code, "note": note.strip() if note else None}
+        self._supporter_nomination_recorded(nomination=record, actor=actor.as_dict(), at=at)
+        return record
+
+    @event("SupporterNominationRecorded")
+    def _supporter_nomination_recorded(self, nomination: dict[str, Any], actor: dict[str, str],
+                                       at: datetime) -> None:
+        self.supporter_nominations = (*self.supporter_nominations, {**nomination, "recorded_at": at})
+
+    def approve(self, *, decision_number: str, decision_date: date, digest: str, digest_through: int,
+                actor: Actor, at: datetime) -> None:
+        """The Fund council approves the result by its decision (§7.4). D14: the approval names the exact history
+        it approves (the audit digest through `digest_through`, the last event before it); the contest is then
+        sealed and every changing command is refused."""
+        self.require_not_sealed()
+        if self.stage != FINISHED or self.round3 is None:
+            raise RuleViolation(f"the council approves the result once round 3 has closed; the contest is in "
+                                f"{self.stage}", clause="§7.4", stage=self.stage)
+        if not isinstance(decision_number, str) or not decision_number.strip():
+            raise InvalidInput({"decision_number": ["name the council's decision (its number)"]})
+        today = self.local_day(at)
+        if decision_date > today:
+            raise InvalidInput({"decision_date": [f"{decision_date.isoformat()} is later than today "
+                                                  f"({today.isoformat()})"]})
+        closed = self.local_day(self.round3["closed_at"])
+        if decision_date < closed:
+            raise RuleViolation(f"the decision of {decision_date.isoformat()} predates the result it would approve "
+                                f"(round 3 closed on {closed.isoformat()})", clause="§7.4, D14",
+                                field="decision_date")
+        self._result_approved(decision_number=decision_number.strip(), decision_date=decision_date, digest=digest,
+                              digest_through=digest_through, round3_digest=self.round3["digest"],
+                              actor=actor.as_dict(), at=at)
+
+    @event("ResultApproved")
+    def _result_approved(self, decision_number: str, decision_date: date, digest: str, digest_through: int,
+                         round3_digest: str, actor: dict[str, str], at: datetime) -> None:
+        self.approval = {"decision_number": decision_number, "decision_date": decision_date, "digest": digest,
+                         "digest_through": digest_through, "round3_digest": round3_digest, "approved_at": at,
+                         "approved_by": actor}
+        self.stage = SEALED
+        self.stage_changed_at[SEALED] = at

@@ -24,11 +24,14 @@ from flask.testing import FlaskClient
 from api.app import create_app
 from contest.clock import FrozenClock
 from contest.service import ContestService
+from contest.settings import VoteSecrets
 from contest.store import EventStore
 from domain.actors import system_actor
 
 STORES = [s.strip() for s in os.environ.get("CONTEST_TEST_STORES", "sqlite,postgresql").split(",") if s.strip()]
 PG_URL = os.environ.get("CONTEST_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+SECRETS = VoteSecrets(voter=b"test-voter-secret-0123456789", receipt=b"test-receipt-secret-987654321")
 
 # 10 June 2024, before round 1 and before the vote window (1 Aug 2024 00:00 Europe/Riga).
 START = datetime(2024, 6, 10, 9, 0, tzinfo=UTC)
@@ -76,7 +79,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def empty_service(store_url: str, clock: FrozenClock) -> Iterator[ContestService]:
-    svc = ContestService(EventStore(store_url), clock)
+    svc = ContestService(EventStore(store_url), clock, SECRETS)
     try:
         yield svc
     finally:

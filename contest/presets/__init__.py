@@ -54,6 +54,9 @@ def load_preset(name: str) -> dict[str, Any]:
         "closes_at": local_to_utc(local["closes"], local["timezone"]),
         "timezone": local["timezone"],
     }
+    questionnaire_file = data.pop("questionnaire_file", None)
+    if questionnaire_file:
+        data["questionnaire"] = json.loads((folder / questionnaire_file).read_text(encoding="utf-8"))
     for key in ("source", "jury_note"):
         data.pop(key, None)
     return data

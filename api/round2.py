@@ -1,0 +1,327 @@
+"""Round 2 over HTTP (§4.6): the residents' vote and its window, jury ballots, standings, decisions, finalists."""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import validate
+
+from api.auth import current_actor, request_actor, require
+from api.schemas import REASON, AsOfSchema, WindowOutSchema
+from contest.round2 import vote_comments
+from contest.service import ContestService
+from domain.actors import ANONYMOUS, AUDITOR, JUROR, SECRETARIAT
+from domain.config import instant_str
+from domain.errors import NotFound, RuleViolation
+
+blp = Blueprint("round2", __name__, url_prefix="/api/contests",
+                description="Round 2 (§4.6): the residents' vote, jury ballots, standings and the finalists")
+
+INSIDERS = (SECRETARIAT, JUROR, AUDITOR)
+
+
+def service() -> ContestService:
+    return current_app.extensions["contest.service"]
+
+
+class VoteSchema(ma.Schema):
+    personal_code = ma.fields.String(required=True, validate=validate.Length(min=1, max=20),
+                                     metadata={"description": "DDMMYY-CNNNZ or 32…39 new form; only a keyed hash "
+                                                              "is stored"})
+    municipality = ma.fields.String(required=True, validate=validate.Length(min=1, max=10))
+    rating = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    comment = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10_000))
+
+
+class ReceiptSchema(ma.Schema):
+    receipt = ma.fields.String(metadata={"description": "find your vote on the public board with it"})
+    municipality = ma.fields.String()
+    rating = ma.fields.Integer()
+    at = ma.fields.String()
+
+
+class WindowStateSchema(WindowOutSchema):
+    status = ma.fields.String(metadata={"description": "scheduled, open or closed"})
+    accepting = ma.fields.Boolean()
+    interim_published_at = ma.fields.DateTime(allow_none=True)
+
+
+class ReasonSchema(ma.Schema):
+    reason = REASON
+
+
+class ExtendSchema(ma.Schema):
+    closes_at = ma.fields.AwareDateTime(required=True, format="iso")
+    reason = REASON
+
+
+class BallotSchema(ma.Schema):
+    points = ma.fields.Dict(keys=ma.fields.String(validate=validate.Length(max=10)),
+                            values=ma.fields.Integer(strict=True), required=True,
+                            validate=validate.Length(min=1, max=100),
+                            metadata={"description": "municipality -> 5, 4, 3, 2, 1 (each once) or 0 (D8)"})
+    justifications = ma.fields.Dict(keys=ma.fields.String(validate=validate.Length(max=10)),
+                                    values=ma.fields.String(validate=validate.Length(max=5000)),
+                                    load_default=dict, validate=validate.Length(max=100),
+                                    metadata={"description": "required for each 0 (§4.6.4)"})
+    cast_by = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=120),
+                               metadata={"description": "'member' (default) or the substitute's name (D1)"})
+
+
+class BallotOutSchema(ma.Schema):
+    seat = ma.fields.String()
+    points = ma.fields.Dict()
+    justifications = ma.fields.Dict()
+    cast_by = ma.fields.String()
+    casts = ma.fields.Integer(metadata={"description": "how many times the seat has cast (the last counts)"})
+
+
+class DecisionSchema(ma.Schema):
+    kind = ma.fields.String(required=True, validate=validate.OneOf(
+        ["jury_4th_place", "jury_5th_place", "residents_choice", "winner", "theme_prize"]))
+    tied = ma.fields.List(ma.fields.String(), required=True, validate=validate.Length(min=2, max=50))
+    chosen = ma.fields.List(ma.fields.String(), required=True, validate=validate.Length(min=1, max=50))
+    text = ma.fields.String(required=True, validate=validate.Length(max=20_000))
+    votes_for = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100))
+    votes_total = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100))
+
+
+class VoteResultsSchema(ma.Schema):
+    total = ma.fields.Integer()
+    final = ma.fields.Boolean()
+    interim_published_at = ma.fields.DateTime(allow_none=True)
+    municipalities = ma.fields.List(ma.fields.Dict())
+
+
+class StandingsSchema(ma.Schema):
+    year = ma.fields.Integer()
+    stage = ma.fields.String()
+    position = ma.fields.Integer()
+    round2 = ma.fields.List(ma.fields.String())
+    jury_points = ma.fields.Dict()
+    ballots = ma.fields.Dict()
+    missing_ballots = ma.fields.List(ma.fields.String())
+    quorum = ma.fields.Integer()
+    votes = ma.fields.Nested(VoteResultsSchema)
+    window = ma.fields.Dict()
+    outcome = ma.fields.Dict(allow_none=True)
+    decisions = ma.fields.List(ma.fields.Dict())
+
+
+class FinalistsSchema(ma.Schema):
+    year = ma.fields.Integer()
+    finalists = ma.fields.List(ma.fields.Dict())
+    outcome = ma.fields.Dict()
+
+
+class CommentSchema(ma.Schema):
+    municipality = ma.fields.String()
+    rating = ma.fields.Integer()
+    comment = ma.fields.String()
+    at = ma.fields.DateTime()
+
+
+def window_state(year: int) -> dict[str, Any]:
+    svc = service()
+    contest = svc.contest(year)
+    from api.contests import window_out
+
+    return {**window_out(contest.window), "status": contest.window_status,
+            "accepting": contest.accepts_votes_at(svc.clock.now()),
+            "interim_published_at": contest.interim_published_at}
+
+
+@blp.route("/<int:year>/votes")
+class Votes(MethodView):
+    @blp.arguments(VoteSchema)
+    @blp.response(201, ReceiptSchema)
+    @blp.alt_response(409, description="Already voted, or the window is closed (with its times)")
+    def post(self, body: dict[str, Any], year: int) -> dict[str, Any]:
+        """Vote: rate one municipality 1-5, once per resident (§4.6.6, D10)"""
+        vote, _ = service().round2.cast_vote(year, personal_code=body["personal_code"],
+                                             municipality=body["municipality"], rating=body["rating"],
+                                             comment=body["comment"])
+        return {"receipt": vote.receipt, "municipality": vote.municipality, "rating": vote.rating,
+                "at": instant_str(vote.at)}
+
+
+@blp.route("/<int:year>/votes/results")
+class VoteResults(MethodView):
+    @blp.arguments(AsOfSchema, location="query")
+    @blp.response(200, VoteResultsSchema)
+    def get(self, query: dict[str, Any], year: int) -> dict[str, Any]:
+        """Count, average and distribution per municipality: public after the window closes or an interim
+        publication (D10); live for the secretariat, the jury and auditors"""
+        state = service().history.state(query["as_of"])
+        contest = state.contest(year)
+        if not contest.votes_public_at(service().clock.now()):
+            actor = request_actor()
+            if actor is None:
+                abort(401, message="the bearer token is unknown, malformed or revoked")
+            if actor is ANONYMOUS or actor.role not in INSIDERS:
+                raise RuleViolation("the vote's tallies are published when the window closes (D10)",
+                                    clause="D10", **contest.window_times())
+        return service().round2.vote_results(year, state)
+
+
+@blp.route("/<int:year>/window")
+class Window(MethodView):
+    @blp.response(200, WindowStateSchema)
+    def get(self, year: int) -> dict[str, Any]:
+        """The residents' vote window: UTC instants, local times, status"""
+        return window_state(year)
+
+
+def _window_command(name: str, doc: str) -> type[MethodView]:
+    class Command(MethodView):
+        @require(SECRETARIAT)
+        @blp.arguments(ExtendSchema if name == "extend" else ReasonSchema)
+        @blp.response(200, WindowStateSchema)
+        @blp.alt_response(409, description="The window's state forbids this (§4.6.6)")
+        def post(self, body: dict[str, Any], year: int) -> dict[str, Any]:
+            r2, actor = service().round2, current_actor()
+            if name == "open":
+                r2.open_window(year, actor=actor, reason=body["reason"])
+            elif name == "close":
+                r2.close_window(year, actor=actor, reason=body["reason"])
+            elif name == "extend":
+                r2.extend_window(year, body["closes_at"], actor=actor, reason=body["reason"])
+            else:
+                r2.publish_interim(year, actor=actor, reason=body["reason"])
+            return window_state(year)
+
+    Command.post.__doc__ = doc
+    Command.__name__ = f"Window{name.title()}"
+    return Command
+
+
+blp.route("/<int:year>/window/open")(_window_command("open", "Open the vote window now (with a reason)"))
+blp.route("/<int:year>/window/close")(_window_command("close", "Close the vote window now (with a reason)"))
+blp.route("/<int:year>/window/extend")(_window_command("extend", "Move the closing time later (with a reason)"))
+blp.route("/<int:year>/window/interim")(_window_command("interim", "Publish an interim vote result (D10)"))
+
+
+@blp.route("/<int:year>/ballots/<string:seat>")
+class BallotView(MethodView):
+    @require(JUROR)
+    @blp.arguments(BallotSchema)
+    @blp.response(200, BallotOutSchema)
+    @blp.alt_response(409, description="A ballot rule is broken (§4.6.4, D8) or round 2 is not open")
+    def put(self, body: dict[str, Any], year: int, seat: str) -> dict[str, Any]:
+        """Cast or replace the seat's ballot: 5,4,3,2,1 to five, 0 with a justification to the rest (§4.6.4, D8)"""
+        ballot = service().round2.cast_ballot(year, seat, body["points"], body["justifications"],
+                                              cast_by=body["cast_by"], actor=current_actor())
+        return {"seat": seat, "points": ballot.points, "justifications": ballot.justifications,
+                "cast_by": ballot.cast_by, "casts": ballot.casts}
+
+
+@blp.route("/<int:year>/standings")
+class Standings(MethodView):
+    @require(*INSIDERS)
+    @blp.arguments(AsOfSchema, location="query")
+    @blp.response(200, StandingsSchema)
+    def get(self, query: dict[str, Any], year: int) -> dict[str, Any]:
+        """Jury points with each seat's ballot, the live vote, the finalists as things stand"""
+        return service().round2.standings(year, service().history.state(query["as_of"]))
+
+
+@blp.route("/<int:year>/comments")
+class Comments(MethodView):
+    @require(*INSIDERS)
+    @blp.response(200, CommentSchema(many=True))
+    def get(self, year: int) -> list[dict[str, Any]]:
+        """Residents' comments for the jury (§4.6.3); never public"""
+        service().contest(year)
+        return vote_comments(service(), year)
+
+
+@blp.route("/<int:year>/decisions")
+class Decisions(MethodView):
+    @require(SECRETARIAT)
+    @blp.arguments(DecisionSchema)
+    @blp.response(201, ma.Schema.from_dict({"decisions": ma.fields.List(ma.fields.Dict())}, name="Decisions"))
+    @blp.alt_response(409, description="No majority, no justification, or the wrong round (§3.2.4)")
+    def post(self, body: dict[str, Any], year: int) -> dict[str, Any]:
+        """Record the jury's decision on a tie (simple majority, §3.2.4; D11-D13)"""
+        contest = service().round2.record_decision(year, body, actor=current_actor())
+        return {"decisions": contest.decisions}
+
+
+@blp.route("/<int:year>/round2/close")
+class CloseRound2(MethodView):
+    @require(SECRETARIAT)
+    @blp.response(200, FinalistsSchema)
+    @blp.alt_response(409, description="The vote is open, no quorum of ballots (D9), or an open tie (D11)")
+    def post(self, year: int) -> dict[str, Any]:
+        """Close round 2: record the five finalists (§4.6.7) and open round 3"""
+        outcome = service().round2.close(year, actor=current_actor())
+        return {"year": year, "finalists": [f.to_dict() for f in outcome.finalists], "outcome": outcome.to_dict()}
+
+
+@blp.route("/<int:year>/finalists")
+class Finalists(MethodView):
+    @blp.arguments(AsOfSchema, location="query")
+    @blp.response(200, FinalistsSchema)
+    def get(self, query: dict[str, Any], year: int) -> dict[str, Any]:
+        """The five finalists as recorded when round 2 closed (§4.6.7)"""
+        contest = service().history.state(query["as_of"]).contest(year)
+        if contest.round2 is None:
+            raise RuleViolation("the finalists are named when round 2 closes", clause="§4.6.7",
+                                stage=contest.stage)
+        return {"year": year, "finalists": contest.round2["finalists"], "outcome": contest.round2["outcome"]}
+
+
+class BoardQuerySchema(ma.Schema):
+    after = ma.fields.String(load_default="", validate=validate.Length(max=20),
+                             metadata={"description": "the last receipt of the previous page"})
+    limit = ma.fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10_000))
+
+
+class BoardSchema(ma.Schema):
+    total = ma.fields.Integer()
+    votes = ma.fields.List(ma.fields.Dict(), metadata={"description": "[{receipt, municipality, rating}]"})
+    next_after = ma.fields.String(allow_none=True)
+
+
+@blp.route("/<int:year>/votes/board")
+class Board(MethodView):
+    @blp.arguments(BoardQuerySchema, location="query")
+    @blp.response(200, BoardSchema)
+    @blp.alt_response(409, description="The window has not closed yet (D10)")
+    def get(self, query: dict[str, Any], year: int) -> dict[str, Any]:
+        """Every counted vote as (receipt, municipality, rating), by receipt, a page at a time (D10)"""
+        rows = service().round2.board(year)
+        start = bisect.bisect_right(rows, (query["after"], "\uffff", 99)) if query["after"] else 0
+        page = rows[start:start + query["limit"]]
+        more = start + len(page) < len(rows)
+        return {"total": len(rows), "votes": [{"receipt": r, "municipality": m, "rating": g} for r, m, g in page],
+                "next_after": page[-1][0] if page and more else None}
+
+
+@blp.route("/<int:year>/votes/board.csv")
+class BoardCsv(MethodView):
+    @blp.response(200, content_type="text/csv", description="receipt,municipality,rating for every counted vote")
+    def get(self, year: int) -> Response:
+        """The whole vote board as CSV, for re-tallying (D10)"""
+        rows = service().round2.board(year)
+        text = "receipt,municipality,rating\n" + "".join(f"{r},{m},{g}\n" for r, m, g in rows)
+        return Response(text, mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="vote-board-{year}.csv"'})
+
+
+@blp.route("/<int:year>/votes/board/<string:receipt>")
+class BoardReceipt(MethodView):
+    @blp.response(200, ma.Schema.from_dict({"receipt": ma.fields.String(), "municipality": ma.fields.String(),
+                                            "rating": ma.fields.Integer()}, name="BoardEntry"))
+    def get(self, year: int, receipt: str) -> dict[str, Any]:
+        """Find your vote on the board by its receipt"""
+        rows = service().round2.board(year)
+        i = bisect.bisect_left(rows, (receipt.upper(), "", 0))
+        if i < len(rows) and rows[i][0] == receipt.upper():
+            return {"receipt": rows[i][0], "municipality": rows[i][1], "rating": rows[i][2]}
+        raise NotFound("vote with receipt", receipt)

@@ -1,0 +1,119 @@
+"""Persisted read models: a snapshot of the views written in the same transaction as the library's tracking row.
+
+The projector process (`contest projections run`) folds new events into the views and, every so often, saves
+their state with `Tracking(name, position)` through the eventsourcing library's tracking recorder: the tracking
+row only moves forward (its insert fails for a position not above the recorded one), and the snapshot row is
+written in that same transaction, so a snapshot and its position can never disagree, a stale writer can never
+overwrite a newer snapshot, and after a restart processing resumes at position + 1: no event is applied twice.
+Web workers start from the latest snapshot and catch up on the log's tail instead of replaying everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from psycopg.sql import SQL, Identifier
+
+from contest.store import EventStore
+
+NAME = "contest-views"
+
+
+def views_version() -> str:
+    """A snapshot is only reused by the same projection code: any change to projections/ invalidates it."""
+    folder = Path(__file__).resolve().parents[1] / "projections"
+    h = hashlib.sha256()
+    for path in sorted(folder.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class SQLiteProjectionStore(SQLiteTrackingRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(),
+                "CREATE TABLE IF NOT EXISTS projection_snapshots "
+                "(name TEXT PRIMARY KEY, position INTEGER NOT NULL, version TEXT NOT NULL, state BLOB NOT NULL)"]
+
+    def save_snapshot(self, name: str, position: int, version: str, state: bytes) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("INSERT INTO projection_snapshots VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                      "position = excluded.position, version = excluded.version, state = excluded.state",
+                      (name, position, version, state))
+            self._insert_tracking(c, Tracking(name, position))
+
+    def load_snapshot(self, name: str) -> tuple[int, str, bytes] | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT position, version, state FROM projection_snapshots WHERE name = ?", (name,))
+            row = c.fetchone()
+        return (row[0], row[1], bytes(row[2])) if row else None
+
+    def delete_snapshot(self, name: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("DELETE FROM projection_snapshots WHERE name = ?", (name,))
+            c.execute("DELETE FROM tracking WHERE application_name = ?", (name,))
+
+
+class PostgresProjectionStore(PostgresTrackingRecorder):
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.snapshots_table = SQL("{0}.{1}").format(Identifier(self.datastore.schema),
+                                                     Identifier("contest_projection_snapshots"))
+        self.sql_create_statements.append(SQL(
+            "CREATE TABLE IF NOT EXISTS {0} (name text PRIMARY KEY, position bigint NOT NULL, version text NOT NULL, "
+            "state bytea NOT NULL)").format(self.snapshots_table))
+
+    def save_snapshot(self, name: str, position: int, version: str, state: bytes) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("INSERT INTO {0} VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET "
+                             "position = excluded.position, version = excluded.version, state = excluded.state"
+                             ).format(self.snapshots_table), (name, position, version, state))
+            self._insert_tracking(curs, Tracking(name, position))
+
+    def load_snapshot(self, name: str) -> tuple[int, str, bytes] | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT position, version, state FROM {0} WHERE name = %s").format(self.snapshots_table),
+                         (name,))
+            row = curs.fetchone()
+        return (row["position"], row["version"], bytes(row["state"])) if row else None
+
+    def delete_snapshot(self, name: str) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("DELETE FROM {0} WHERE name = %s").format(self.snapshots_table), (name,))
+            curs.execute(SQL("DELETE FROM {0}.{1} WHERE application_name = %s").format(
+                Identifier(self.datastore.schema), Identifier(self.tracking_table_name)), (name,))
+
+
+class ProjectionStore:
+    """Saves and loads the views' snapshot for one event store."""
+
+    def __init__(self, store: EventStore) -> None:
+        cls = SQLiteProjectionStore if store.store_url.startswith("sqlite") else PostgresProjectionStore
+        self.recorder = store.factory.tracking_recorder(cls)
+        self.version = views_version()
+
+    def save(self, views: Any, position: int) -> bool:
+        """Write the snapshot at `position`; False (and nothing written) if a newer or equal one is recorded."""
+        try:
+            self.recorder.save_snapshot(NAME, position, self.version, pickle.dumps(views, protocol=5))
+        except IntegrityError:
+            return False
+        return True
+
+    def load(self) -> tuple[Any, int] | None:
+        """The latest snapshot written by this version of the projections, or None."""
+        found = self.recorder.load_snapshot(NAME)
+        if found is None or found[1] != self.version:
+            return None
+        return pickle.loads(found[2]), found[0]
+
+    def position(self) -> int:
+        return self.recorder.max_tracking_id(NAME) or 0
+
+    def reset(self) -> None:
+        self.recorder.delete_snapshot(NAME)

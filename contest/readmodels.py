@@ -1,0 +1,77 @@
+"""Keeps the read models of `projections/` current by pulling the store's notification log.
+
+Each process holds the views in memory: it starts from the latest persisted snapshot (contest/projection_store.py)
+when there is one, and before answering a query catches up on the events recorded since (reading only the topics
+its views handle). One lock per process makes catching up single-threaded, so no event is applied twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from eventsourcing.utils import get_topic
+
+from contest.store import EventStore
+from projections.views import Views
+
+log = logging.getLogger(__name__)
+
+
+class ReadModels:
+    def __init__(self, store: EventStore, views: Views, snapshots: Any | None = None) -> None:
+        self.store = store
+        self.snapshots = snapshots
+        self.position = 0
+        self.applied = 0  # events applied by this process (restart tests count them)
+        self._lock = threading.Lock()
+        self._loaded = snapshots is None
+        self._use(views)
+
+    def _use(self, views: Views) -> None:
+        self.views = views
+        self._dispatch: dict[str, list[Callable[[Any, int], None]]] = {}
+        for view in views.all():
+            for cls in view.handles:
+                self._dispatch.setdefault(get_topic(cls), []).append(view.apply)
+        self.topics = sorted(self._dispatch)
+
+    def _load_snapshot(self) -> None:
+        self._loaded = True
+        try:
+            found = self.snapshots.load() if self.snapshots else None
+        except Exception:
+            log.warning("projection snapshot unreadable; replaying from the log", exc_info=True)
+            found = None
+        if found is not None:
+            views, position = found
+            self._use(views)
+            self.position = position
+
+    def catch_up(self, up_to: int | None = None) -> int:
+        """Apply every new event of interest; returns the position the views now reflect."""
+        with self._lock:
+            if not self._loaded:
+                self._load_snapshot()
+            head = self.store.event_count()
+            if up_to is not None:
+                head = min(head, up_to)
+            if head <= self.position:
+                return self.position
+            to_domain_event = self.store.mapper.to_domain_event
+            for notification in self.store.notifications(start=self.position + 1, stop=head, topics=self.topics):
+                event = to_domain_event(notification)
+                for apply in self._dispatch[notification.topic]:
+                    apply(event, notification.id)
+                self.applied += 1
+            self.position = head
+            return head
+
+    def save_snapshot(self) -> bool:
+        """Persist the views at the current position (projector process and rebuild)."""
+        with self._lock:
+            if self.snapshots is None:
+                return False
+            return self.snapshots.save(self.views, self.position)

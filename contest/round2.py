@@ -1,0 +1,264 @@
+"""Round 2 commands and queries (§4.6): jury ballots, the residents' vote and its window, standings, finalists."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
+
+from contest.state import LiveState, ReadState
+from domain.actors import JUROR, Actor
+from domain.ballot import Ballot, ballot_id
+from domain.contest import Contest, contest_id
+from domain.errors import RuleViolation
+from domain.finalists import FinalistsOutcome
+from domain.vote import Vote
+
+if TYPE_CHECKING:
+    from contest.service import ContestService
+
+
+class AlreadyVoted(RuleViolation):
+    def __init__(self) -> None:
+        super().__init__("this resident has already voted; the first vote stands", clause="§4.6.6, D10",
+                         field="personal_code")
+
+
+class ContestGate:
+    """The contest as the vote path needs it, cached per process. Each use asks the store whether the contest
+    has new events (one indexed read) and reloads it only then, so a vote always sees the current window."""
+
+    def __init__(self, service: ContestService) -> None:
+        self.service = service
+        self._cache: dict[int, Contest] = {}
+        self._lock = threading.Lock()
+
+    def contest(self, year: int) -> Contest:
+        cached = self._cache.get(year)
+        if cached is not None:
+            newer = self.service.store.recorder.select_events(contest_id(year), gt=cached.version, limit=1)
+            if not newer:
+                return cached
+        with self._lock:
+            fresh = self.service.contest(year)
+            self._cache[year] = fresh
+            return fresh
+
+
+class Round2:
+    def __init__(self, service: ContestService) -> None:
+        self.service = service
+        self.gate = ContestGate(service)
+        self._board_lock = threading.Lock()
+        self._board_key: tuple[int, int] | None = None
+        self._board: list[tuple[str, str, int]] = []
+
+    # ----- the residents' vote (§4.6.6, D10) -----
+
+    def cast_vote(self, year: int, *, personal_code: str, municipality: str, rating: object,
+                  comment: str | None = None, network: str | None = None) -> tuple[Vote, int]:
+        """Record one resident's vote; returns the vote (with its receipt) and its position in the store.
+        A second vote by the same resident hits the store's unique key and is refused; the first stands."""
+        svc = self.service
+        secrets = svc.secrets()
+        vote = Vote.cast(self.gate.contest(year), personal_code=personal_code, municipality=municipality,
+                         rating=rating, comment=comment, secret=secrets.voter, receipt_secret=secrets.receipt,
+                         at=svc.clock.now(), network=network)
+        try:
+            recordings = svc.store.save(vote)
+        except IntegrityError:
+            raise AlreadyVoted() from None
+        return vote, recordings[-1].notification.id
+
+    def board(self, year: int) -> list[tuple[str, str, int]]:
+        """The public vote board (D10): every counted vote as (receipt, municipality, rating), sorted by receipt,
+        so residents find their vote and anyone can re-tally. Published once the window has closed."""
+        svc = self.service
+        contest = svc.contest(year)
+        if contest.window_status != "closed":
+            raise RuleViolation("the vote board is published when the window closes", clause="D10",
+                                **contest.window_times())
+        svc.readmodels.catch_up()
+        key = (year, svc.views.votes.total(year))
+        with self._board_lock:
+            if self._board_key == key:
+                return self._board
+        to_event = svc.store.mapper.to_domain_event
+        rows = []
+        for n in svc.store.notifications(topics=[get_topic(Vote.Cast)]):
+            event = to_event(n)
+            if event.year == year:
+                rows.append((event.receipt, event.municipality, event.rating))
+        rows.sort()
+        with self._board_lock:
+            self._board_key, self._board = key, rows
+        return rows
+
+    # ----- the window (§4.6.6): scheduler and secretariat -----
+
+    def _window_command(self, year: int, command: str, *, actor: Actor, reason: str, manual: bool,
+                        closes_at: datetime | None = None) -> tuple[Contest, bool]:
+        svc = self.service
+        for _ in range(svc.RETRIES):
+            contest = svc.contest(year)
+            at = svc.clock.now()
+            if command == "open":
+                changed = contest.open_window(actor=actor, at=at, reason=reason, manual=manual)
+            elif command == "close":
+                changed = contest.close_window(actor=actor, at=at, reason=reason, manual=manual)
+            else:
+                assert closes_at is not None
+                contest.extend_window(closes_at, reason=reason, actor=actor, at=at)
+                changed = True
+            if not changed:
+                return contest, False
+            try:
+                svc.store.save(contest)
+            except IntegrityError:
+                continue  # another clock or the secretariat changed the contest: decide again on fresh state
+            return contest, True
+        raise RuleViolation("the contest kept changing; try again", clause="concurrency")
+
+    def open_window(self, year: int, *, actor: Actor, reason: str) -> tuple[Contest, bool]:
+        return self._window_command(year, "open", actor=actor, reason=reason, manual=True)
+
+    def close_window(self, year: int, *, actor: Actor, reason: str) -> tuple[Contest, bool]:
+        return self._window_command(year, "close", actor=actor, reason=reason, manual=True)
+
+    def extend_window(self, year: int, closes_at: datetime, *, actor: Actor, reason: str) -> Contest:
+        return self._window_command(year, "extend", actor=actor, reason=reason, manual=True, closes_at=closes_at)[0]
+
+    def reconcile(self, year: int, *, actor: Actor) -> list[str]:
+        """What the clock does every minute and at start-up: open the window if now is inside it and it is not
+        open, close it if now is past it. Idempotent, so two clocks, a restart or a late run change nothing
+        twice; a clock that was down catches up. Returns what it did."""
+        done: list[str] = []
+        if self.service.contest(year).stage == "sealed":
+            return done  # D14: nothing changes a sealed contest, and the clock has nothing left to do
+        _, opened = self._window_command(year, "open", actor=actor, reason="scheduled opening", manual=False)
+        if opened:
+            done.append("opened")
+        _, closed = self._window_command(year, "close", actor=actor, reason="scheduled closing", manual=False)
+        if closed:
+            done.append("closed")
+        return done
+
+    def publish_interim(self, year: int, *, actor: Actor, reason: str) -> Contest:
+        svc = self.service
+        at = svc.clock.now()
+        return svc._update(contest_id(year), "contest", year,
+                           lambda c: c.publish_interim(reason=reason, actor=actor, at=at))
+
+    # ----- jury ballots (§4.6.4, D8) -----
+
+    def cast_ballot(self, year: int, seat: str, points: dict[str, int], justifications: dict[str, str], *,
+                    cast_by: str | None, actor: Actor) -> Ballot:
+        svc = self.service
+        if actor.role == JUROR and actor.seat != seat:
+            raise PermissionError(f"this token casts for seat {actor.seat}, not {seat} (§3.2.1)")
+        for _ in range(svc.RETRIES):
+            contest = svc.contest(year)
+            contest.seat(seat)
+            try:
+                ballot: Ballot = svc.store.repository.get(ballot_id(year, seat))
+            except AggregateNotFoundError:
+                ballot = Ballot(year=year, seat=seat)
+            ballot.cast(contest, points, justifications, cast_by=cast_by, actor=actor, at=svc.clock.now())
+            try:
+                svc.store.save(ballot)
+            except IntegrityError:
+                continue
+            return ballot
+        raise RuleViolation("the ballot kept changing; try again", clause="concurrency")
+
+    # ----- standings and finalists -----
+
+    def standings(self, year: int, state: ReadState | None = None) -> dict[str, Any]:
+        """Jury points per municipality with each seat's ballot, the vote per municipality, and the finalists
+        as things stand (or as recorded, once round 2 closed). `state`: live, or as of a past position."""
+        state = state or LiveState(self.service)
+        contest = state.contest(year)
+        position = state.catch_up()
+        ballots = state.views.ballots.states(year)
+        tallies = state.views.votes.tallies(year)
+        jury_points: dict[str, int] = dict.fromkeys(contest.round2_municipalities, 0)
+        for b in ballots.values():
+            for m, p in b.points.items():
+                jury_points[m] = jury_points.get(m, 0) + p
+        outcome: dict[str, Any] | None = None
+        if contest.round2 is not None:
+            outcome = contest.round2["outcome"]
+        elif contest.round2_municipalities and len(contest.round2_municipalities) >= 5:
+            outcome = contest.round2_outcome({s: b.points for s, b in ballots.items()},
+                                             {m: (t.count, t.total) for m, t in tallies.items()}).to_dict()
+        voting = [s.id for s in contest.voting_seats]
+        return {
+            "year": year,
+            "stage": contest.stage,
+            "position": position,
+            "round2": contest.round2_municipalities,
+            "jury_points": jury_points,
+            "ballots": {seat: {"points": b.points, "justifications": b.justifications, "cast_by": b.cast_by,
+                               "cast_at": b.cast_at, "versions": b.versions} for seat, b in ballots.items()},
+            "missing_ballots": [s for s in voting if s not in ballots],
+            "quorum": contest.rules.quorum,
+            "votes": self.vote_results(year, state),
+            "window": contest.window_times(),
+            "outcome": outcome,
+            "decisions": contest.decisions,
+        }
+
+    def vote_results(self, year: int, state: ReadState | None = None) -> dict[str, Any]:
+        state = state or LiveState(self.service)
+        contest = state.contest(year)
+        state.catch_up()
+        tallies = state.views.votes.tallies(year)
+        names = {m.code: m.name for m in contest.municipalities}
+        rows = [{"municipality": m, "name": names.get(m, m), "count": t.count, "average": t.average,
+                 "distribution": {str(r): t.distribution.get(r, 0)
+                                  for r in range(contest.rules.vote_rating_min, contest.rules.vote_rating_max + 1)}}
+                for m, t in tallies.items()]
+        rows.sort(key=lambda r: (-(r["average"] or 0), -r["count"], r["municipality"]))
+        return {"total": state.views.votes.total(year), "final": contest.window_status == "closed",
+                "interim_published_at": contest.interim_published_at, "municipalities": rows}
+
+    def record_decision(self, year: int, decision: dict[str, Any], *, actor: Actor) -> Contest:
+        svc = self.service
+        at = svc.clock.now()
+        return svc._update(contest_id(year), "contest", year,
+                           lambda c: c.record_decision(decision, actor=actor, at=at))
+
+    def close(self, year: int, *, actor: Actor) -> FinalistsOutcome:
+        svc = self.service
+        for _ in range(svc.RETRIES):
+            contest = svc.contest(year)
+            through = svc.readmodels.catch_up()
+            outcome = contest.close_round2(svc.views.ballots.ballots_through(year, through),
+                                           svc.views.votes.stats(year), included_through=through,
+                                           digest=svc.audit.digest_through(through),
+                                           actor=actor, at=svc.clock.now())
+            try:
+                svc.store.save(contest)
+            except IntegrityError:
+                continue
+            return outcome
+        raise RuleViolation("the contest kept changing while closing round 2; try again", clause="concurrency")
+
+
+def vote_comments(service: ContestService, year: int, municipality: str | None = None) -> list[dict[str, Any]]:
+    """The residents' comments for the jury (§4.6.3), read from the store: never public, never with a key."""
+    rows = []
+    to_event = service.store.mapper.to_domain_event
+    for n in service.store.notifications(topics=[get_topic(Vote.Cast)]):
+        if b'"comment":null' in n.state:
+            continue
+        event = to_event(n)
+        if event.year != year or not event.comment or (municipality and event.municipality != municipality):
+            continue
+        rows.append({"municipality": event.municipality, "rating": event.rating, "comment": event.comment,
+                     "at": event.at})
+    return rows

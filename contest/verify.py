@@ -1,0 +1,352 @@
+"""`contest audit verify FILE`: re-derive every result from an exported history, with nothing but the file.
+
+It recomputes the hash chain, checks the order and the versions of every aggregate, rebuilds every event with the
+same domain code the service runs, replays the contests and read models, and compares with what the history
+recorded: each recorded digest, round 1's ranking and advancing municipalities, round 2's finalists, round 3's
+winners, the approval. It also re-checks each vote against the window in force when it was recorded and each
+ballot against the jury. Every difference is reported with its position, what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+from uuid import UUID
+
+from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, Mapper, StoredEvent, UUIDAsHex
+
+from contest.audit import GENESIS, chain_next, line_without_chain
+from contest.replay import Replay
+from contest.store import DateAsISO
+from domain.ballot import Ballot
+from domain.ballots import validate_ballot
+from domain.contest import ROUND1, ROUND2, Contest
+from domain.errors import DomainError
+from domain.submission import Submission
+from domain.visit import assess_round3
+from domain.vote import Vote
+
+
+@dataclass
+class Finding:
+    position: int | None
+    check: str
+    expected: Any
+    found: Any
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"position": self.position, "line": self.line, "check": self.check, "expected": self.expected,
+                "found": self.found}
+
+
+@dataclass
+class Report:
+    events: int = 0
+    digest: str = GENESIS
+    matches: list[str] = field(default_factory=list)
+    mismatches: list[Finding] = field(default_factory=list)
+    results: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "events": self.events, "digest": self.digest, "matches": self.matches,
+                "mismatches": [m.to_dict() for m in self.mismatches], "results": self.results}
+
+    def text(self) -> str:
+        lines = [f"events read: {self.events}", f"history digest: {self.digest}"]
+        lines += [f"  ok  {m}" for m in self.matches]
+        for m in self.mismatches:
+            where = f"position {m.position}" if m.position is not None else f"line {m.line}"
+            lines.append(f"  MISMATCH at {where}: {m.check}\n      expected: {m.expected}\n      found:    {m.found}")
+        for key, value in self.results.items():
+            lines.append(f"{key}: {value}")
+        lines.append("VERIFIED: every check matches" if self.ok else f"FAILED: {len(self.mismatches)} mismatch(es)")
+        return "\n".join(lines)
+
+
+def offline_mapper() -> Mapper[Any]:
+    """The store's mapper without a store: the same transcodings the service registers (contest/store.py)."""
+    transcoder = JSONTranscoder()
+    for t in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
+        transcoder.register(t)
+    return Mapper(transcoder=transcoder)
+
+
+class Verifier:
+    MAX_FINDINGS_PER_CHECK = 20
+
+    def __init__(self, views: Any, board: list[tuple[str, str, int]] | None = None) -> None:
+        self.board = board
+        self.votes: list[tuple[str, str, int]] = []
+        self.replay = Replay(views)
+        self.mapper = offline_mapper()
+        self.report = Report()
+        self.chain = GENESIS
+        self.chain_at: dict[int, str] = {0: GENESIS}
+        self.last_position = 0
+        self.versions: dict[str, int] = {}
+        self.resident_keys: set[tuple[int, str]] = set()
+        self._counts: dict[str, int] = {}
+        self._chain_broken = False
+
+    # ----- findings -----
+
+    def mismatch(self, position: int | None, check: str, expected: Any, found: Any, line: int | None = None) -> None:
+        n = self._counts.get(check, 0) + 1
+        self._counts[check] = n
+        if n <= self.MAX_FINDINGS_PER_CHECK:
+            self.report.mismatches.append(Finding(position, check, expected, found, line))
+        elif n == self.MAX_FINDINGS_PER_CHECK + 1:
+            self.report.mismatches.append(Finding(position, f"{check} (further ones not listed)", "", "", line))
+
+    def match(self, what: str) -> None:
+        self.report.matches.append(what)
+
+    # ----- reading -----
+
+    def run(self, lines: Iterator[str]) -> Report:
+        for number, raw in enumerate(lines, start=1):
+            raw = raw.strip()
+            if not raw:
+                continue
+            try:
+                record = json.loads(raw)
+                position = int(record["position"])
+                topic, version = record["type"], int(record["version"])
+                aggregate_id, payload = record["aggregate_id"], record["payload"]
+            except (ValueError, KeyError, TypeError) as e:
+                self.mismatch(None, "a readable export line", "a JSON record of the documented form",
+                              f"{type(e).__name__}: {str(e)[:80]}", line=number)
+                continue
+            self.report.events += 1
+            self._check_chain(record, position, number)
+            self._check_order(position, aggregate_id, version, number)
+            try:
+                state = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+                event = self.mapper.to_domain_event(StoredEvent(UUID(aggregate_id), version, topic, state))
+            except Exception as e:
+                self.mismatch(position, "an event the domain code can rebuild", topic, f"{type(e).__name__}: {e}")
+                continue
+            self._check_event(event, position)
+            try:
+                self.replay.apply(event, position)
+            except Exception as e:
+                self.mismatch(position, "an event that applies to the state before it", topic,
+                              f"{type(e).__name__}: {e}")
+        self.report.digest = self.chain
+        if not self._chain_broken and self.report.events:
+            self.match(f"hash chain over {self.report.events} events")
+        if self.board is not None:
+            self._check_board()
+        self._summarise()
+        return self.report
+
+    def _check_board(self) -> None:
+        """The public vote board equals the votes in the history, so re-tallying it gives the same result (D10)."""
+        assert self.board is not None
+        history, board = sorted(self.votes), sorted(self.board)
+        if history == board:
+            self.match(f"the vote board lists exactly the {len(board)} votes of the history")
+            return
+        missing, extra = sorted(set(history) - set(board)), sorted(set(board) - set(history))
+        self.mismatch(None, "the vote board equals the votes in the history (D10)",
+                      f"{len(history)} votes; missing from the board: {missing[:5]}",
+                      f"{len(board)} rows; not in the history: {extra[:5]}")
+
+    def _check_chain(self, record: dict[str, Any], position: int, number: int) -> None:
+        self.chain = chain_next(self.chain, line_without_chain(record))
+        self.chain_at[position] = self.chain
+        found = record.get("chain")
+        if found != self.chain:
+            self._chain_broken = True
+            self.mismatch(position, "chain hash (the line or one before it was changed, removed, added or moved)",
+                          self.chain, found, line=number)
+
+    def _check_order(self, position: int, aggregate_id: str, version: int, number: int) -> None:
+        if position <= self.last_position:
+            self.mismatch(position, "positions strictly increasing (a duplicated or reordered line)",
+                          f"> {self.last_position}", position, line=number)
+        self.last_position = max(self.last_position, position)
+        expected = self.versions.get(aggregate_id, 0) + 1
+        if version != expected:
+            self.mismatch(position, f"version of aggregate {aggregate_id} (an event removed, added or repeated)",
+                          expected, version, line=number)
+        self.versions[aggregate_id] = max(version, self.versions.get(aggregate_id, 0))
+
+    def _digest_at(self, position: int) -> str:
+        best = max((p for p in self.chain_at if p <= position), default=0)
+        return self.chain_at[best]
+
+    # ----- the rules again -----
+
+    def _contest(self, year: int) -> Contest | None:
+        try:
+            return self.replay.contest(year)
+        except DomainError:
+            return None
+
+    def _check_event(self, event: Any, position: int) -> None:
+        if isinstance(event, Vote.Cast):
+            self._check_vote(event, position)
+        elif isinstance(event, Ballot.Opened):
+            contest = self._contest(event.year)
+            seats = {s.id for s in contest.voting_seats} if contest else set()
+            if event.seat not in seats:
+                self.mismatch(position, "a ballot from a voting seat of the jury (§3.2.1, D1)", sorted(seats),
+                              event.seat)
+        elif isinstance(event, Ballot.Cast):
+            self._check_ballot(event, position)
+        elif isinstance(event, Submission.AnswersSaved):
+            owner = self.replay.views.submissions._owner.get(event.originator_id)
+            contest = self._contest(owner[0]) if owner else None
+            if contest is None or contest.stage != ROUND1:
+                self.mismatch(position, "answers saved while round 1 is open (§4.2)", ROUND1,
+                              contest.stage if contest else None)
+        elif isinstance(event, Contest.Round1Closed):
+            self._check_round1(event, position)
+        elif isinstance(event, Contest.Round2Closed):
+            self._check_round2(event, position)
+        else:
+            checker = getattr(self, "_check_" + type(event).__qualname__.replace(".", "_"), None)
+            if checker is not None:
+                checker(event, position)
+
+    def _check_vote(self, event: Any, position: int) -> None:
+        contest = self._contest(event.year)
+        if contest is None:
+            self.mismatch(position, "a vote for an existing contest", "a contest", event.year)
+            return
+        if not contest.accepts_votes_at(event.at):
+            self.mismatch(position, "a vote inside the window in force when it was recorded (§4.6.6)",
+                          contest.window_times(), event.at.isoformat())
+        if event.municipality not in contest.eligible_for_vote():
+            self.mismatch(position, "a vote for an eligible municipality (D10)", "a participant", event.municipality)
+        rules = contest.rules
+        if not rules.vote_rating_min <= event.rating <= rules.vote_rating_max:
+            self.mismatch(position, "a rating within the scale (D10)",
+                          f"{rules.vote_rating_min}-{rules.vote_rating_max}", event.rating)
+        if self.board is not None:
+            self.votes.append((event.receipt, event.municipality, event.rating))
+        key = (event.year, event.resident_key)
+        if key in self.resident_keys:
+            self.mismatch(position, "one vote per resident (§4.6.6)", "a first vote", "a second vote")
+        self.resident_keys.add(key)
+
+    def _check_ballot(self, event: Any, position: int) -> None:
+        owner = self.replay.views.ballots._owner.get(event.originator_id)
+        contest = self._contest(owner[0]) if owner else None
+        if contest is None:
+            return  # already reported at Opened
+        if contest.stage != ROUND2:
+            self.mismatch(position, "a ballot cast while round 2 is open (§4.6.4)", ROUND2, contest.stage)
+        try:
+            validate_ballot(event.points, event.justifications, contest.round2_municipalities)
+        except DomainError as e:
+            self.mismatch(position, "a ballot that keeps §4.6.4 and D8", "a valid ballot", str(e))
+
+    def _check_digest(self, what: str, recorded: str | None, through: int, position: int) -> None:
+        expected = self._digest_at(through)
+        if recorded != expected:
+            self.mismatch(position, f"{what}: the digest of the history through position {through}", expected,
+                          recorded)
+        else:
+            self.match(f"{what}: digest through position {through}")
+
+    def _check_round1(self, event: Any, position: int) -> None:
+        contest = self._contest(self._year_of(event))
+        if contest is None:
+            return
+        self._check_digest("round 1 closing", event.digest, event.included_through, position)
+        answers = self.replay.views.submissions.answers_through(contest.year, event.included_through)
+        result = contest.score_round1(answers).to_dict(explanations=False)
+        recomputed = [r["municipality"] for r in result["ranking"]]
+        recorded = [r["municipality"] for r in event.ranking]
+        if recomputed != recorded or [r["place"] for r in result["ranking"]] != [r["place"] for r in event.ranking]:
+            self.mismatch(position, "round 1 ranking (§4.2, D2-D6)", recomputed, recorded)
+        else:
+            self.match(f"round 1 ranking of {len(recorded)} municipalities")
+        if list(result["advancing"]) != list(event.advancing):
+            self.mismatch(position, "round 1: the municipalities advancing to round 2 (§4.5, D7)",
+                          list(result["advancing"]), list(event.advancing))
+        else:
+            self.match(f"round 1: {len(event.advancing)} advancing to round 2")
+        self.report.results[f"round 1 advancing ({contest.year})"] = ", ".join(event.advancing)
+
+    def _check_round2(self, event: Any, position: int) -> None:
+        contest = self._contest(self._year_of(event))
+        if contest is None:
+            return
+        self._check_digest("round 2 closing", event.digest, event.included_through, position)
+        views = self.replay.views
+        ballots = views.ballots.ballots_through(contest.year, event.included_through)
+        tallies = views.votes.stats(contest.year)
+        recorded_tallies = {m: tuple(t) for m, t in event.tallies.items()}
+        if tallies != recorded_tallies:
+            self.mismatch(position, "round 2: the vote tally recorded equals the votes in the history (§4.6.6)",
+                          tallies, recorded_tallies)
+        else:
+            self.match(f"round 2: the vote tally ({sum(t[0] for t in tallies.values())} votes)")
+        if ballots != event.ballots:
+            self.mismatch(position, "round 2: the ballots recorded equal the last ballot of each seat (§4.6.4)",
+                          ballots, event.ballots)
+        outcome = contest.round2_outcome(ballots, tallies)
+        recomputed = [f.municipality for f in outcome.finalists]
+        recorded = [f["municipality"] for f in event.finalists]
+        if outcome.blocked or recomputed != recorded:
+            self.mismatch(position, "round 2 finalists (§4.6.7, D10, D11)", recomputed, recorded)
+        else:
+            self.match("round 2 finalists")
+        self.report.results[f"finalists ({contest.year})"] = ", ".join(recorded)
+
+    def _check_Contest_Round3Closed(self, event: Any, position: int) -> None:
+        contest = self._contest(self._year_of(event))
+        if contest is None:
+            return
+        self._check_digest("round 3 closing", event.digest, event.included_through, position)
+        views = self.replay.views
+        assessment = assess_round3(contest, views.visits.facts(contest.year), views.scorecards.cards(contest.year))
+        result = assessment.result
+        found = (event.winner, event.theme_winner)
+        expected = (result.winner, result.theme_winner) if not assessment.blocked else ("(blocked)", "(blocked)")
+        if expected != found:
+            self.mismatch(position, "round 3: the winner and the theme-prize winner (§4.7.9-§4.7.11, D12, D13)",
+                          expected, found)
+        else:
+            self.match("round 3: the winner and the theme-prize winner")
+        self.report.results[f"winner ({contest.year})"] = event.winner
+        self.report.results[f"theme prize ({contest.year})"] = event.theme_winner
+
+    def _check_Contest_ResultApproved(self, event: Any, position: int) -> None:
+        contest = self._contest(self._year_of(event))
+        self._check_digest("the council's approval (D14)", event.digest, event.digest_through, position)
+        if contest is not None and contest.round3 is not None and event.round3_digest != contest.round3["digest"]:
+            self.mismatch(position, "the approval names round 3's recorded result", contest.round3["digest"],
+                          event.round3_digest)
+        self.report.results["approved"] = f"decision {event.decision_number} of {event.decision_date}"
+        self.report.results["approved digest"] = event.digest
+
+    def _year_of(self, event: Any) -> int:
+        contest = self.replay.contests.get(event.originator_id)
+        return contest.year if contest else -1
+
+    def _summarise(self) -> None:
+        for contest in self.replay.contests.values():
+            self.report.results.setdefault(f"stage ({contest.year})", contest.stage)
+
+
+def read_board(stream: IO[str]) -> list[tuple[str, str, int]]:
+    """The board's CSV (receipt,municipality,rating) as published by /api/contests/<year>/votes/board.csv."""
+    import csv
+
+    rows = list(csv.DictReader(stream))
+    return [(r["receipt"], r["municipality"], int(r["rating"])) for r in rows]
+
+
+def verify_file(stream: IO[str], views: Any, board: list[tuple[str, str, int]] | None = None) -> Report:
+    return Verifier(views, board).run(iter(stream))

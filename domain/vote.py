@@ -1,0 +1,87 @@
+"""A resident's vote (§4.6.6, D10): one municipality rated 1-5, with an optional comment for the jury.
+
+The personal code is checked and then replaced by a keyed hash (HMAC-SHA256 with a secret the store never sees);
+the vote's aggregate id is derived from that hash, so the store's unique key on (aggregate id, version) lets
+exactly one vote per resident and contest in, whatever the number of web workers racing: a second vote is a
+duplicate key, never a read-then-write check. The resident gets a receipt (a second keyed hash) to find their
+vote on the public board.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.contest import NAMESPACE, Contest
+from domain.errors import InvalidInput, RuleViolation
+from domain.personal_code import check_personal_code, receipt_code, resident_key
+
+RESIDENT = {"role": "public", "principal": "resident"}
+# Anything shaped like a personal code inside a comment is redacted before it is stored (D10: never in clear).
+CODE_LIKE = re.compile(r"(?<!\d)\d{6}\s*-?\s*\d{5}(?!\d)")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def vote_id(year: int, key: str) -> UUID:
+    return uuid5(NAMESPACE, f"vote/{year}/{key}")
+
+
+def clean_comment(comment: str | None, max_chars: int) -> str | None:
+    if comment is None:
+        return None
+    if not isinstance(comment, str):
+        raise InvalidInput({"comment": ["must be text"]})
+    text = CONTROL.sub("", comment).strip()
+    if len(text) > max_chars:
+        raise InvalidInput({"comment": [f"must be at most {max_chars} characters (D10)"]})
+    return CODE_LIKE.sub("[redacted]", text) or None
+
+
+class Vote(Aggregate):
+    @staticmethod
+    def create_id(year: int, resident_key: str) -> UUID:
+        return vote_id(year, resident_key)
+
+    @classmethod
+    def cast(cls, contest: Contest, *, personal_code: str, municipality: str, rating: object,
+             comment: str | None, secret: bytes, receipt_secret: bytes, at: datetime,
+             network: str | None = None) -> Vote:
+        """Check the vote against D10 and §4.6.6 and make it (unsaved). 422 for a malformed code, rating or
+        comment; 409 outside the window or for a municipality that is not eligible."""
+        contest.require_not_sealed()  # D14
+        code = check_personal_code(personal_code)  # PersonalCodeError names the failed check
+        rules = contest.rules
+        errors: dict[str, list[str]] = {}
+        if isinstance(rating, bool) or not isinstance(rating, int) or not (
+                rules.vote_rating_min <= rating <= rules.vote_rating_max):
+            errors["rating"] = [f"must be a whole number from {rules.vote_rating_min} to {rules.vote_rating_max}"]
+        try:
+            comment = clean_comment(comment, rules.vote_comment_max_chars)
+        except InvalidInput as e:
+            errors.update(e.errors)
+        if errors:
+            raise InvalidInput(errors)
+        contest.require_vote_window(at)
+        if municipality not in contest.eligible_for_vote():
+            if rules.vote_eligible == "round2":
+                raise RuleViolation(f"{municipality} is not among the municipalities residents may rate this year",
+                                    clause="D10", field="municipality")
+            raise InvalidInput({"municipality": [f"{municipality!r} is not a participating municipality"]})
+        return cls(year=contest.year, resident_key=resident_key(secret, code), municipality=municipality,
+                   rating=int(rating), comment=comment, receipt=receipt_code(receipt_secret, code, contest.year),
+                   network=network, actor=dict(RESIDENT), at=at)
+
+    @event("Cast")
+    def __init__(self, year: int, resident_key: str, municipality: str, rating: int, comment: str | None,
+                 receipt: str, network: str | None, actor: dict[str, str], at: datetime) -> None:
+        self.year = year
+        self.resident_key = resident_key
+        self.municipality = municipality
+        self.rating = rating
+        self.comment = comment
+        self.receipt = receipt
+        self.network = network
+        self.at = at
