@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import BaseConverter
 
-from api import access, audit, contests, round1, round2, round3, system
+from api import access, audit, contests, operations, round1, round2, round3, system
 from api.errors import ContestApi, register_error_handlers
 from contest.service import ContestService
 
 API_VERSION = "1.0"
+
+
+class MunicipalityConverter(BaseConverter):
+    """A municipality in a URL: its ISO 3166-2 code (LV-RIX, LV-011), so /submissions/import is no municipality."""
+
+    regex = r"LV-[A-Z0-9]{2,3}"
 
 
 def create_app(service: ContestService, config: dict[str, Any] | None = None) -> Flask:
@@ -35,8 +42,12 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
                                 "Rules: RULES.md clause numbers are cited in each error's `rule`."},
     })
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    app.url_map.converters["municipality"] = MunicipalityConverter
+    api.register_converter(MunicipalityConverter,
+                           lambda _: {"type": "string", "pattern": f"^{MunicipalityConverter.regex}$"})
     register_error_handlers(app)
     for blueprint in (system.blp, contests.blp, round1.blp, round2.blp, round3.blp, audit.blp, access.blp):
         api.register_blueprint(blueprint)
+    operations.init_app(app)  # request ids, JSON access log, security headers, the vote's rate limit
     app.register_blueprint(system.assets)
     return app

@@ -63,6 +63,7 @@ def require(*roles: str) -> Callable[[F], F]:
         apidoc = deepcopy(getattr(wrapper, "_apidoc", {}))
         apidoc["manual_doc"] = deepupdate(deepcopy(apidoc.get("manual_doc", {})), {
             "security": SECURITY,
+            "x-roles": list(roles),
             "responses": {
                 "401": {"description": "No token, or a token that does not authenticate",
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},

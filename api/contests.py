@@ -113,7 +113,7 @@ class Municipalities(MethodView):
         return [m.to_dict() for m in contest.municipalities]
 
 
-@blp.route("/<int:year>/municipalities/<string:code>")
+@blp.route("/<int:year>/municipalities/<municipality:code>")
 class MunicipalityView(MethodView):
     @blp.response(200, MunicipalitySchema)
     def get(self, year: int, code: str) -> dict[str, Any]:

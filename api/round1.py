@@ -176,7 +176,7 @@ class Submissions(MethodView):
         return service().round1.submissions(year)
 
 
-@blp.route("/<int:year>/submissions/<string:code>")
+@blp.route("/<int:year>/submissions/<municipality:code>")
 class SubmissionView(MethodView):
     @require(SECRETARIAT, AUDITOR, JUROR, MUNICIPALITY)
     @blp.response(200, SubmissionSchema)
@@ -209,7 +209,7 @@ class ImportView(MethodView):
         return service().round1.import_table(year, data, upload.filename or "upload.csv", actor=current_actor())
 
 
-@blp.route("/<int:year>/submissions/<string:code>/requests")
+@blp.route("/<int:year>/submissions/<municipality:code>/requests")
 class Requests(MethodView):
     @require(SECRETARIAT)
     @blp.arguments(RequestSchema)
@@ -220,7 +220,7 @@ class Requests(MethodView):
         return service().round1.submission(year, code)
 
 
-@blp.route("/<int:year>/submissions/<string:code>/requests/<string:request_id>/replies")
+@blp.route("/<int:year>/submissions/<municipality:code>/requests/<string:request_id>/replies")
 class Replies(MethodView):
     @require(MUNICIPALITY)
     @blp.arguments(ReplySchema)
@@ -303,7 +303,7 @@ def explanation_body(year: int, code: str, as_of: str | None = None) -> dict[str
     return {"year": year, "final": final, "municipality": code, "explanation": result.explanation(code)}
 
 
-@blp.route("/<int:year>/round1/results/<string:code>")
+@blp.route("/<int:year>/round1/results/<municipality:code>")
 class Explanation(MethodView):
     @blp.arguments(AsOfSchema, location="query")
     @blp.response(200, ExplanationSchema)
@@ -316,7 +316,7 @@ EXPLANATION_COLUMNS = ("question", "section", "block", "kind", "value", "provide
                        "weight", "weighted_points", "counted")
 
 
-@blp.route("/<int:year>/round1/results/<string:code>.csv")
+@blp.route("/<int:year>/round1/results/<municipality:code>.csv")
 class ExplanationCsv(MethodView):
     @blp.arguments(AsOfSchema, location="query")
     @blp.response(200, content_type="text/csv", description="The explanation as CSV, one row per question")

@@ -208,7 +208,7 @@ class Visits(MethodView):
         return service().round3.visits(year)
 
 
-@blp.route("/<int:year>/visits/<string:code>")
+@blp.route("/<int:year>/visits/<municipality:code>")
 class VisitView(MethodView):
     @require(*INSIDERS, MUNICIPALITY)
     @blp.response(200, VisitOutSchema)
@@ -229,7 +229,7 @@ class VisitView(MethodView):
         return _visit_out(year, code)
 
 
-@blp.route("/<int:year>/visits/<string:code>/reschedule")
+@blp.route("/<int:year>/visits/<municipality:code>/reschedule")
 class Reschedule(MethodView):
     @require(SECRETARIAT)
     @blp.arguments(RescheduleSchema)
@@ -242,7 +242,7 @@ class Reschedule(MethodView):
         return _visit_out(year, code)
 
 
-@blp.route("/<int:year>/visits/<string:code>/notice")
+@blp.route("/<int:year>/visits/<municipality:code>/notice")
 class Notice(MethodView):
     @require(SECRETARIAT)
     @blp.arguments(NoticeSchema)
@@ -256,7 +256,7 @@ class Notice(MethodView):
         return _visit_out(year, code)
 
 
-@blp.route("/<int:year>/visits/<string:code>/notice/preview")
+@blp.route("/<int:year>/visits/<municipality:code>/notice/preview")
 class NoticePreview(MethodView):
     @require(SECRETARIAT)
     @blp.arguments(NoticeSchema)
@@ -268,7 +268,7 @@ class NoticePreview(MethodView):
         return service().round3.preview_notice(year, code, notice_date, body)
 
 
-@blp.route("/<int:year>/visits/<string:code>/attendance")
+@blp.route("/<int:year>/visits/<municipality:code>/attendance")
 class Attendance(MethodView):
     @require(SECRETARIAT)
     @blp.arguments(AttendanceSchema)

@@ -170,10 +170,18 @@ class WhoAmISchema(ma.Schema):
     municipality = ma.fields.String(allow_none=True)
 
 
+class ProjectionsHealthSchema(ma.Schema):
+    position = ma.fields.Integer(metadata={"description": "the position this worker's read models reflect"})
+    lag = ma.fields.Integer()
+    snapshot_position = ma.fields.Integer(metadata={"description": "the persisted read models' position"})
+    snapshot_lag = ma.fields.Integer()
+
+
 class HealthSchema(ma.Schema):
     status = ma.fields.String()
     store = ma.fields.String()
     events = ma.fields.Integer()
+    projections = ma.fields.Nested(ProjectionsHealthSchema)
 
 
 class AsOfSchema(ma.Schema):

@@ -9,6 +9,6 @@ worker_class = "sync"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-accesslog = "-"
-# The access log must not carry query strings or bodies that could hold personal data: path only.
-access_log_format = '"%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+# The service writes its own JSON access log (api/operations.py: path only, never query strings or bodies, with a
+# request id); gunicorn's own access log stays off so nothing personal leaks through it.
+accesslog = None

@@ -1,6 +1,6 @@
 """Configuration of the service from the environment (twelve-factor): which store, which secrets.
 
-CONTEST_STORE    sqlite:///var/contest.sqlite3 (default, relative to the working directory) or
+CONTEST_STORE    sqlite:///var/contest.sqlite3[?lock_timeout=10] (default, relative to the working directory) or
                  postgresql://user:password@host:5432/dbname[?schema=name]
 CONTEST_YEAR     the contest the service loads on first start (default 2024)
 CONTEST_PRESET   the preset used for that (default: the year)
@@ -98,10 +98,15 @@ def eventsourcing_env(url: str) -> dict[str, str]:
             raise SettingsError("a sqlite store URL needs a file path, e.g. sqlite:///var/contest.sqlite3")
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # How long a write waits for another connection's lock (SQLite's busy handler retries meanwhile) before
+        # the store gives up with "database is locked", which the API answers with 503 and Retry-After.
+        lock_timeout = parse_qs(parsed.query).get("lock_timeout", ["10"])[0]
+        if not lock_timeout.isdigit() or int(lock_timeout) < 1:
+            raise SettingsError("lock_timeout in a sqlite store URL is whole seconds, at least 1")
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
-            "SQLITE_LOCK_TIMEOUT": "10",
+            "SQLITE_LOCK_TIMEOUT": lock_timeout,
         }
     query = parse_qs(parsed.query)
     env = {

@@ -495,3 +495,16 @@ def test_a_whole_contest_from_init_to_approval_over_http(store_url: str, empty_s
     assert winner["name"] in page and "APSTIPRINĀTS / APPROVED" in page and "Protokols Nr. 12, 3.1" in page
     assert "Gada atbalstītājs" in page and r.json["approval"]["digest"] in page
     assert not re.search(r"""(src|href)=["']https?://""", page)  # no external assets
+    # the auditor: export the whole history over HTTP and verify it offline (issue 6: a whole contest verifies)
+    from contest.verify import verify_file
+    from projections.views import Views
+
+    auditor = token(role="auditor", name="Revidents")
+    export = client.get("/api/audit/export", headers=bearer(auditor)).get_data(as_text=True)
+    report = verify_file(iter(export.splitlines(keepends=True)), Views())
+    assert report.ok, report.text()
+    assert report.results["winner (2024)"] == winner["municipality"]
+    assert report.results["approved digest"] == r.json["approval"]["digest"]
+    assert "round 3: the winner and the theme-prize winner" in report.matches
+    assert "the council's approval (D14): digest through position " + str(
+        r.json["approval"]["digest_through"]) in report.matches

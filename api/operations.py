@@ -1,0 +1,102 @@
+"""Operating the service safely: request ids and structured JSON logs, security headers, and the rate limit on the
+residents' vote (§4.6.6: a public vote attracts people who try to cheat).
+
+Logs carry the method, the path (never the query string or the body: a personal code must never reach a log),
+the status, the duration and the request id; the vote secrets are never logged.
+CONTEST_VOTE_RATE_LIMIT  limits per client address on POST /votes (flask-limiter syntax; default "120/minute;
+                         20/second"; "off" disables it, e.g. for load tests)
+CONTEST_RATELIMIT_STORAGE where the counters live (default memory:// per worker; redis://… to share them)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+access_log = logging.getLogger("contest.access")
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+# Swagger UI's page boots with an inline script: allow it on /docs only.
+CSP_DOCS = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in ("request_id", "method", "path", "status", "duration_ms", "year"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info).splitlines()[-1]
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """One JSON object per line on standard error, for every logger of the service (idempotent)."""
+    root = logging.getLogger()
+    if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def vote_rate_limit() -> str:
+    return os.environ.get("CONTEST_VOTE_RATE_LIMIT", "120/minute;20/second")
+
+
+def init_app(app: Flask) -> Limiter:
+    @app.before_request
+    def start() -> None:
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Content-Security-Policy", CSP_DOCS if request.path.startswith("/docs") else CSP)
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.path.startswith("/api/") and "Cache-Control" not in headers:
+            headers["Cache-Control"] = "no-store"
+        duration = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        access_log.info("%s %s %s", request.method, request.path, response.status_code,
+                        extra={"request_id": g.get("request_id"), "method": request.method, "path": request.path,
+                               "status": response.status_code, "duration_ms": round(duration, 1)})
+        return response
+
+    limit = vote_rate_limit()
+    limiter = Limiter(get_remote_address, app=app, storage_uri=os.environ.get("CONTEST_RATELIMIT_STORAGE",
+                                                                              "memory://"),
+                      headers_enabled=True, enabled=limit.lower() != "off", default_limits=[])
+    votes_view = "round2.Votes"
+    if votes_view in app.view_functions and limit.lower() != "off":
+        app.view_functions[votes_view] = limiter.limit(
+            limit, methods=["POST"], error_message="too many votes from this address; try again later")(
+            app.view_functions[votes_view])
+    return limiter
