@@ -1,0 +1,242 @@
+"""The secretariat's desk (§3.2.5): the contest's state, its next dates, the counts, what blocks the next
+transition, and the transition buttons, which post to the same ContestService commands as the API.
+
+Login takes a bearer token; only a secretariat token is accepted (README "Roles"). The token is kept in its own
+cookie, signed, HttpOnly, SameSite=Strict, Secure (api/page_support.cookie_secure), scoped to /sekretariats and
+valid for eight hours; every request checks it again, so a revoked token ends the session at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from api import page_support as ps
+from api.pages import after, csrf_on_every_form, current_contest, http_error, names, not_found
+from domain.actors import SECRETARIAT, Actor
+from domain.contest import FINISHED, ROUND1, ROUND2, ROUND3, SEALED, SETUP, WINDOW_CLOSED, Contest
+from domain.errors import DomainError, InvalidInput, NotFound, RuleViolation
+
+blp = Blueprint("desk", __name__, url_prefix="/sekretariats", template_folder="templates")
+blp.before_request(csrf_on_every_form)
+blp.after_request(after)
+blp.register_error_handler(NotFound, not_found)
+blp.register_error_handler(HTTPException, http_error)
+
+COOKIE = "desk"
+MAX_AGE = 8 * 3600
+
+
+def _signer() -> URLSafeTimedSerializer:
+    from flask import current_app
+
+    return URLSafeTimedSerializer(current_app.secret_key, salt="contest desk token")
+
+
+def desk_actor() -> Actor | None:
+    raw = request.cookies.get(COOKIE)
+    if not raw:
+        return None
+    try:
+        token = _signer().loads(raw, max_age=MAX_AGE)
+    except BadSignature:
+        return None
+    actor = ps.service().authenticate(token) if isinstance(token, str) else None
+    return actor if actor is not None and actor.role == SECRETARIAT else None
+
+
+# ----- what the desk shows -----
+
+ROUND3_LEADS = {"§4.6.8": ps.N_("The jury's briefing on the finalists is not recorded."),
+                "§4.7.1": ps.N_("No visit is planned."), "§4.7.2": ps.N_("The visit has no valid notice."),
+                "§4.7.3": ps.N_("The visit's attendance is missing, or the visit does not count."),
+                "§3.2.3": ps.N_("Too few counted jury members have given their scores.")}
+TIE_KINDS = {"jury_4th_place": ps.N_("the 4th place in jury points"),
+             "jury_5th_place": ps.N_("the 5th place in jury points"),
+             "residents_choice": ps.N_("the residents' choice"), "winner": ps.N_("the winner"),
+             "theme_prize": ps.N_("the annual theme prize")}
+
+
+def tie_blockers(ties: list[dict[str, Any]], all_names: dict[str, str]) -> list[dict[str, str]]:
+    return [{"rule": tie["clause"],
+             "text": _("A tie for %(kind)s between %(tied)s needs a recorded jury decision (§3.2.4).",
+                       kind=_(TIE_KINDS.get(tie["kind"], tie["kind"])),
+                       tied=", ".join(all_names.get(m, m) for m in tie["tied"]))} for tie in ties]
+
+
+def blockers(contest: Contest, standings: dict[str, Any], round3: dict[str, Any] | None) -> list[dict[str, str]]:
+    """What keeps the contest from its next transition, each with its clause (RULES.md)."""
+    out: list[dict[str, str]] = []
+    all_names = names(contest)
+    if contest.stage == SETUP and contest.questionnaire is None:
+        out.append({"rule": "§4.2, Annex", "text": _("Round 1 needs a questionnaire.")})
+    if contest.stage == ROUND2:
+        if contest.window_status != WINDOW_CLOSED:
+            out.append({"rule": "§4.6.6, §4.6.7",
+                        "text": _("The residents' vote must be closed before round 2 closes.")})
+        cast = len(standings["ballots"])
+        if cast < standings["quorum"]:
+            seats = {s.id: s.organisation for s in contest.jury}
+            missing = ", ".join(seats.get(s, s) for s in standings["missing_ballots"])
+            out.append({"rule": "§3.2.3, D9",
+                        "text": _("Ballots from %(cast)s voting seats; at least %(quorum)s are needed. Missing: "
+                                  "%(missing)s.", cast=cast, quorum=standings["quorum"], missing=missing)})
+        else:  # ties only mean something once the quorum has voted
+            out += tie_blockers((standings.get("outcome") or {}).get("open_ties", []), all_names)
+    if contest.stage == ROUND3 and round3 is not None:
+        ties = round3["assessment"]["result"].get("open_ties", [])
+        tie_clauses = {t["clause"] for t in ties}
+        for b in round3["blockers"]:
+            if b["clause"] in tie_clauses:
+                continue  # said below, in the reader's language
+            who = all_names.get(b["municipality"], "") if b.get("municipality") else ""
+            lead = ROUND3_LEADS.get(b["clause"])
+            out.append({"rule": b["clause"], "text": _(lead) if lead else "", "who": who, "detail": b["message"]})
+        out += tie_blockers(ties, all_names)
+    if contest.stage == FINISHED:
+        out.append({"rule": "§7.4", "text": _("The result awaits the Fund council's approval.")})
+    return out
+
+
+def window_now(contest: Contest, now: Any) -> str:
+    """The vote as a resident finds it now: open, closed or scheduled (the instants decide, §4.6.6)."""
+    if contest.accepts_votes_at(now):
+        return "open"
+    return WINDOW_CLOSED if contest.window_status == WINDOW_CLOSED or now > contest.window.closes_at else "scheduled"
+
+
+def desk_view(contest: Contest) -> dict[str, Any]:
+    svc = ps.service()
+    year = contest.year
+    submissions = svc.round1.submissions(year)
+    standings = svc.round2.standings(year)
+    round3 = svc.round3.status(year) if contest.has_reached(ROUND3) else None
+    voting = len(contest.voting_seats)
+    return {
+        "counts": {"submissions": sum(1 for s in submissions if s["answered"]), "participants": len(submissions),
+                   "ballots": len(standings["ballots"]), "voting_seats": voting, "quorum": standings["quorum"],
+                   "votes": standings["votes"]["total"]},
+        "window": contest.window_times(),
+        "window_now": window_now(contest, svc.clock.now()),
+        "round3": round3,
+        "blockers": blockers(contest, standings, round3),
+        "actions": available_actions(contest, window_now(contest, svc.clock.now())),
+        "names": names(contest),
+    }
+
+
+# ----- transitions -----
+
+ACTION_LABELS = {
+    "atvert-1-kartu": ps.N_("Open round 1"),
+    "slegt-1-kartu": ps.N_("Close round 1"),
+    "atvert-balsojumu": ps.N_("Open the residents' vote"),
+    "slegt-balsojumu": ps.N_("Close the residents' vote"),
+    "slegt-2-kartu": ps.N_("Close round 2"),
+    "slegt-3-kartu": ps.N_("Close round 3"),
+}
+NEEDS_REASON = ("atvert-balsojumu", "slegt-balsojumu")
+
+
+def available_actions(contest: Contest, window: str) -> list[str]:
+    actions = ["atvert-1-kartu"] if contest.stage == SETUP else []
+    if contest.stage == ROUND1:
+        actions.append("slegt-1-kartu")
+    if contest.stage in (SETUP, ROUND1, ROUND2) and window == "scheduled":
+        actions.append("atvert-balsojumu")  # early, by the secretariat (§4.6.6); in its times it is open already
+    if contest.stage in (SETUP, ROUND1, ROUND2) and contest.window_status != WINDOW_CLOSED:
+        actions.append("slegt-balsojumu")  # also a window inside its times that no clock has opened (§4.6.6)
+    if contest.stage == ROUND2:
+        actions.append("slegt-2-kartu")
+    if contest.stage == ROUND3:
+        actions.append("slegt-3-kartu")
+    return actions
+
+
+def run_action(action: str, year: int, actor: Actor, reason: str) -> None:
+    svc = ps.service()
+    commands: dict[str, Callable[[], Any]] = {
+        "atvert-1-kartu": lambda: svc.open_round1(year, actor=actor),
+        "slegt-1-kartu": lambda: svc.round1.close(year, actor=actor),
+        "atvert-balsojumu": lambda: svc.round2.open_window(year, actor=actor, reason=reason),
+        "slegt-balsojumu": lambda: svc.round2.close_window(year, actor=actor, reason=reason),
+        "slegt-2-kartu": lambda: svc.round2.close(year, actor=actor),
+        "slegt-3-kartu": lambda: svc.round3.close(year, actor=actor),
+    }
+    commands[action]()
+
+
+def refusal_text(e: DomainError) -> str:
+    if isinstance(e, RuleViolation):
+        return _("Refused by rule %(rule)s: %(message)s", rule=e.clause, message=e.message)
+    if isinstance(e, InvalidInput):
+        return _("Refused: %(message)s", message="; ".join(f"{k}: {', '.join(v)}" for k, v in e.errors.items()))
+    return _("Refused: %(message)s", message=str(e))
+
+
+# ----- routes -----
+
+@blp.route("", methods=["GET"])
+def desk() -> str | Response:
+    actor = desk_actor()
+    contest = current_contest()
+    if actor is None:
+        response = render_template("pages/desk_login.html", contest=contest, error=None)
+        return response
+    return render_template("pages/desk.html", contest=contest, actor=actor, view=desk_view(contest),
+                           labels=ACTION_LABELS, needs_reason=NEEDS_REASON,
+                           stages=(SETUP, ROUND1, ROUND2, ROUND3, FINISHED, SEALED))
+
+
+@blp.route("/ieiet", methods=["POST"])
+def login() -> Any:
+    token = request.form.get("token", "").strip()
+    actor = ps.service().authenticate(token) if token else None
+    error = None
+    if not token:
+        error = _("Enter the access token.")
+    elif actor is None:
+        error = _("This token is unknown, malformed or revoked.")
+    elif actor.role != SECRETARIAT:
+        error = _("Only a secretariat token opens the desk.")
+    if error:
+        return render_template("pages/desk_login.html", contest=current_contest(), error=error), 401
+    response = redirect(url_for("desk.desk"), code=303)
+    response.set_cookie(COOKIE, _signer().dumps(token), max_age=MAX_AGE, httponly=True, samesite="Strict",
+                        secure=ps.cookie_secure(), path="/sekretariats")
+    return response
+
+
+@blp.route("/iziet", methods=["POST"])
+def logout() -> Response:
+    response = redirect(url_for("desk.desk"), code=303)
+    response.delete_cookie(COOKIE, path="/sekretariats", httponly=True, samesite="Strict", secure=ps.cookie_secure())
+    return response
+
+
+@blp.route("/<string:action>", methods=["POST"])
+def transition(action: str) -> Any:
+    if action not in ACTION_LABELS:
+        raise NotFound("action", action)
+    actor = desk_actor()
+    if actor is None:
+        return render_template("pages/desk_login.html", contest=current_contest(),
+                               error=_("Please log in again: the session has ended.")), 401
+    contest = current_contest()
+    reason = request.form.get("reason", "").strip()
+    if action in NEEDS_REASON and not reason:
+        flash(_("Give a reason for the change (it is recorded with the event)."), "error")
+        return redirect(url_for("desk.desk"), code=303)
+    try:
+        run_action(action, contest.year, actor, reason)
+    except DomainError as e:
+        flash(refusal_text(e), "error")
+    else:
+        flash(_("Done: %(action)s.", action=_(ACTION_LABELS[action])), "ok")
+    return redirect(url_for("desk.desk"), code=303)

@@ -1,0 +1,228 @@
+"""What the server-rendered pages share: the language (Latvian by default, English on request), the session
+cookie that carries the CSRF token, dates in the contest's time zone, numbers in the reader's language.
+
+Language: flask-babel with English message ids; the Latvian catalogue is ``api/translations/lv/LC_MESSAGES/
+messages.po``, compiled in memory on first use (no binary .mo in the repository). ``?lang=en`` or ``?lang=lv`` on
+any page switches the language and remembers it in a cookie; without either the pages are Latvian.
+
+CSRF: every form carries ``csrf_token``, a random value kept in the signed, HttpOnly, SameSite=Lax session
+cookie; a POST whose field does not match is refused with 400 before anything else runs. The cookies are
+``Secure`` except on a loopback host over plain HTTP (a developer's ``./dev serve``), where browsers could not
+send them back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import ipaddress
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from flask import Flask, abort, current_app, request, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import Babel, Domain, format_date, format_decimal, format_time, get_locale
+from flask_babel import gettext as _
+
+from contest.service import ContestService
+
+TRANSLATIONS = Path(__file__).parent / "translations"
+LANGUAGES = ("lv", "en")
+DEFAULT_LANGUAGE = "lv"
+LANG_COOKIE = "lang"
+CSRF_FIELD = "csrf_token"
+SESSION_COOKIE = "contest_session"
+
+
+def service() -> ContestService:
+    return current_app.extensions["contest.service"]
+
+
+# ----- language -----
+
+class PoDomain(Domain):
+    """Translations read from the .po catalogue itself, compiled once per process and language."""
+
+    def get_translations(self) -> NullTranslations:
+        locale = get_locale()
+        key = str(locale) if locale else DEFAULT_LANGUAGE
+        if key not in self.cache:
+            self.cache[key] = load_catalogue(key)
+        return self.cache[key]
+
+
+def load_catalogue(language: str) -> NullTranslations:
+    po = TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
+    if not po.exists():
+        return NullTranslations()
+    with po.open("rb") as f:
+        catalogue = read_po(f, locale=language)
+    buf = io.BytesIO()
+    write_mo(buf, catalogue)
+    buf.seek(0)
+    return Translations(fp=buf)
+
+
+class PageBabel(Babel):
+    @cached_property
+    def domain_instance(self) -> Domain:  # type: ignore[override]
+        return PoDomain()
+
+
+def select_language() -> str:
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    kept = request.cookies.get(LANG_COOKIE)
+    return kept if kept in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def language() -> str:
+    locale = get_locale()
+    return str(locale) if locale is not None and str(locale) in LANGUAGES else DEFAULT_LANGUAGE
+
+
+# ----- cookies and CSRF -----
+
+def cookie_secure() -> bool:
+    """Secure cookies, except for plain HTTP on a loopback host (browsers would drop them there)."""
+    if request.is_secure:
+        return True
+    host = urlsplit("//" + request.host).hostname or ""
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
+class PageSessionInterface(SecureCookieSessionInterface):
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return cookie_secure()
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return token
+
+
+def check_csrf() -> None:
+    """Refuse a POST whose form token does not match the session's (400, before anything is done)."""
+    expected = session.get("csrf")
+    given = request.form.get(CSRF_FIELD, "")
+    if not isinstance(expected, str) or not hmac.compare_digest(expected.encode(), given.encode()):
+        abort(400, description="csrf")
+
+
+def remember_language(response: Any) -> Any:
+    asked = request.args.get("lang")
+    if asked in LANGUAGES and request.cookies.get(LANG_COOKIE) != asked:
+        response.set_cookie(LANG_COOKIE, asked, max_age=365 * 86400, httponly=True, samesite="Lax",
+                            secure=cookie_secure())
+    return response
+
+
+def derive_secret_key(svc: ContestService) -> bytes:
+    """One key for every worker: derived from the vote secrets the service needs anyway (all workers share
+    them), never equal to them; a process without them gets a random key of its own."""
+    try:
+        base = svc.secrets().receipt
+    except Exception:
+        return os.urandom(32)
+    return hmac.new(base, b"contest pages session key", hashlib.sha256).digest()
+
+
+def init_pages_support(app: Flask, svc: ContestService) -> None:
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = derive_secret_key(svc)
+    app.config.setdefault("SESSION_COOKIE_NAME", SESSION_COOKIE)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.session_interface = PageSessionInterface()
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Riga")
+    PageBabel(app, locale_selector=select_language)
+
+
+# ----- formatting -----
+
+def local(at: datetime | str, tz: str = "Europe/Riga") -> datetime:
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    return at.astimezone(ZoneInfo(tz))
+
+
+def when(at: datetime | str | None, tz: str = "Europe/Riga") -> str:
+    """A moment as the reader says it, in the contest's time zone: '2024. gada 1. augusts, 00:00'."""
+    if at is None:
+        return "–"
+    moment = local(at, tz)
+    return f"{format_date(moment.date(), 'long')}, {format_time(moment.time(), 'HH:mm')}"
+
+
+def day(value: date | str | None) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return format_date(value, "long")
+
+
+def number(value: float | int | None, decimals: int = 1) -> str:
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern)
+
+
+def window_sentence(times: Mapping[str, Any]) -> str:
+    return _("from %(opens)s to %(closes)s (Latvian time)", opens=when(times["opens_at"], times["timezone"]),
+             closes=when(times["closes_at"], times["timezone"]))
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue where it is defined; it is translated where it is shown."""
+    return message
+
+
+STAGE_NAMES = {
+    "setup": N_("Preparation"),
+    "round1": N_("Round 1: the questionnaire"),
+    "round2": N_("Round 2: the jury and the residents' vote"),
+    "round3": N_("Round 3: visits"),
+    "finished": N_("Finished: awaiting the council's approval"),
+    "sealed": N_("Approved and sealed"),
+}
+
+
+def stage_name(stage: str) -> str:
+    return _(STAGE_NAMES[stage]) if stage in STAGE_NAMES else stage
+
+
+BLOCK_NAMES = {"regular": N_("Regular benefits"), "one_off": N_("One-off benefits"),
+               "long_term": N_("Long-term support")}
+
+
+def block_name(block: str) -> str:
+    return _(BLOCK_NAMES[block]) if block in BLOCK_NAMES else block
+
+
+def template_helpers() -> dict[str, Any]:
+    return {"csrf_token": csrf_token, "when": when, "window_sentence": window_sentence, "day": day, "number": number,
+            "stage_name": stage_name, "block_name": block_name, "language": language, "LANGUAGES": LANGUAGES,
+            "CSRF_FIELD": CSRF_FIELD}

@@ -1,0 +1,325 @@
+"""Server-rendered pages for people: the residents' vote (§4.6.6, D10), the public results (§4.5, §4.6.7,
+§4.7.9-§4.7.11, §7.4) and, in api/desk.py, the secretariat's desk. Latvian by default, English with ?lang=en
+(api/page_support.py). HTTP only: every number comes from the ContestService's queries and commands.
+
+URLs: /  ·  /balsot (vote)  ·  /rezultati (results)  ·  /rezultati/balsojums (the vote)  ·
+/rezultati/<code> (a municipality's round-1 explanation)  ·  /sekretariats (the desk)
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+from flask import Blueprint, Flask, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from api import page_support as ps
+from api.chart import Bar, bar_chart
+from contest.round2 import AlreadyVoted
+from domain.contest import WINDOW_CLOSED, Contest
+from domain.errors import InvalidInput, NotFound, RuleViolation
+from domain.personal_code import PersonalCodeError
+
+blp = Blueprint("pages", __name__, template_folder="templates")
+
+RATING_WORDS = {1: ps.N_("very poor"), 2: ps.N_("poor"), 3: ps.N_("average"), 4: ps.N_("good"),
+                5: ps.N_("excellent")}
+CHECK_NAMES = {"format": ps.N_("the form of the code"), "new_form": ps.N_("the first two digits"),
+               "century": ps.N_("the century digit (the 7th digit)"), "date": ps.N_("the date of birth"),
+               "check_digit": ps.N_("the check digit (the last digit)")}
+LV_ORDER = "abcčdefgģhijkķlļmnņoprsštuvzž"  # CLDR lv: č ģ ķ ļ ņ š ž are letters; ā ē ī ū sort as a e i u
+LONG_VOWELS = str.maketrans("āēīū", "aeiu")
+
+
+def lv_key(text: str) -> tuple[tuple[int, ...], str]:
+    """Latvian alphabetical order (Ādaži before Aizkraukle, Cēsis before Čakste) for lists of names."""
+    folded = text.lower().translate(LONG_VOWELS)
+    return tuple(LV_ORDER.index(c) if c in LV_ORDER else 100 + ord(c) for c in folded), text
+
+
+def current_contest() -> Contest:
+    years = ps.service().years()
+    if not years:
+        raise NotFound("contest", "any")
+    return ps.service().contest(max(years))
+
+
+def names(contest: Contest) -> dict[str, str]:
+    return {m.code: m.name for m in contest.municipalities}
+
+
+# ----- the blueprint's plumbing -----
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+
+
+@blp.before_request
+def csrf_on_every_form() -> None:
+    if request.method == "POST":
+        ps.check_csrf()
+
+
+@blp.after_request
+def after(response: Any) -> Any:
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    return ps.remember_language(response)
+
+
+@blp.app_context_processor
+def helpers() -> dict[str, Any]:
+    return ps.template_helpers()
+
+
+def error_page(status: int, title: str, message: str) -> tuple[str, int]:
+    return render_template("pages/error.html", title=title, message=message), status
+
+
+def not_found(e: NotFound) -> tuple[str, int]:
+    return error_page(404, _("Not found"), _("There is no such page or municipality."))
+
+
+def http_error(e: HTTPException) -> tuple[str, int]:
+    if e.code == 400 and e.description == "csrf":
+        return error_page(400, _("The form has expired"),
+                          _("The form's security check failed (it may have been open too long, or cookies are "
+                            "blocked). Please reload the page and submit the form again."))
+    if e.code == 429:
+        return error_page(429, _("Too many votes"), _("Too many votes have come from your network address in a "
+                                                      "short time. Please wait a minute and try again."))
+    return error_page(e.code or 500, e.name, e.description or "")
+
+
+blp.register_error_handler(NotFound, not_found)
+blp.register_error_handler(HTTPException, http_error)
+
+
+# ----- home -----
+
+@blp.route("/")
+def home() -> str:
+    contest = current_contest()
+    now = ps.service().clock.now()
+    return render_template("pages/home.html", contest=contest, accepting=contest.accepts_votes_at(now),
+                           window=contest.window_times())
+
+
+# ----- the residents' vote (§4.6.6, D10) -----
+
+def window_refusal(contest: Contest, now: Any) -> dict[str, str]:
+    times = contest.window_times()
+    if contest.window_status == WINDOW_CLOSED or now > contest.window.closes_at:
+        title = _("Voting is closed")
+        text = _("The residents' vote took place %(window)s.", window=ps.window_sentence(times))
+    else:
+        title = _("Voting has not started yet")
+        text = _("The residents' vote takes place %(window)s.", window=ps.window_sentence(times))
+    return {"kind": "window", "title": title, "text": text, "rule": "§4.6.6"}
+
+
+def check_vote_form(form: dict[str, str], code: str, contest: Contest, eligible: list[str]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    rules = contest.rules
+    if form["municipality"] not in eligible:
+        errors["municipality"] = _("Choose a municipality from the list.")
+    if form["rating"] not in {str(r) for r in range(rules.vote_rating_min, rules.vote_rating_max + 1)}:
+        errors["rating"] = _("Choose a rating from %(low)s to %(high)s.", low=rules.vote_rating_min,
+                             high=rules.vote_rating_max)
+    if len(form["comment"]) > rules.vote_comment_max_chars:
+        errors["comment"] = _("The comment may be at most %(n)s characters long.", n=rules.vote_comment_max_chars)
+    if not code.strip():
+        errors["personal_code"] = _("Enter your personal code.")
+    return errors
+
+
+def personal_code_message(e: PersonalCodeError) -> str:
+    reason = e.message_lv if ps.language() == "lv" else e.message_en
+    return _("The personal code is not valid. Check failed: %(check)s. %(reason)s",
+             check=_(CHECK_NAMES.get(e.check, e.check)), reason=reason)
+
+
+def submit_vote(contest: Contest, form: dict[str, str], code: str, now: Any) -> tuple[Any, dict[str, str],
+                                                                                    dict[str, str] | None, int]:
+    """Cast the vote through the service: (the vote or None, field errors, a refusal, the HTTP status)."""
+    if not contest.accepts_votes_at(now):
+        return None, {}, window_refusal(contest, now), 409
+    errors = check_vote_form(form, code, contest, contest.eligible_for_vote())
+    if errors:
+        return None, errors, None, 422
+    try:
+        cast, _position = ps.service().round2.cast_vote(
+            contest.year, personal_code=code, municipality=form["municipality"], rating=int(form["rating"]),
+            comment=form["comment"] or None)
+    except PersonalCodeError as e:
+        return None, {"personal_code": personal_code_message(e)}, None, 422
+    except AlreadyVoted:
+        return None, {}, {"kind": "already", "title": _("You have already voted"),
+                          "text": _("A vote with this personal code has already been recorded in this contest. "
+                                    "Each resident votes once; the first vote stands."), "rule": "§4.6.6, D10"}, 409
+    except RuleViolation as e:  # the window closed meanwhile, or a rule of the year's configuration (D10)
+        if e.field == "window":
+            return None, {}, window_refusal(ps.service().contest(contest.year), now), 409
+        return None, {}, {"kind": "rule", "title": _("The vote was not accepted"), "text": e.message,
+                          "rule": e.clause}, 409
+    except InvalidInput as e:
+        return None, {k if k in form or k == "personal_code" else "form": "; ".join(v)
+                      for k, v in e.errors.items()}, None, 422
+    return cast, {}, None, 200
+
+
+@blp.route("/balsot", methods=["GET", "POST"])
+def vote() -> tuple[str, int]:
+    """The residents' vote (§4.6.6, D10): one municipality rated 1-5, an optional comment, the personal code."""
+    contest = current_contest()
+    now = ps.service().clock.now()
+    all_names = names(contest)
+    form = {"municipality": request.args.get("m", ""), "rating": "", "comment": ""}
+    errors: dict[str, str] = {}
+    refusal = None if contest.accepts_votes_at(now) else window_refusal(contest, now)
+    status = 200
+    if request.method == "POST":
+        form = {k: request.form.get(k, "").strip() for k in form}
+        cast, errors, refusal, status = submit_vote(contest, form, request.form.get("personal_code", ""), now)
+        if cast is not None:
+            return render_template("pages/voted.html", contest=contest, vote=cast,
+                                   name=all_names.get(cast.municipality, cast.municipality),
+                                   rating_word=_(RATING_WORDS.get(cast.rating, ""))), 200
+    choices = sorted(((c, all_names.get(c, c)) for c in contest.eligible_for_vote()), key=lambda p: lv_key(p[1]))
+    return render_template("pages/vote.html", contest=contest, choices=choices, form=form, errors=errors,
+                           refusal=refusal, rating_words=RATING_WORDS,
+                           max_comment=contest.rules.vote_comment_max_chars,
+                           votes_public=contest.votes_public_at(now), window=contest.window_times()), status
+
+
+# ----- results -----
+
+def ranking_rows(contest: Contest) -> list[dict[str, Any]]:
+    assert contest.round1 is not None
+    all_names = names(contest)
+    advancing = set(contest.round1["advancing"])
+    return [{**row, "name": all_names.get(row["municipality"], row["municipality"]),
+             "advances": row["municipality"] in advancing} for row in contest.round1["ranking"]]
+
+
+@blp.route("/rezultati")
+def results() -> str:
+    svc = ps.service()
+    contest = current_contest()
+    ranking = ranking_rows(contest) if contest.round1 is not None else []
+    chart = None
+    if ranking:
+        bars = [Bar(r["name"], float(r["overall"] or 0), ps.number(r["overall"]), r["advances"]) for r in ranking]
+        chart = bar_chart(bars, title=_("Round 1: overall score (0–100) of every municipality"),
+                          description=_("The %(n)s municipalities with the highest score advance to round 2; "
+                                        "the same numbers are in the table below.", n=len(contest.round1["advancing"])),
+                          chart_id="ranking-chart", cut_after=len(contest.round1["advancing"]),
+                          cut_label=_("round 2"))
+    all_names = names(contest)
+    finalists = [{**f, "name": all_names.get(f["municipality"], f["municipality"])}
+                 for f in (contest.round2 or {}).get("finalists", [])]
+    result = svc.round3.result(contest.year) if contest.round3 is not None else None
+    return render_template("pages/results.html", contest=contest, ranking=ranking, chart=chart,
+                           finalists=finalists, result=result,
+                           votes_public=contest.votes_public_at(svc.clock.now()))
+
+
+@blp.route("/rezultati/balsojums")
+def vote_results() -> str:
+    svc = ps.service()
+    contest = current_contest()
+    public = contest.votes_public_at(svc.clock.now())
+    tally = svc.round2.vote_results(contest.year) if public else None
+    chart = None
+    if tally and tally["municipalities"]:
+        top = tally["municipalities"][:10]
+        chart = bar_chart([Bar(r["name"], float(r["average"] or 0), ps.number(r["average"], 2), i == 0)
+                           for i, r in enumerate(top)],
+                          title=_("The residents' vote: the best average ratings (1–5)"),
+                          description=_("The ten municipalities with the highest average rating; every municipality "
+                                        "is in the table below."), maximum=5.0, chart_id="vote-chart")
+    receipt = request.args.get("kvits", "").strip().upper()[:20]
+    found = find_receipt(contest, receipt) if receipt and contest.window_status == WINDOW_CLOSED else None
+    return render_template("pages/vote_results.html", contest=contest, tally=tally, chart=chart,
+                           window=contest.window_times(), receipt=receipt, found=found,
+                           board=contest.window_status == WINDOW_CLOSED)
+
+
+def find_receipt(contest: Contest, receipt: str) -> dict[str, Any]:
+    """A resident finds their vote on the public board by its receipt (D10)."""
+    rows = ps.service().round2.board(contest.year)
+    i = bisect.bisect_left(rows, (receipt, "", 0))
+    if i < len(rows) and rows[i][0] == receipt:
+        return {"municipality": names(contest).get(rows[i][1], rows[i][1]), "rating": rows[i][2]}
+    return {}
+
+
+def answer_text(question: Any, value: Any) -> str:
+    if value is None or value == "":
+        return "–"
+    if question is None:
+        return str(value)
+    if question.kind == "choice":
+        option = question.option(str(value))
+        if option is None:
+            return str(value)
+        return option.label_lv if ps.language() == "lv" else option.label_en
+    if question.kind == "amount" and isinstance(value, int | float):
+        decimals = 0 if float(value).is_integer() else 2
+        return f"{ps.number(value, decimals)} {question.unit or ''}".strip()
+    return str(value)
+
+
+@blp.route("/rezultati/<string:code>")
+def explanation(code: str) -> tuple[str, int]:
+    contest = current_contest()
+    municipality = contest.municipality(code)
+    if contest.round1 is None:
+        return render_template("pages/explanation.html", contest=contest, municipality=municipality,
+                               data=None), 200
+    _contest, result, _final = ps.service().round1.results(contest.year)
+    data = result.explanation(code)
+    q = contest.questionnaire
+    lv = ps.language() == "lv"
+    sections: dict[int, dict[str, Any]] = {}
+    for row in data["questions"]:
+        question = q.question(row["question_id"]) if q else None
+        number = row["section"]
+        if number not in sections:
+            section = q.section(number) if q else None
+            sections[number] = {"number": number, "questions": [],
+                                "title": (section.title_lv if lv else section.title_en) if section else str(number)}
+        sections[number]["questions"].append({
+            **row, "text": (question.text_lv if lv else question.text_en) if question else row["question_id"],
+            "answer": answer_text(question, row["value"])})
+    return render_template("pages/explanation.html", contest=contest, municipality=municipality, data=data,
+                           sections=list(sections.values())), 200
+
+
+def limit_votes(app: Flask) -> None:
+    """The page's vote has the same per-address rate limit as POST /votes (api/operations.py), so the form is
+    no way around it; its own counter (the limit is per view)."""
+    limiters = app.extensions.get("limiter") or set()
+    from api.operations import vote_rate_limit
+
+    limit = vote_rate_limit()
+    if not limiters or limit.lower() == "off":
+        return
+    limiter = next(iter(limiters))
+    app.view_functions["pages.vote"] = limiter.limit(
+        limit, methods=["POST"], error_message="too many votes from this address")(app.view_functions["pages.vote"])
+
+
+def init_app(app: Flask) -> None:
+    """Register the pages (before anything else claims "/") with their language, session and CSRF."""
+    from api import desk
+
+    ps.init_pages_support(app, app.extensions["contest.service"])
+    app.register_blueprint(blp)
+    limit_votes(app)
+    app.register_blueprint(desk.blp)
