@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.auth import current_actor, require
+from api.parsing import Blueprint
 from api.schemas import ReasonQuerySchema, TokenRequestSchema, TokenSchema, WhoAmISchema
 from domain.actors import SECRETARIAT, TOKEN_ROLES
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import marshmallow as ma
 from flask import Response, current_app, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import validate
 
 from api.auth import require
+from api.parsing import Blueprint
 from contest.audit import export_lines
 from domain.actors import AUDITOR
 

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.auth import current_actor, require
+from api.parsing import Blueprint
 from api.schemas import (
     AsOfSchema,
     ConfigSchema,

@@ -11,7 +11,7 @@ from typing import Any
 
 import marshmallow as ma
 from eventsourcing.persistence import PersistenceError
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, jsonify
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -91,6 +91,10 @@ class ContestApi(Api):
         message = data.get("message") or (error.description if isinstance(error.description, str) else error.name)
         if error.code == 422 and errors:
             message = "invalid input: " + ", ".join(sorted(errors))
+        if error.code == 413:
+            limit = current_app.config.get("MAX_CONTENT_LENGTH")
+            message = f"the request body is larger than the limit of {limit} bytes"
+            errors = {"body": [message]}
         return error_response(error.code or 500, error.name, message, headers, errors=errors)
 
 

@@ -9,11 +9,12 @@ from typing import Any
 import marshmallow as ma
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import validate
 
 from api.auth import current_actor, request_actor, require
 from api.errors import error_response
+from api.parsing import Blueprint
 from api.schemas import REASON, AsOfSchema
 from contest.service import ContestService
 from domain.actors import ANONYMOUS, AUDITOR, JUROR, MUNICIPALITY, SECRETARIAT, Actor

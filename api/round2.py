@@ -8,10 +8,11 @@ from typing import Any
 import marshmallow as ma
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import validate
 
 from api.auth import current_actor, request_actor, require
+from api.parsing import Blueprint
 from api.schemas import REASON, AsOfSchema, WindowOutSchema
 from contest.round2 import vote_comments
 from contest.service import ContestService

@@ -8,10 +8,10 @@ from typing import Any
 import marshmallow as ma
 from flask import Response, current_app, render_template
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import validate
 
 from api.auth import current_actor, require
+from api.parsing import Blueprint
 from contest.round3 import final_report, nomination_out
 from contest.service import ContestService
 from domain.actors import AUDITOR, COUNCIL, JUROR, MUNICIPALITY, SECRETARIAT

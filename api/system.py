@@ -8,11 +8,11 @@ from eventsourcing.persistence import PersistenceError
 from flask import Blueprint as FlaskBlueprint
 from flask import current_app, redirect, send_from_directory
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.wrappers import Response
 
 from api.errors import error_response
+from api.parsing import Blueprint
 from api.schemas import HealthSchema
 
 blp = Blueprint("system", __name__, description="Service health")

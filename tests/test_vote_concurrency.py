@@ -4,6 +4,7 @@ counted exactly once and the rest get 409; no personal code reaches the store, t
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -52,6 +53,17 @@ def test_votes_from_many_clients(store_url: str, tmp_path: Path) -> None:
         receipts = {b["receipt"] for _, b in first}
         assert len(receipts) == len(distinct)
         responses = repr(first) + repr(same)
+        # refused requests carrying a code must not log it either: a bad check digit, a code in the query string,
+        # a code in a comment, a code inside a body that is not JSON
+        wrong_digit = distinct[0][:-1] + str((int(distinct[0][-1]) + 1) % 10)
+        refused = [
+            call("POST", url, {"personal_code": wrong_digit, "municipality": "LV-RIX", "rating": 3}),
+            call("POST", f"{url}?personal_code={distinct[1]}", {"personal_code": distinct[1], "rating": 9}),
+            call("POST", url, {"personal_code": distinct[2], "municipality": "LV-RIX", "rating": 2,
+                               "comment": f"my code is {distinct[3]}" + "x" * 2000}),
+        ]
+        assert [s for s, _ in refused] == [422, 422, 422], refused
+        responses += repr(refused)
 
     check = ContestService(EventStore(store_url), SystemClock(), SECRETS)
     try:
@@ -68,3 +80,8 @@ def test_votes_from_many_clients(store_url: str, tmp_path: Path) -> None:
             assert form not in logs
             assert form not in responses
     assert SECRETS.voter.decode() not in logs and SECRETS.receipt.decode() not in logs
+    assert wrong_digit not in logs
+    # the access log is JSON Lines with a request id on every vote request (api/operations.py)
+    access = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
+    votes = [e for e in access if e.get("path") == "/api/contests/2024/votes"]
+    assert len(votes) >= len(distinct) + 24 + 3 and all(e["request_id"] for e in votes)
