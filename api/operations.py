@@ -59,6 +59,16 @@ def configure_logging(level: int = logging.INFO) -> None:
     root.setLevel(level)
 
 
+class WithholdAddress(logging.Filter):
+    """flask-limiter logs the limit's key, the client's address, when a limit is exceeded: withhold it (issue 9:
+    a client address is never stored, logged or exported; the vote keeps only its network's keyed hash)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 3 and str(record.msg).startswith("ratelimit"):
+            record.args = (record.args[0], "client address withheld", record.args[2])
+        return True
+
+
 def vote_rate_limit() -> str:
     return os.environ.get("CONTEST_VOTE_RATE_LIMIT", "120/minute;20/second")
 
@@ -90,6 +100,9 @@ def init_app(app: Flask) -> Limiter:
                                "status": response.status_code, "duration_ms": round(duration, 1)})
         return response
 
+    limiter_log = logging.getLogger("flask-limiter")
+    if not any(isinstance(f, WithholdAddress) for f in limiter_log.filters):
+        limiter_log.addFilter(WithholdAddress())
     limit = vote_rate_limit()
     limiter = Limiter(get_remote_address, app=app, storage_uri=os.environ.get("CONTEST_RATELIMIT_STORAGE",
                                                                               "memory://"),

@@ -155,7 +155,7 @@ def submit_vote(contest: Contest, form: dict[str, str], code: str, now: Any) -> 
     try:
         cast, _position = ps.service().round2.cast_vote(
             contest.year, personal_code=code, municipality=form["municipality"], rating=int(form["rating"]),
-            comment=form["comment"] or None)
+            comment=form["comment"] or None, client_address=request.remote_addr)
     except PersonalCodeError as e:
         return None, {"personal_code": personal_code_message(e)}, None, 422
     except AlreadyVoted:
@@ -255,7 +255,8 @@ def find_receipt(contest: Contest, receipt: str) -> dict[str, Any]:
     rows = ps.service().round2.board(contest.year)
     i = bisect.bisect_left(rows, (receipt, "", 0))
     if i < len(rows) and rows[i][0] == receipt:
-        return {"municipality": names(contest).get(rows[i][1], rows[i][1]), "rating": rows[i][2]}
+        return {"municipality": names(contest).get(rows[i][1], rows[i][1]), "rating": rows[i][2],
+                "quarantined": receipt in ps.service().round2.quarantined_receipts(contest.year)}
     return {}
 
 

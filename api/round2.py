@@ -6,7 +6,7 @@ import bisect
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import validate
@@ -14,7 +14,7 @@ from marshmallow import validate
 from api.auth import current_actor, request_actor, require
 from api.parsing import Blueprint
 from api.schemas import REASON, AsOfSchema, WindowOutSchema
-from contest.round2 import vote_comments
+from contest.round2 import CLUSTER_MIN_VOTES, CLUSTER_WINDOW_SECONDS, vote_comments
 from contest.service import ContestService
 from domain.actors import ANONYMOUS, AUDITOR, JUROR, SECRETARIAT
 from domain.config import instant_str
@@ -93,10 +93,14 @@ class DecisionSchema(ma.Schema):
 
 
 class VoteResultsSchema(ma.Schema):
-    total = ma.fields.Integer()
+    total = ma.fields.Integer(metadata={"description": "counted votes: every vote but those in quarantine"})
+    quarantined = ma.fields.Integer(metadata={"description": "votes in quarantine (kept, not counted)"})
+    total_all = ma.fields.Integer(metadata={"description": "every vote cast, in quarantine or not"})
     final = ma.fields.Boolean()
     interim_published_at = ma.fields.DateTime(allow_none=True)
-    municipalities = ma.fields.List(ma.fields.Dict())
+    municipalities = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "per municipality: count, average, distribution of the counted votes (the official tally, "
+                       "§4.6.7); quarantined; all: the same numbers with the votes in quarantine"})
 
 
 class StandingsSchema(ma.Schema):
@@ -146,7 +150,7 @@ class Votes(MethodView):
         """Vote: rate one municipality 1-5, once per resident (§4.6.6, D10)"""
         vote, _ = service().round2.cast_vote(year, personal_code=body["personal_code"],
                                              municipality=body["municipality"], rating=body["rating"],
-                                             comment=body["comment"])
+                                             comment=body["comment"], client_address=request.remote_addr)
         return {"receipt": vote.receipt, "municipality": vote.municipality, "rating": vote.rating,
                 "at": instant_str(vote.at)}
 
@@ -285,7 +289,8 @@ class BoardQuerySchema(ma.Schema):
 
 class BoardSchema(ma.Schema):
     total = ma.fields.Integer()
-    votes = ma.fields.List(ma.fields.Dict(), metadata={"description": "[{receipt, municipality, rating}]"})
+    votes = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "[{receipt, municipality, rating, quarantined}]: a vote in quarantine is kept, not counted"})
     next_after = ma.fields.String(allow_none=True)
 
 
@@ -297,20 +302,25 @@ class Board(MethodView):
     def get(self, query: dict[str, Any], year: int) -> dict[str, Any]:
         """Every counted vote as (receipt, municipality, rating), by receipt, a page at a time (D10)"""
         rows = service().round2.board(year)
+        held = service().round2.quarantined_receipts(year)
         start = bisect.bisect_right(rows, (query["after"], "\uffff", 99)) if query["after"] else 0
         page = rows[start:start + query["limit"]]
         more = start + len(page) < len(rows)
-        return {"total": len(rows), "votes": [{"receipt": r, "municipality": m, "rating": g} for r, m, g in page],
+        return {"total": len(rows), "votes": [{"receipt": r, "municipality": m, "rating": g, "quarantined": r in held}
+                                              for r, m, g in page],
                 "next_after": page[-1][0] if page and more else None}
 
 
 @blp.route("/<int:year>/votes/board.csv")
 class BoardCsv(MethodView):
-    @blp.response(200, content_type="text/csv", description="receipt,municipality,rating for every counted vote")
+    @blp.response(200, content_type="text/csv", description="receipt,municipality,rating,quarantined for every "
+                                                             "vote; quarantined 1: kept, not counted (§4.6.7)")
     def get(self, year: int) -> Response:
-        """The whole vote board as CSV, for re-tallying (D10)"""
+        """The whole vote board as CSV, for re-tallying (D10): the rows with quarantined 0 are the counted vote"""
         rows = service().round2.board(year)
-        text = "receipt,municipality,rating\n" + "".join(f"{r},{m},{g}\n" for r, m, g in rows)
+        held = service().round2.quarantined_receipts(year)
+        text = "receipt,municipality,rating,quarantined\n" + "".join(f"{r},{m},{g},{int(r in held)}\n"
+                                                                      for r, m, g in rows)
         return Response(text, mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="vote-board-{year}.csv"'})
 
@@ -318,11 +328,109 @@ class BoardCsv(MethodView):
 @blp.route("/<int:year>/votes/board/<string:receipt>")
 class BoardReceipt(MethodView):
     @blp.response(200, ma.Schema.from_dict({"receipt": ma.fields.String(), "municipality": ma.fields.String(),
-                                            "rating": ma.fields.Integer()}, name="BoardEntry"))
+                                            "rating": ma.fields.Integer(), "quarantined": ma.fields.Boolean()},
+                                           name="BoardEntry"))
     def get(self, year: int, receipt: str) -> dict[str, Any]:
-        """Find your vote on the board by its receipt"""
+        """Find your vote on the board by its receipt (and whether it is in quarantine)"""
         rows = service().round2.board(year)
         i = bisect.bisect_left(rows, (receipt.upper(), "", 0))
         if i < len(rows) and rows[i][0] == receipt.upper():
-            return {"receipt": rows[i][0], "municipality": rows[i][1], "rating": rows[i][2]}
+            return {"receipt": rows[i][0], "municipality": rows[i][1], "rating": rows[i][2],
+                    "quarantined": rows[i][0] in service().round2.quarantined_receipts(year)}
         raise NotFound("vote with receipt", receipt)
+
+
+# ----- suspicious clusters and quarantine (§4.6.6, D10; issue 9): nothing is deleted -----
+
+NETWORK_KEY = validate.Regexp(r"^[0-9a-f]{16}$", error="must be a network key as the clusters report gives it")
+
+
+class ClustersQuerySchema(ma.Schema):
+    window = ma.fields.Integer(load_default=CLUSTER_WINDOW_SECONDS, validate=validate.Range(min=1, max=31 * 86400),
+                               metadata={"description": "the sliding window, in seconds"})
+    min_votes = ma.fields.Integer(load_default=CLUSTER_MIN_VOTES, validate=validate.Range(min=2, max=10_000_000),
+                                  metadata={"description": "the fewest votes from one network in a window"})
+
+
+class ClusterSchema(ma.Schema):
+    network = ma.fields.String(metadata={"description": "keyed hash of the client network (/24, /48), never the "
+                                                        "address"})
+    count = ma.fields.Integer()
+    first_at = ma.fields.DateTime()
+    last_at = ma.fields.DateTime()
+    municipalities = ma.fields.Dict(metadata={"description": "municipality -> votes in the cluster"})
+    ratings = ma.fields.Dict(metadata={"description": "rating -> votes in the cluster"})
+    votes = ma.fields.List(ma.fields.String(), metadata={"description": "the votes' ids"})
+    quarantined = ma.fields.Integer(metadata={"description": "how many of them are in quarantine"})
+
+
+class ClustersSchema(ma.Schema):
+    year = ma.fields.Integer()
+    position = ma.fields.Integer()
+    window_seconds = ma.fields.Integer()
+    min_votes = ma.fields.Integer()
+    clusters = ma.fields.List(ma.fields.Nested(ClusterSchema))
+
+
+class QuarantineSchema(ma.Schema):
+    votes = ma.fields.List(ma.fields.UUID(), load_default=None, validate=validate.Length(min=1, max=1_000_000),
+                           metadata={"description": "the votes' ids (as the clusters report lists them)"})
+    cluster = ma.fields.String(load_default=None, validate=NETWORK_KEY,
+                               metadata={"description": "instead of votes: every vote from this network key"})
+    from_ = ma.fields.AwareDateTime(load_default=None, format="iso", data_key="from",
+                                    metadata={"description": "with cluster: from this instant"})
+    to = ma.fields.AwareDateTime(load_default=None, format="iso",
+                                 metadata={"description": "with cluster: up to this instant"})
+    reason = REASON
+
+    @ma.validates_schema
+    def one_selection(self, data: dict[str, Any], **_: Any) -> None:
+        if (data.get("votes") is None) == (data.get("cluster") is None):
+            raise ma.ValidationError("name the votes or a cluster's network key (one of the two)", "votes")
+        if data.get("cluster") is None and (data.get("from_") or data.get("to")):
+            raise ma.ValidationError("from and to select within a cluster", "cluster")
+        if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
+            raise ma.ValidationError("must not be before from", "to")
+
+
+class QuarantineOutSchema(ma.Schema):
+    year = ma.fields.Integer()
+    recorded = ma.fields.Boolean(metadata={"description": "false when nothing changed (nothing recorded)"})
+    changed = ma.fields.List(ma.fields.String(), metadata={"description": "votes quarantined or reinstated now"})
+    unchanged = ma.fields.List(ma.fields.String(), metadata={"description": "votes already in that state"})
+    quarantined = ma.fields.Integer(metadata={"description": "votes in quarantine now"})
+
+
+@blp.route("/<int:year>/votes/clusters")
+class VoteClusters(MethodView):
+    @require(SECRETARIAT, AUDITOR)
+    @blp.arguments(ClustersQuerySchema, location="query")
+    @blp.response(200, ClustersSchema)
+    def get(self, query: dict[str, Any], year: int) -> dict[str, Any]:
+        """Suspicious clusters: at least min_votes votes from one client network within window seconds"""
+        return service().round2.vote_clusters(year, window_seconds=query["window"], min_votes=query["min_votes"])
+
+
+def _review_command(name: str, doc: str) -> type[MethodView]:
+    class Command(MethodView):
+        @require(SECRETARIAT)
+        @blp.arguments(QuarantineSchema)
+        @blp.response(200, QuarantineOutSchema)
+        @blp.alt_response(409, description="Round 2 has closed: the finalists are fixed (§4.6.7, D11), or the "
+                                           "contest is sealed (D14)")
+        def post(self, body: dict[str, Any], year: int) -> dict[str, Any]:
+            r2 = service().round2
+            command = r2.quarantine_votes if name == "quarantine" else r2.reinstate_votes
+            votes = [str(v) for v in body["votes"]] if body["votes"] is not None else None
+            return command(year, reason=body["reason"], actor=current_actor(), votes=votes, cluster=body["cluster"],
+                           start=body["from_"], end=body["to"])
+
+    Command.post.__doc__ = doc
+    Command.__name__ = f"Votes{name.title()}"
+    return Command
+
+
+blp.route("/<int:year>/votes/quarantine")(_review_command(
+    "quarantine", "Quarantine votes with a reason: kept, not counted (one event; idempotent)"))
+blp.route("/<int:year>/votes/reinstate")(_review_command(
+    "reinstate", "Reinstate votes in quarantine with a reason (one event; idempotent)"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -10,16 +11,25 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
+from contest.network import network_key
 from contest.state import LiveState, ReadState
 from domain.actors import JUROR, Actor
 from domain.ballot import Ballot, ballot_id
+from domain.config import instant_str
 from domain.contest import Contest, contest_id
-from domain.errors import RuleViolation
+from domain.errors import InvalidInput, RuleViolation
 from domain.finalists import FinalistsOutcome
 from domain.vote import Vote
+from projections.round2 import Tally
 
 if TYPE_CHECKING:
     from contest.service import ContestService
+
+
+# The report of suspicious clusters (issue 9): at least this many votes from one network key within this many
+# seconds. Query parameters override them; a report decides nothing, so these are not contest rules.
+CLUSTER_WINDOW_SECONDS = 600
+CLUSTER_MIN_VOTES = 20
 
 
 class AlreadyVoted(RuleViolation):
@@ -54,20 +64,22 @@ class Round2:
         self.service = service
         self.gate = ContestGate(service)
         self._board_lock = threading.Lock()
-        self._board_key: tuple[int, int] | None = None
+        self._board_key: tuple[int, int, int] | None = None
         self._board: list[tuple[str, str, int]] = []
+        self._board_held: frozenset[str] = frozenset()
 
     # ----- the residents' vote (§4.6.6, D10) -----
 
     def cast_vote(self, year: int, *, personal_code: str, municipality: str, rating: object,
-                  comment: str | None = None, network: str | None = None) -> tuple[Vote, int]:
+                  comment: str | None = None, client_address: str | None = None) -> tuple[Vote, int]:
         """Record one resident's vote; returns the vote (with its receipt) and its position in the store.
-        A second vote by the same resident hits the store's unique key and is refused; the first stands."""
+        A second vote by the same resident hits the store's unique key and is refused; the first stands.
+        `client_address` is only turned into the keyed hash of its network (contest/network.py) and dropped."""
         svc = self.service
         secrets = svc.secrets()
         vote = Vote.cast(self.gate.contest(year), personal_code=personal_code, municipality=municipality,
                          rating=rating, comment=comment, secret=secrets.voter, receipt_secret=secrets.receipt,
-                         at=svc.clock.now(), network=network)
+                         at=svc.clock.now(), network=network_key(secrets.voter, client_address))
         try:
             recordings = svc.store.save(vote)
         except IntegrityError:
@@ -75,28 +87,38 @@ class Round2:
         return vote, recordings[-1].notification.id
 
     def board(self, year: int) -> list[tuple[str, str, int]]:
-        """The public vote board (D10): every counted vote as (receipt, municipality, rating), sorted by receipt,
-        so residents find their vote and anyone can re-tally. Published once the window has closed."""
+        """The public vote board (D10): every vote as (receipt, municipality, rating), sorted by receipt, so
+        residents find their vote and anyone can re-tally. Votes in quarantine stay on it (nothing is deleted);
+        `quarantined_receipts` names them. Published once the window has closed."""
+        return self._board_and_held(year)[0]
+
+    def quarantined_receipts(self, year: int) -> frozenset[str]:
+        """The receipts of the board's votes that are in quarantine (not counted, §4.6.7; issue 9)."""
+        return self._board_and_held(year)[1]
+
+    def _board_and_held(self, year: int) -> tuple[list[tuple[str, str, int]], frozenset[str]]:
         svc = self.service
         contest = svc.contest(year)
         if contest.window_status != "closed":
             raise RuleViolation("the vote board is published when the window closes", clause="D10",
                                 **contest.window_times())
         svc.readmodels.catch_up()
-        key = (year, svc.views.votes.total(year))
+        key = (year, svc.views.votes.total(year), contest.version)
         with self._board_lock:
             if self._board_key == key:
-                return self._board
+                return self._board, self._board_held
         to_event = svc.store.mapper.to_domain_event
-        rows = []
+        rows, held = [], set()
         for n in svc.store.notifications(topics=[get_topic(Vote.Cast)]):
             event = to_event(n)
             if event.year == year:
                 rows.append((event.receipt, event.municipality, event.rating))
+                if str(event.originator_id) in contest.quarantined:
+                    held.add(event.receipt)
         rows.sort()
         with self._board_lock:
-            self._board_key, self._board = key, rows
-        return rows
+            self._board_key, self._board, self._board_held = key, rows, frozenset(held)
+        return rows, self._board_held
 
     # ----- the window (§4.6.6): scheduler and secretariat -----
 
@@ -216,15 +238,91 @@ class Round2:
         state = state or LiveState(self.service)
         contest = state.contest(year)
         state.catch_up()
-        tallies = state.views.votes.tallies(year)
+        view = state.views.votes
+        counted, every, held = view.tallies(year), view.tallies_all(year), view.held_tallies(year)
         names = {m.code: m.name for m in contest.municipalities}
-        rows = [{"municipality": m, "name": names.get(m, m), "count": t.count, "average": t.average,
-                 "distribution": {str(r): t.distribution.get(r, 0)
-                                  for r in range(contest.rules.vote_rating_min, contest.rules.vote_rating_max + 1)}}
-                for m, t in tallies.items()]
+        scale = range(contest.rules.vote_rating_min, contest.rules.vote_rating_max + 1)
+
+        def numbers(t: Tally) -> dict[str, Any]:
+            return {"count": t.count, "average": t.average,
+                    "distribution": {str(r): t.distribution.get(r, 0) for r in scale}}
+
+        # count, average and distribution are the counted vote, without the votes in quarantine: the official
+        # one, which names the residents' finalist (§4.6.7, D10, D11); "all" includes them (nothing is deleted).
+        rows = [{"municipality": m, "name": names.get(m, m), **numbers(t),
+                 "quarantined": held[m].count if m in held else 0, "all": numbers(every[m])}
+                for m, t in counted.items()]
         rows.sort(key=lambda r: (-(r["average"] or 0), -r["count"], r["municipality"]))
-        return {"total": state.views.votes.total(year), "final": contest.window_status == "closed",
-                "interim_published_at": contest.interim_published_at, "municipalities": rows}
+        quarantined = view.quarantined_total(year)
+        return {"total": view.total(year) - quarantined, "quarantined": quarantined, "total_all": view.total(year),
+                "final": contest.window_status == "closed", "interim_published_at": contest.interim_published_at,
+                "municipalities": rows}
+
+    # ----- suspicious clusters and quarantine (§4.6.6, D10; issue 9): nothing is deleted -----
+
+    def vote_clusters(self, year: int, *, window_seconds: int = CLUSTER_WINDOW_SECONDS,
+                      min_votes: int = CLUSTER_MIN_VOTES) -> dict[str, Any]:
+        """Bursts of at least `min_votes` votes from one network key within `window_seconds` (the secretariat's
+        and auditors' report; it decides nothing: a quarantine is the secretariat's recorded decision)."""
+        svc = self.service
+        svc.contest(year)
+        position = svc.readmodels.catch_up()
+        clusters = svc.views.votes.clusters(year, window_seconds, min_votes)
+        return {"year": year, "position": position, "window_seconds": window_seconds, "min_votes": min_votes,
+                "clusters": clusters}
+
+    def quarantine_votes(self, year: int, *, reason: str, actor: Actor, votes: Sequence[str] | None = None,
+                         cluster: str | None = None, start: datetime | None = None,
+                         end: datetime | None = None) -> dict[str, Any]:
+        """Quarantine the named votes, or every vote of a reported cluster's network key (from `start` to `end`):
+        one event on the contest. Refused (409) once round 2 has closed (§4.6.7, D11) or the contest is sealed
+        (D14); 422 without a reason or for votes that are not this contest's."""
+        return self._review(year, "quarantine", reason=reason, actor=actor, votes=votes, cluster=cluster,
+                            start=start, end=end)
+
+    def reinstate_votes(self, year: int, *, reason: str, actor: Actor, votes: Sequence[str] | None = None,
+                        cluster: str | None = None, start: datetime | None = None,
+                        end: datetime | None = None) -> dict[str, Any]:
+        """Reinstate votes in quarantine (named, or by network key): one event on the contest, as above."""
+        return self._review(year, "reinstate", reason=reason, actor=actor, votes=votes, cluster=cluster,
+                            start=start, end=end)
+
+    def _review(self, year: int, command: str, *, reason: str, actor: Actor, votes: Sequence[str] | None,
+                cluster: str | None, start: datetime | None, end: datetime | None) -> dict[str, Any]:
+        svc = self.service
+        if (votes is None) == (cluster is None):
+            raise InvalidInput({"votes": ["name the votes, or a cluster's network key, not both"]})
+        for _ in range(svc.RETRIES):
+            # The contest's version guards the decision: a close of round 2 or another quarantine recorded
+            # meanwhile makes the save fail, and the command decides again on the fresh state.
+            contest = svc.contest(year)
+            svc.readmodels.catch_up()
+            view = svc.views.votes
+            if cluster is not None:
+                ids = view.from_network(year, cluster, start, end)
+                if not ids:
+                    raise InvalidInput({"cluster": ["no vote came from this network key in that period"]})
+                selection = {"cluster": cluster, "from": instant_str(start) if start else None,
+                             "to": instant_str(end) if end else None}
+            else:
+                ids, selection = list(votes or []), {}
+            known = {v for v in ids if view.year_of(v) == year}
+            at = svc.clock.now()
+            if command == "quarantine":
+                changed = contest.quarantine_votes(ids, known=known, reason=reason, selection=selection,
+                                                   actor=actor, at=at)
+            else:
+                changed = contest.reinstate_votes(ids, known=known, reason=reason, selection=selection,
+                                                  actor=actor, at=at)
+            if changed:
+                try:
+                    svc.store.save(contest)
+                except IntegrityError:
+                    continue
+            done = set(changed)
+            return {"year": year, "recorded": bool(changed), "changed": changed,
+                    "unchanged": sorted(set(ids) - done), "quarantined": len(contest.quarantined)}
+        raise RuleViolation("the contest kept changing; try again", clause="concurrency")
 
     def record_decision(self, year: int, decision: dict[str, Any], *, actor: Actor) -> Contest:
         svc = self.service

@@ -4,7 +4,9 @@ It recomputes the hash chain, checks the order and the versions of every aggrega
 same domain code the service runs, replays the contests and read models, and compares with what the history
 recorded: each recorded digest, round 1's ranking and advancing municipalities, round 2's finalists, round 3's
 winners, the approval. It also re-checks each vote against the window in force when it was recorded and each
-ballot against the jury. Every difference is reported with its position, what was expected and what was found.
+ballot against the jury, and each quarantine or reinstatement of votes (issue 9) against its rules; the tally it
+recomputes leaves out the votes in quarantine, as the service's does (§4.6.7). Every difference is reported with
+its position, what was expected and what was found.
 """
 
 from __future__ import annotations
@@ -20,13 +22,16 @@ from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscode
 from contest.audit import GENESIS, chain_next, line_without_chain
 from contest.replay import Replay
 from contest.store import DateAsISO
+from domain.actors import SECRETARIAT
 from domain.ballot import Ballot
 from domain.ballots import validate_ballot
-from domain.contest import ROUND1, ROUND2, Contest
+from domain.contest import ROUND1, ROUND2, SEALED, Contest
 from domain.errors import DomainError
 from domain.submission import Submission
 from domain.visit import assess_round3
 from domain.vote import Vote
+
+BoardRow = tuple[str, str, int, bool]  # receipt, municipality, rating, in quarantine
 
 
 @dataclass
@@ -81,9 +86,9 @@ def offline_mapper() -> Mapper[Any]:
 class Verifier:
     MAX_FINDINGS_PER_CHECK = 20
 
-    def __init__(self, views: Any, board: list[tuple[str, str, int]] | None = None) -> None:
+    def __init__(self, views: Any, board: list[BoardRow] | None = None) -> None:
         self.board = board
-        self.votes: list[tuple[str, str, int]] = []
+        self.votes: list[tuple[str, str, int, str]] = []  # (receipt, municipality, rating, vote id)
         self.replay = Replay(views)
         self.mapper = offline_mapper()
         self.report = Report()
@@ -94,6 +99,7 @@ class Verifier:
         self.resident_keys: set[tuple[int, str]] = set()
         self._counts: dict[str, int] = {}
         self._chain_broken = False
+        self._reviews: dict[str, int] = {}  # votes quarantined / reinstated, counted over the events (issue 9)
 
     # ----- findings -----
 
@@ -148,9 +154,12 @@ class Verifier:
         return self.report
 
     def _check_board(self) -> None:
-        """The public vote board equals the votes in the history, so re-tallying it gives the same result (D10)."""
+        """The public vote board equals the votes in the history, each marked in quarantine or not as the history
+        leaves it, so re-tallying the board's unmarked rows gives the counted result (D10, §4.6.7; issue 9)."""
         assert self.board is not None
-        history, board = sorted(self.votes), sorted(self.board)
+        held = self.replay.views.votes.quarantined
+        history = sorted((r, m, g, v in held) for r, m, g, v in self.votes)
+        board = sorted(self.board)
         if history == board:
             self.match(f"the vote board lists exactly the {len(board)} votes of the history")
             return
@@ -232,7 +241,7 @@ class Verifier:
             self.mismatch(position, "a rating within the scale (D10)",
                           f"{rules.vote_rating_min}-{rules.vote_rating_max}", event.rating)
         if self.board is not None:
-            self.votes.append((event.receipt, event.municipality, event.rating))
+            self.votes.append((event.receipt, event.municipality, event.rating, str(event.originator_id)))
         key = (event.year, event.resident_key)
         if key in self.resident_keys:
             self.mismatch(position, "one vote per resident (§4.6.6)", "a first vote", "a second vote")
@@ -287,11 +296,13 @@ class Verifier:
         ballots = views.ballots.ballots_through(contest.year, event.included_through)
         tallies = views.votes.stats(contest.year)
         recorded_tallies = {m: tuple(t) for m, t in event.tallies.items()}
+        held = views.votes.quarantined_total(contest.year)
         if tallies != recorded_tallies:
-            self.mismatch(position, "round 2: the vote tally recorded equals the votes in the history (§4.6.6)",
-                          tallies, recorded_tallies)
+            self.mismatch(position, "round 2: the vote tally recorded equals the votes in the history, without "
+                          "those in quarantine (§4.6.6, §4.6.7)", tallies, recorded_tallies)
         else:
-            self.match(f"round 2: the vote tally ({sum(t[0] for t in tallies.values())} votes)")
+            self.match(f"round 2: the vote tally ({sum(t[0] for t in tallies.values())} votes counted, "
+                       f"{held} in quarantine left out)")
         if ballots != event.ballots:
             self.mismatch(position, "round 2: the ballots recorded equal the last ballot of each seat (§4.6.4)",
                           ballots, event.ballots)
@@ -303,6 +314,32 @@ class Verifier:
         else:
             self.match("round 2 finalists")
         self.report.results[f"finalists ({contest.year})"] = ", ".join(recorded)
+
+    def _check_Contest_VotesQuarantined(self, event: Any, position: int) -> None:
+        self._check_review(event, position, "quarantined")
+
+    def _check_Contest_VotesReinstated(self, event: Any, position: int) -> None:
+        self._check_review(event, position, "reinstated")
+
+    def _check_review(self, event: Any, position: int, what: str) -> None:
+        """A quarantine or a reinstatement (issue 9): by the secretariat, with a reason, of votes of this contest
+        recorded before it, while the finalists are not yet fixed (§4.6.7, D11) and the contest is not sealed
+        (D14). Its effect on the tally is recomputed by the replay and checked at round 2's closing."""
+        contest = self._contest(self._year_of(event))
+        if contest is None:
+            return
+        if contest.stage == SEALED or contest.round2 is not None:
+            self.mismatch(position, f"votes {what} before the finalists are fixed (§4.6.7, D11, D14)",
+                          "round 2 open", contest.stage)
+        votes = self.replay.views.votes
+        foreign = [v for v in event.votes if votes.year_of(v) != contest.year]
+        if foreign:
+            self.mismatch(position, f"votes {what} are votes of this contest recorded before", "votes of the history",
+                          foreign[:5])
+        if not str(event.reason).strip() or (event.actor or {}).get("role") != SECRETARIAT:
+            self.mismatch(position, f"votes {what} by the secretariat with a reason", "secretariat, a reason",
+                          f"{(event.actor or {}).get('role')}, {event.reason!r}")
+        self._reviews[what] = self._reviews.get(what, 0) + len(event.votes)
 
     def _check_Contest_Round3Closed(self, event: Any, position: int) -> None:
         contest = self._contest(self._year_of(event))
@@ -338,15 +375,21 @@ class Verifier:
     def _summarise(self) -> None:
         for contest in self.replay.contests.values():
             self.report.results.setdefault(f"stage ({contest.year})", contest.stage)
+            if self._reviews:
+                self.report.results[f"votes in quarantine ({contest.year})"] = (
+                    f"{self.replay.views.votes.quarantined_total(contest.year)} "
+                    f"({self._reviews.get('quarantined', 0)} quarantined, {self._reviews.get('reinstated', 0)} "
+                    "reinstated)")
 
 
-def read_board(stream: IO[str]) -> list[tuple[str, str, int]]:
-    """The board's CSV (receipt,municipality,rating) as published by /api/contests/<year>/votes/board.csv."""
+def read_board(stream: IO[str]) -> list[BoardRow]:
+    """The board's CSV (receipt,municipality,rating,quarantined) as published by
+    /api/contests/<year>/votes/board.csv; quarantined is 1 for a vote in quarantine (kept, not counted)."""
     import csv
 
     rows = list(csv.DictReader(stream))
-    return [(r["receipt"], r["municipality"], int(r["rating"])) for r in rows]
+    return [(r["receipt"], r["municipality"], int(r["rating"]), r.get("quarantined", "0") == "1") for r in rows]
 
 
-def verify_file(stream: IO[str], views: Any, board: list[tuple[str, str, int]] | None = None) -> Report:
+def verify_file(stream: IO[str], views: Any, board: list[BoardRow] | None = None) -> Report:
     return Verifier(views, board).run(iter(stream))

@@ -10,7 +10,7 @@ replay, so they must not check anything that could change).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -427,6 +427,70 @@ class Contest(Aggregate):
     def _interim_published(self, reason: str, actor: dict[str, str], at: datetime) -> None:
         self.interim_published_at = at
 
+    # ----- quarantine of suspicious votes (§4.6.6, D10; issue 9): nothing is deleted -----
+    # The set of quarantined vote ids, changed only by the two events below. A quarantined vote stays in the
+    # history and on the board; it is left out of the counted tally that names the residents' finalist (§4.6.7).
+    quarantined: frozenset[str] = frozenset()
+
+    def _require_vote_reviewable(self, command: str) -> None:
+        """Votes may be quarantined or reinstated until the finalists are fixed: once round 2 has closed the
+        finalists were named from the counted tally (§4.6.7, D11), and a sealed contest changes no more (D14)."""
+        self.require_not_sealed()
+        if self.round2 is not None or self.has_reached(ROUND3):
+            raise RuleViolation(f"the finalists were fixed when round 2 closed, from the tally as it then stood: "
+                                f"votes can no longer be {command}", clause="§4.6.7, D10, D11", stage=self.stage)
+
+    @staticmethod
+    def _vote_ids(votes: Sequence[str], known: Collection[str], reason: str) -> list[str]:
+        errors: dict[str, list[str]] = {}
+        if not isinstance(reason, str) or not reason.strip():
+            errors["reason"] = ["say why (the reason is recorded in the event)"]
+        ids = sorted(set(votes))
+        if not ids:
+            errors["votes"] = ["name at least one vote"]
+        unknown = [v for v in ids if v not in known]
+        if unknown:
+            errors["votes"] = [f"not votes of this contest: {', '.join(unknown[:10])}"
+                               + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")]
+        if errors:
+            raise InvalidInput(errors)
+        return ids
+
+    def quarantine_votes(self, votes: Sequence[str], *, known: Collection[str], reason: str,
+                         selection: Mapping[str, Any] | None, actor: Actor, at: datetime) -> list[str]:
+        """Quarantine votes (their aggregate ids; `known` are this contest's votes): one event with the ids, the
+        reason, the selection they came from (a reported cluster), the actor and the time. Idempotent: votes
+        already in quarantine are skipped, and nothing is recorded when none is new. Returns the new ones."""
+        self._require_vote_reviewable("quarantined")
+        ids = self._vote_ids(votes, known, reason)
+        new = [v for v in ids if v not in self.quarantined]
+        if new:
+            self._votes_quarantined(votes=new, reason=reason.strip(), selection=dict(selection or {}),
+                                    actor=actor.as_dict(), at=at)
+        return new
+
+    @event("VotesQuarantined")
+    def _votes_quarantined(self, votes: list[str], reason: str, selection: dict[str, Any], actor: dict[str, str],
+                           at: datetime) -> None:
+        self.quarantined = self.quarantined | frozenset(votes)
+
+    def reinstate_votes(self, votes: Sequence[str], *, known: Collection[str], reason: str,
+                        selection: Mapping[str, Any] | None, actor: Actor, at: datetime) -> list[str]:
+        """Reinstate quarantined votes: one event, as for the quarantine. Votes not in quarantine are skipped
+        (idempotent); nothing is recorded when none is. Returns the reinstated ones."""
+        self._require_vote_reviewable("reinstated")
+        ids = self._vote_ids(votes, known, reason)
+        back = [v for v in ids if v in self.quarantined]
+        if back:
+            self._votes_reinstated(votes=back, reason=reason.strip(), selection=dict(selection or {}),
+                                   actor=actor.as_dict(), at=at)
+        return back
+
+    @event("VotesReinstated")
+    def _votes_reinstated(self, votes: list[str], reason: str, selection: dict[str, Any], actor: dict[str, str],
+                          at: datetime) -> None:
+        self.quarantined = self.quarantined - frozenset(votes)
+
     def votes_public_at(self, at: datetime) -> bool:
         """D10: the public sees the vote's tallies after the window closes, or an interim result once published."""
         return self.window_status == WINDOW_CLOSED or self.interim_published_at is not None
@@ -484,7 +548,8 @@ class Contest(Aggregate):
     def close_round2(self, ballots: Mapping[str, Mapping[str, int]], tallies: Mapping[str, tuple[int, int]], *,
                      included_through: int, digest: str, actor: Actor, at: datetime) -> FinalistsOutcome:
         """Close round 2: needs the vote closed (§4.6.6-4.6.7), the quorum of ballots (D9, §3.2.3) and no open
-        tie (D11). The event records the finalists and the whole table; round 3 opens."""
+        tie (D11). The event records the finalists and the whole table; round 3 opens. `tallies` are the counted
+        ones: votes in quarantine are left out (issue 9), so the residents' finalist comes from the counted vote."""
         self.require_not_sealed()
         if self.stage != ROUND2:
             raise RuleViolation(f"round 2 is not open (the contest is in {self.stage})", clause="§4.6",
@@ -509,7 +574,8 @@ class Contest(Aggregate):
                        ballots: dict[str, dict[str, int]], tallies: dict[str, list[int]], included_through: int,
                        digest: str, actor: dict[str, str], at: datetime) -> None:
         self.round2 = {"finalists": finalists, "outcome": outcome, "ballots": ballots, "tallies": tallies,
-                       "included_through": included_through, "digest": digest, "closed_at": at}
+                       "included_through": included_through, "digest": digest, "closed_at": at,
+                       "quarantined": len(self.quarantined)}  # votes left out of `tallies` (§4.6.7)
         self.stage = ROUND3
         self.stage_changed_at[ROUND3] = at
 

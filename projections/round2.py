@@ -1,13 +1,15 @@
 """Round 2 read models (§4.6): each seat's counted ballot (the last one, §4.6.4), and the residents' vote
-tallied per municipality: count, sum and the distribution of ratings (§4.6.6, D10)."""
+tallied per municipality: count, sum and the distribution of ratings (§4.6.6, D10), counted and with the votes in
+quarantine (issue 9: nothing is deleted), and the votes' network keys for the report of suspicious clusters."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain.ballot import Ballot
+from domain.contest import Contest
 from domain.vote import Vote
 
 
@@ -68,33 +70,146 @@ class Tally:
         self.total += rating
         self.distribution[rating] = self.distribution.get(rating, 0) + 1
 
+    def remove(self, rating: int) -> None:
+        self.count -= 1
+        self.total -= rating
+        self.distribution[rating] = self.distribution.get(rating, 0) - 1
+
+    def minus(self, other: Tally | None) -> Tally:
+        if other is None:
+            return Tally(self.count, self.total, dict(self.distribution))
+        return Tally(self.count - other.count, self.total - other.total,
+                     {r: n - other.distribution.get(r, 0) for r, n in self.distribution.items()})
+
     @property
     def average(self) -> float | None:
         return self.total / self.count if self.count else None
 
 
+@dataclass(frozen=True)
+class CastVote:
+    year: int
+    municipality: str
+    rating: int
+
+
 class VotesView:
-    handles = (Vote.Cast,)
+    """The vote per municipality: every vote cast ("all"), the votes in quarantine, and the counted tally, all
+    minus those in quarantine, which is the official one (§4.6.7, D10). Also each vote's network key (a keyed
+    hash, never an address) with its time, for the report of suspicious clusters."""
+
+    handles = (Vote.Cast, Contest.VotesQuarantined, Contest.VotesReinstated)
 
     def __init__(self) -> None:
-        self.by_year: dict[int, dict[str, Tally]] = {}
+        self.by_year: dict[int, dict[str, Tally]] = {}  # every vote cast
+        self.held: dict[int, dict[str, Tally]] = {}  # the votes in quarantine
         self.comments: dict[int, int] = {}
+        self.votes: dict[str, CastVote] = {}  # vote id (the Vote aggregate's id) -> what it counts for
+        self.quarantined: set[str] = set()
+        self.networks: dict[int, dict[str, list[tuple[datetime, str]]]] = {}  # year -> network key -> (at, id)
 
     def apply(self, event: Any, position: int) -> None:
+        if isinstance(event, Contest.VotesQuarantined):
+            for vote_id in event.votes:
+                cast = self.votes.get(vote_id)
+                if cast is not None and vote_id not in self.quarantined:
+                    self.quarantined.add(vote_id)
+                    self.held.setdefault(cast.year, {}).setdefault(cast.municipality, Tally()).add(cast.rating)
+            return
+        if isinstance(event, Contest.VotesReinstated):
+            for vote_id in event.votes:
+                cast = self.votes.get(vote_id)
+                if cast is not None and vote_id in self.quarantined:
+                    self.quarantined.discard(vote_id)
+                    self.held[cast.year][cast.municipality].remove(cast.rating)
+            return
         tallies = self.by_year.setdefault(event.year, {})
         tally = tallies.get(event.municipality)
         if tally is None:
             tally = tallies[event.municipality] = Tally()
         tally.add(event.rating)
+        vote_id = str(event.originator_id)
+        self.votes[vote_id] = CastVote(event.year, event.municipality, event.rating)
+        network = getattr(event, "network", None)
+        if network:
+            self.networks.setdefault(event.year, {}).setdefault(network, []).append((event.at, vote_id))
         if event.comment:
             self.comments[event.year] = self.comments.get(event.year, 0) + 1
 
     def tallies(self, year: int) -> dict[str, Tally]:
-        return dict(self.by_year.get(year, {}))
+        """The counted tally per municipality: without the votes in quarantine (§4.6.7)."""
+        held = self.held.get(year, {})
+        return {m: t.minus(held.get(m)) for m, t in self.by_year.get(year, {}).items()}
+
+    def tallies_all(self, year: int) -> dict[str, Tally]:
+        """Every vote cast, in quarantine or not."""
+        return {m: t.minus(None) for m, t in self.by_year.get(year, {}).items()}
+
+    def held_tallies(self, year: int) -> dict[str, Tally]:
+        return {m: t.minus(None) for m, t in self.held.get(year, {}).items() if t.count}
 
     def stats(self, year: int) -> dict[str, tuple[int, int]]:
-        """municipality -> (number of votes, sum of ratings): what the finalists' rule reads (D10, D11)."""
+        """municipality -> (number of votes, sum of ratings) of the counted votes, none in quarantine: what the
+        finalists' rule reads (§4.6.7, D10, D11)."""
+        return {m: (t.count, t.total) for m, t in self.tallies(year).items() if t.count}
+
+    def stats_all(self, year: int) -> dict[str, tuple[int, int]]:
         return {m: (t.count, t.total) for m, t in self.by_year.get(year, {}).items()}
 
     def total(self, year: int) -> int:
+        """Every vote cast (in quarantine or not): nothing is deleted."""
         return sum(t.count for t in self.by_year.get(year, {}).values())
+
+    def quarantined_total(self, year: int) -> int:
+        return sum(t.count for t in self.held.get(year, {}).values())
+
+    def year_of(self, vote_id: str) -> int | None:
+        cast = self.votes.get(vote_id)
+        return cast.year if cast else None
+
+    def vote_ids(self, year: int) -> set[str]:
+        return {v for v, cast in self.votes.items() if cast.year == year}
+
+    def from_network(self, year: int, network: str, start: datetime | None = None,
+                     end: datetime | None = None) -> list[str]:
+        """The votes from one network key, optionally from `start` to `end` inclusive."""
+        return [v for at, v in self.networks.get(year, {}).get(network, [])
+                if (start is None or at >= start) and (end is None or at <= end)]
+
+    def clusters(self, year: int, window_seconds: int, min_votes: int) -> list[dict[str, Any]]:
+        """Bursts: at least `min_votes` votes from one network key within `window_seconds`. Overlapping dense
+        windows of one network merge into one cluster. Largest first."""
+        found = []
+        span = timedelta(seconds=window_seconds)
+        for network, rows in self.networks.get(year, {}).items():
+            if len(rows) < min_votes:
+                continue
+            rows = sorted(rows)
+            groups: list[list[int]] = []  # [first, last] index of each merged burst
+            j = 0
+            for i in range(len(rows)):
+                j = max(j, i)
+                while j + 1 < len(rows) and rows[j + 1][0] - rows[i][0] <= span:
+                    j += 1
+                if j - i + 1 >= min_votes:
+                    if groups and i <= groups[-1][1]:
+                        groups[-1][1] = max(groups[-1][1], j)
+                    else:
+                        groups.append([i, j])
+            for first, last in groups:
+                found.append(self._cluster(network, rows[first:last + 1]))
+        found.sort(key=lambda c: (-c["count"], c["first_at"], c["network"]))
+        return found
+
+    def _cluster(self, network: str, rows: list[tuple[datetime, str]]) -> dict[str, Any]:
+        municipalities: dict[str, int] = {}
+        ratings: dict[str, int] = {}
+        for _, vote_id in rows:
+            cast = self.votes[vote_id]
+            municipalities[cast.municipality] = municipalities.get(cast.municipality, 0) + 1
+            ratings[str(cast.rating)] = ratings.get(str(cast.rating), 0) + 1
+        ids = [v for _, v in rows]
+        return {"network": network, "count": len(rows), "first_at": rows[0][0], "last_at": rows[-1][0],
+                "municipalities": dict(sorted(municipalities.items(), key=lambda kv: (-kv[1], kv[0]))),
+                "ratings": dict(sorted(ratings.items())), "votes": ids,
+                "quarantined": sum(1 for v in ids if v in self.quarantined)}

@@ -235,7 +235,7 @@ def test_the_public_vote_board_matches_the_history(client: FlaskClient, history:
     _, lines = history
     board = client.get("/api/contests/2024/votes/board.csv").get_data(as_text=True)  # public: the window closed
     rows = board.splitlines()
-    assert rows[0] == "receipt,municipality,rating" and len(rows) == 7
+    assert rows[0] == "receipt,municipality,rating,quarantined" and len(rows) == 7
     receipt = rows[1].split(",")[0]
     assert client.get(f"/api/contests/2024/votes/board/{receipt}").json["receipt"] == receipt
     assert client.get("/api/contests/2024/votes/board/XXXX-XXXX-XXXX").status_code == 404
@@ -249,7 +249,8 @@ def test_the_public_vote_board_matches_the_history(client: FlaskClient, history:
                          str(tmp_path / "board.csv")], capture_output=True, text=True,
                         env={"PATH": "/usr/bin:/bin"})
     assert ok.returncode == 0 and "the vote board lists exactly the 6 votes" in ok.stdout, ok.stdout
-    tampered = board.replace(rows[1], rows[1][:-1] + ("1" if rows[1][-1] != "1" else "5"))
+    code, municipality, rating, held = rows[1].split(",")
+    tampered = board.replace(rows[1], ",".join([code, municipality, "1" if rating != "1" else "5", held]))
     (tmp_path / "bad-board.csv").write_text(tampered)
     bad = subprocess.run([sys.executable, "-m", "contest.cli", "audit", "verify", str(export), "--board",
                           str(tmp_path / "bad-board.csv")], capture_output=True, text=True,
