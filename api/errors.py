@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 import marshmallow as ma
+import psycopg
 from eventsourcing.persistence import PersistenceError
 from flask import Flask, Response, current_app, jsonify
 from flask_smorest import Api
@@ -123,9 +125,15 @@ def register_error_handlers(app: Flask) -> None:
     def not_found(e: NotFound) -> Response:
         return error_response(404, "Not Found", str(e))
 
+    # The library wraps the drivers' errors in PersistenceError; the drivers' own OperationalError (a connection
+    # lost, "database is locked") is mapped too, so a store fault is a 503 wherever it surfaces, never a 500.
     @app.errorhandler(PersistenceError)
-    def store_unavailable(e: PersistenceError) -> Response:
+    @app.errorhandler(sqlite3.OperationalError)
+    @app.errorhandler(psycopg.OperationalError)
+    def store_unavailable(e: Exception) -> Response:
         log.error("store unavailable: %s", type(e).__name__)
         return error_response(503, "Service Unavailable",
-                              "the event store is unavailable; nothing was recorded, try again shortly",
-                              headers={"Retry-After": "2"})
+                              "the event store is unavailable (down, restarting or locked); try again in a few "
+                              "seconds. If it failed while saving, the change may have been recorded after all: "
+                              "a vote sent again is then refused as already cast, the first one standing",
+                              headers={"Retry-After": "2"}, details={"store": "unavailable"})

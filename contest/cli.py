@@ -234,27 +234,26 @@ def projections_rebuild(ctx: click.Context) -> None:
 @projections.command("run")
 @click.option("--every", default=2.0, show_default=True, help="seconds between catch-ups")
 @click.option("--save-every", default=10_000, show_default=True, help="events between snapshots")
+@click.option("--batch", default=1_000, show_default=True, type=click.IntRange(1), help="events per catch-up step")
 @click.pass_context
-def projections_run(ctx: click.Context, every: float, save_every: int) -> None:
-    """Keep the persisted read models current (the `projector:` process); saves on exit."""
+def projections_run(ctx: click.Context, every: float, save_every: int, batch: int) -> None:
+    """Keep the persisted read models current (the `projector:` process); SIGTERM saves and exits 0."""
+    import logging
     import signal
     import threading
 
+    from contest.projection_store import run_projector
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     svc = _service(ctx)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    models = svc.readmodels
-    saved = models.catch_up()
-    click.echo(f"projector at position {saved}", err=True)
-    while not stop.wait(every):
-        position = models.catch_up()
-        if position - saved >= save_every:
-            models.save_snapshot()
-            saved = position
-    models.catch_up()
-    models.save_snapshot()
-    click.echo(f"projector stopped at position {models.position}", err=True)
+    try:
+        position = run_projector(svc.readmodels, stop, every=every, save_every=save_every, batch=batch)
+    finally:
+        svc.close()
+    click.echo(f"projector stopped at position {position}", err=True)
 
 
 @main.command()
@@ -267,7 +266,11 @@ def clock(ctx: click.Context, interval: int) -> None:
     from contest.scheduler import run_clock
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    run_clock(_service(ctx), ctx.obj["settings"].year, interval_seconds=interval)
+    svc = _service(ctx)
+    try:
+        run_clock(svc, ctx.obj["settings"].year, interval_seconds=interval)
+    finally:
+        svc.close()
 
 
 def local_vote_secrets(path: Path) -> dict[str, str]:

@@ -11,18 +11,24 @@ Web workers start from the latest snapshot and catch up on the log's tail instea
 from __future__ import annotations
 
 import hashlib
+import logging
 import pickle
+import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError, PersistenceError, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL, Identifier
 
 from contest.store import EventStore
 
+if TYPE_CHECKING:
+    from contest.readmodels import ReadModels
+
 NAME = "contest-views"
+log = logging.getLogger("contest.projector")
 
 
 def views_version() -> str:
@@ -117,3 +123,34 @@ class ProjectionStore:
 
     def reset(self) -> None:
         self.recorder.delete_snapshot(NAME)
+
+
+def run_projector(models: ReadModels, stop: threading.Event, *, every: float = 2.0, save_every: int = 10_000,
+                  batch: int = 1_000) -> int:
+    """The projector process's loop (`contest projections run`) until `stop` is set; returns the final position.
+
+    It catches up at most `batch` events at a time and saves a snapshot (with its tracking row, one transaction)
+    whenever `save_every` events were applied since the last one, also while working through a backlog, so a
+    projector killed mid-way resumes from its last snapshot and applies every later event exactly once. A store
+    that does not answer is logged and tried again `every` seconds later; the process does not die of it. On stop
+    it finishes the current batch, catches up and saves (graceful shutdown)."""
+    saved = models.load()
+    log.info("projector at position %s", saved)
+    while not stop.is_set():
+        try:
+            head = models.store.event_count()
+            while models.position < head and not stop.is_set():
+                models.catch_up(up_to=models.position + batch)
+                if models.position - saved >= save_every and models.save_snapshot():
+                    saved = models.position
+        except PersistenceError as e:
+            log.warning("event store unavailable (%s); trying again in %ss", type(e).__name__, every)
+        stop.wait(every)
+    try:
+        models.catch_up()
+        if models.position > saved:
+            models.save_snapshot()
+    except PersistenceError as e:  # the last snapshot and its tracking row stand; the next start resumes there
+        log.warning("event store unavailable at stop (%s): the snapshot stays at its last position", type(e).__name__)
+    log.info("projector stopped at position %s", models.position)
+    return models.position

@@ -66,8 +66,18 @@ class ReadModels:
                 for apply in self._dispatch[notification.topic]:
                     apply(event, notification.id)
                 self.applied += 1
+                # moved after each event, so a store error in a later batch (the store went away) leaves the views
+                # and their position in step and the next catch-up applies nothing twice
+                self.position = notification.id
             self.position = head
             return head
+
+    def load(self) -> int:
+        """Load the persisted snapshot (once) without catching up; returns the position the views reflect."""
+        with self._lock:
+            if not self._loaded:
+                self._load_snapshot()
+            return self.position
 
     def save_snapshot(self) -> bool:
         """Persist the views at the current position (projector process and rebuild)."""

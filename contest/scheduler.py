@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -80,10 +81,14 @@ def make_scheduler(blocking: bool) -> BaseScheduler:
     return cls(timezone=timezone.utc, job_defaults=dict(JOB_DEFAULTS))
 
 
-def run_clock(service: ContestService, year: int, *, interval_seconds: int = 60) -> None:
-    """Run until SIGTERM/SIGINT; the running tick finishes before the process exits (graceful shutdown)."""
+def run_clock(service: ContestService, year: int, *, interval_seconds: int = 60,
+              stop: threading.Event | None = None) -> WindowClock:
+    """Run until SIGTERM/SIGINT (or `stop` is set): graceful shutdown lets the running tick finish (its save is
+    one transaction, so the window is opened or closed wholly or not at all) and then stops the scheduler.
+    The signal handler only sets an event; the scheduler is shut down from the main thread, never from inside
+    the handler, which may interrupt the scheduler holding its own locks."""
     clock = WindowClock(service, year, interval_seconds=interval_seconds)
-    scheduler = make_scheduler(blocking=True)
+    scheduler = make_scheduler(blocking=False)
     clock.attach(scheduler)
 
     def on_job(event: JobExecutionEvent) -> None:
@@ -91,12 +96,19 @@ def run_clock(service: ContestService, year: int, *, interval_seconds: int = 60)
             log.error("clock job %s failed: %r", event.job_id, event.exception)
 
     scheduler.add_listener(on_job, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    stopping = stop or threading.Event()
 
-    def stop(signum: int, _frame: Any) -> None:
+    def on_signal(signum: int, _frame: Any) -> None:
         log.info("clock stopping on signal %s", signum)
-        scheduler.shutdown(wait=False)
+        stopping.set()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
     log.info("clock started for contest %s (every %ss)", year, interval_seconds)
     scheduler.start()
+    while not stopping.wait(1):
+        pass
+    scheduler.shutdown(wait=True)
+    log.info("clock stopped after %s ticks; scheduler shut down", clock.runs)
+    return clock

@@ -110,7 +110,9 @@ def eventsourcing_env(url: str) -> dict[str, str]:
         }
     query = parse_qs(parsed.query)
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        # the library's PostgreSQL factory with a pool that fails fast while the server is down and reconnects
+        # promptly when it is back (contest/pgstore.py)
+        "PERSISTENCE_MODULE": "contest.pgstore:RecoveringFactory",
         "POSTGRES_DBNAME": unquote(parsed.path.lstrip("/")) or "contest",
         "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(parsed.port or 5432),

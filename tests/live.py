@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -25,40 +25,62 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextmanager
-def gunicorn(store_url: str, tmp_path: Path, workers: int = 3, extra_env: dict[str, str] | None = None
-             ) -> Iterator[tuple[str, Path]]:
-    """Start `gunicorn api.wsgi:app` like the Procfile does; yields (base URL, log file)."""
-    port = free_port()
+def service_env(store_url: str, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of the service's processes (web, clock, projector) over `store_url`."""
+    return dict(os.environ, CONTEST_STORE=store_url, CONTEST_YEAR="2024",
+                CONTEST_VOTER_SECRET=SECRETS.voter.decode(), CONTEST_RECEIPT_SECRET=SECRETS.receipt.decode(),
+                CONTEST_VOTE_RATE_LIMIT="off", **(extra_env or {}))
+
+
+def start_gunicorn(store_url: str, tmp_path: Path, workers: int = 3, extra_env: dict[str, str] | None = None,
+                   port: int | None = None) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """Start `gunicorn api.wsgi:app` like the Procfile does, in a session of its own (so its process group is the
+    master and its workers), and wait until it answers /health. Returns (process, base URL, log file); the log is
+    appended to, so a restarted server keeps one log."""
+    port = port or free_port()
     log = tmp_path / "gunicorn.log"
-    env = dict(os.environ, CONTEST_STORE=store_url, CONTEST_YEAR="2024",
-               CONTEST_VOTER_SECRET=SECRETS.voter.decode(), CONTEST_RECEIPT_SECRET=SECRETS.receipt.decode(),
-               CONTEST_VOTE_RATE_LIMIT="off",
-               **(extra_env or {}))
-    with open(log, "w") as out:
+    with open(log, "a") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", "python:contest.gunicorn_conf", "--bind",
              f"127.0.0.1:{port}", "--workers", str(workers), "api.wsgi:app"],
-            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=tmp_path, env=service_env(store_url, extra_env), stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True)
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=2):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                stop_group(proc, signal.SIGKILL)
+                raise RuntimeError("gunicorn did not start:\n" + log.read_text()) from None
+            time.sleep(0.05)
+    return proc, base, log
+
+
+def stop_group(proc: subprocess.Popen[Any], sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+    """Send `sig` to the process's group (a session leader started with start_new_session) and wait for it;
+    SIGKILL if it does not end in `timeout`. Returns the exit status; a group already gone is fine."""
+    with suppress(ProcessLookupError):
+        os.killpg(proc.pid, sig)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/health", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start:\n" + log.read_text()) from None
-                time.sleep(0.05)
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        return proc.wait()
+
+
+@contextmanager
+def gunicorn(store_url: str, tmp_path: Path, workers: int = 3, extra_env: dict[str, str] | None = None
+             ) -> Iterator[tuple[str, Path]]:
+    """A started gunicorn (see start_gunicorn); yields (base URL, log file) and stops it with SIGTERM."""
+    proc, base, log = start_gunicorn(store_url, tmp_path, workers, extra_env)
+    try:
         yield base, log
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_group(proc)
 
 
 def call(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
