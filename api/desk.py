@@ -1,5 +1,7 @@
 """The secretariat's desk (§3.2.5): the contest's state, its next dates, the counts, what blocks the next
-transition, and the transition buttons, which post to the same ContestService commands as the API.
+transition, and the transition buttons, which post to the same ContestService commands as the API. While round 2
+is open or the vote has votes, also the suspicious vote clusters with forms to quarantine and reinstate their
+votes, and the log of those decisions (issue 9; §4.6.6, §4.6.7, D10, D11), through the same round-2 commands.
 
 Login takes a bearer token; only a secretariat token is accepted (README "Roles"). The token is kept in its own
 cookie, signed, HttpOnly, SameSite=Strict, Secure (api/page_support.cookie_secure), scoped to /sekretariats and
@@ -8,7 +10,9 @@ valid for eight hours; every request checks it again, so a revoked token ends th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -19,6 +23,7 @@ from werkzeug.wrappers import Response
 
 from api import page_support as ps
 from api.pages import after, csrf_on_every_form, current_contest, http_error, names, not_found
+from contest.round2 import CLUSTER_MIN_VOTES, CLUSTER_WINDOW_SECONDS
 from domain.actors import SECRETARIAT, Actor
 from domain.contest import FINISHED, ROUND1, ROUND2, ROUND3, SEALED, SETUP, WINDOW_CLOSED, Contest
 from domain.errors import DomainError, InvalidInput, NotFound, RuleViolation
@@ -118,6 +123,9 @@ def desk_view(contest: Contest) -> dict[str, Any]:
     standings = svc.round2.standings(year)
     round3 = svc.round3.status(year) if contest.has_reached(ROUND3) else None
     voting = len(contest.voting_seats)
+    quarantine = None
+    if contest.stage == ROUND2 or standings["votes"]["total_all"]:
+        quarantine = quarantine_view(contest)
     return {
         "counts": {"submissions": sum(1 for s in submissions if s["answered"]), "participants": len(submissions),
                    "ballots": len(standings["ballots"]), "voting_seats": voting, "quorum": standings["quorum"],
@@ -128,7 +136,92 @@ def desk_view(contest: Contest) -> dict[str, Any]:
         "blockers": blockers(contest, standings, round3),
         "actions": available_actions(contest, window_now(contest, svc.clock.now())),
         "names": names(contest),
+        "quarantine": quarantine,
     }
+
+
+# ----- suspicious vote clusters and quarantine (issue 9; §4.6.6, §4.6.7, D10, D11): nothing is deleted -----
+
+NETWORK_KEY = re.compile(r"[0-9a-f]{16}")
+ROLE_NAMES = {"secretariat": ps.N_("secretariat"), "system": ps.N_("system")}
+
+
+def quarantine_view(contest: Contest) -> dict[str, Any]:
+    """The clusters report (the API's defaults) and the log of decisions, from the round-2 queries."""
+    svc = ps.service()
+    report = svc.round2.vote_clusters(contest.year)
+    log = svc.round2.quarantine_log(contest.year)
+    return {"clusters": report["clusters"], "window_minutes": CLUSTER_WINDOW_SECONDS // 60,
+            "min_votes": CLUSTER_MIN_VOTES, "decisions": log["decisions"], "quarantined": log["quarantined"],
+            "reviewable": log["reviewable"], "roles": ROLE_NAMES}
+
+
+def _instant(text: str) -> datetime | None:
+    try:
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
+
+
+def review_refusal(e: DomainError) -> str:
+    """A refused quarantine or reinstatement, in the reader's language."""
+    if isinstance(e, RuleViolation) and "§4.6.7" in e.clause:
+        return _("Refused by rule %(rule)s: round 2 has closed and the finalists are fixed, so votes can no longer "
+                 "be quarantined or reinstated.", rule=e.clause)
+    if isinstance(e, RuleViolation) and "D14" in e.clause:
+        return _("Refused by rule %(rule)s: the contest is sealed and nothing changes any more.", rule=e.clause)
+    if isinstance(e, InvalidInput) and "reason" in e.errors:
+        return _("Give a reason for the change (it is recorded with the event).")
+    if isinstance(e, InvalidInput) and "cluster" in e.errors:
+        return _("Refused: no vote came from this network in that period.")
+    return refusal_text(e)
+
+
+def review(command: str) -> Any:
+    """Quarantine or reinstate a reported cluster's votes (network key, from, to), or reinstate the votes of one
+    recorded quarantine decision (its position), with a reason: one event through the round-2 command."""
+    back = redirect(url_for("desk.desk", _anchor="h-quarantine"), code=303)
+    actor = desk_actor()
+    if actor is None:
+        return render_template("pages/desk_login.html", contest=current_contest(),
+                               error=_("Please log in again: the session has ended.")), 401
+    contest = current_contest()
+    r2 = ps.service().round2
+    reason = request.form.get("reason", "").strip()
+    if not reason:
+        flash(_("Give a reason for the change (it is recorded with the event)."), "error")
+        return back
+    votes: list[str] | None = None
+    network, start, end = request.form.get("network", ""), None, None
+    decision = request.form.get("decision", "")
+    if command == "reinstate" and decision:
+        chosen = [d for d in r2.quarantine_log(contest.year)["decisions"]
+                  if str(d["position"]) == decision and d["kind"] == "quarantine"]
+        if not chosen:
+            flash(_("The form could not be read; reload the desk and try again."), "error")
+            return back
+        votes, network = chosen[0]["votes"], ""
+    else:
+        start, end = _instant(request.form.get("from", "")), _instant(request.form.get("to", ""))
+        if not NETWORK_KEY.fullmatch(network) or start is None or end is None:
+            flash(_("The form could not be read; reload the desk and try again."), "error")
+            return back
+    run = r2.quarantine_votes if command == "quarantine" else r2.reinstate_votes
+    try:
+        done = run(contest.year, reason=reason, actor=actor, votes=votes, cluster=network or None, start=start,
+                   end=end)
+    except DomainError as e:
+        flash(review_refusal(e), "error")
+        return back
+    n = len(done["changed"])
+    if command == "quarantine":
+        flash(_("Quarantined: %(n)s votes (kept, not counted).", n=n) if n
+              else _("Nothing changed: these votes were already in quarantine."), "ok")
+    else:
+        flash(_("Reinstated: %(n)s votes (counted again).", n=n) if n
+              else _("Nothing changed: none of these votes was in quarantine."), "ok")
+    return back
 
 
 # ----- transitions -----
@@ -218,6 +311,16 @@ def logout() -> Response:
     response = redirect(url_for("desk.desk"), code=303)
     response.delete_cookie(COOKIE, path="/sekretariats", httponly=True, samesite="Strict", secure=ps.cookie_secure())
     return response
+
+
+@blp.route("/balsis/karantina", methods=["POST"])
+def quarantine() -> Any:
+    return review("quarantine")
+
+
+@blp.route("/balsis/atjaunot", methods=["POST"])
+def reinstate() -> Any:
+    return review("reinstate")
 
 
 @blp.route("/<string:action>", methods=["POST"])

@@ -167,12 +167,13 @@ def local(at: datetime | str, tz: str = "Europe/Riga") -> datetime:
     return at.astimezone(ZoneInfo(tz))
 
 
-def when(at: datetime | str | None, tz: str = "Europe/Riga") -> str:
-    """A moment as the reader says it, in the contest's time zone: '2024. gada 1. augusts, 00:00'."""
+def when(at: datetime | str | None, tz: str = "Europe/Riga", seconds: bool = False) -> str:
+    """A moment as the reader says it, in the contest's time zone: '2024. gada 1. augusts, 00:00' (with
+    `seconds`: '…, 00:00:25', for bursts of votes)."""
     if at is None:
         return "–"
     moment = local(at, tz)
-    return f"{format_date(moment.date(), 'long')}, {format_time(moment.time(), 'HH:mm')}"
+    return f"{format_date(moment.date(), 'long')}, {format_time(moment.time(), 'HH:mm:ss' if seconds else 'HH:mm')}"
 
 
 def day(value: date | str | None) -> str:

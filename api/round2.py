@@ -401,6 +401,38 @@ class QuarantineOutSchema(ma.Schema):
     quarantined = ma.fields.Integer(metadata={"description": "votes in quarantine now"})
 
 
+QuarantineSelectionSchema = ma.Schema.from_dict({
+    "cluster": ma.fields.String(allow_none=True, metadata={"description": "the cluster's network key"}),
+    "from": ma.fields.String(allow_none=True, metadata={"description": "from this instant (UTC), or none"}),
+    "to": ma.fields.String(allow_none=True, metadata={"description": "up to this instant (UTC), or none"}),
+}, name="QuarantineSelection")
+
+
+class QuarantineDecisionSchema(ma.Schema):
+    kind = ma.fields.String(validate=validate.OneOf(["quarantine", "reinstate"]),
+                            metadata={"description": "quarantine (VotesQuarantined) or reinstate (VotesReinstated)"})
+    count = ma.fields.Integer(metadata={"description": "how many votes the decision changed"})
+    votes = ma.fields.List(ma.fields.String(), metadata={"description": "the votes' ids"})
+    reason = ma.fields.String()
+    selection = ma.fields.Nested(QuarantineSelectionSchema, allow_none=True, metadata={
+        "description": "the reported cluster the votes were selected by; null for votes named by id"})
+    actor = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(),
+                           metadata={"description": "role and principal id"})
+    at = ma.fields.DateTime()
+    position = ma.fields.Integer(metadata={"description": "the event's position in the store's global order"})
+    held_now = ma.fields.Integer(metadata={"description": "how many of its votes are in quarantine now"})
+
+
+class QuarantineLogSchema(ma.Schema):
+    year = ma.fields.Integer()
+    position = ma.fields.Integer()
+    quarantined = ma.fields.Integer(metadata={"description": "votes in quarantine now (the current set's size)"})
+    reviewable = ma.fields.Boolean(metadata={"description": "false once round 2 has closed (§4.6.7, D11) or the "
+                                                           "contest is sealed (D14)"})
+    decisions = ma.fields.List(ma.fields.Nested(QuarantineDecisionSchema),
+                               metadata={"description": "every quarantine and reinstatement, in order"})
+
+
 @blp.route("/<int:year>/votes/clusters")
 class VoteClusters(MethodView):
     @require(SECRETARIAT, AUDITOR)
@@ -430,7 +462,18 @@ def _review_command(name: str, doc: str) -> type[MethodView]:
     return Command
 
 
-blp.route("/<int:year>/votes/quarantine")(_review_command(
-    "quarantine", "Quarantine votes with a reason: kept, not counted (one event; idempotent)"))
+class VotesQuarantine(_review_command(
+        "quarantine", "Quarantine votes with a reason: kept, not counted (one event; idempotent)")):
+    @require(SECRETARIAT, AUDITOR)
+    @blp.response(200, QuarantineLogSchema)
+    def get(self, year: int) -> dict[str, Any]:
+        """List the quarantine decisions in order, and the current set's size (§4.6.6, D10)
+
+        Every VotesQuarantined and VotesReinstated event: its votes (count and ids), reason, selection (a reported
+        cluster: network key, from, to), actor and time; folded by the read model (§4.6.7, D11)."""
+        return service().round2.quarantine_log(year)
+
+
+blp.route("/<int:year>/votes/quarantine")(VotesQuarantine)
 blp.route("/<int:year>/votes/reinstate")(_review_command(
     "reinstate", "Reinstate votes in quarantine with a reason (one event; idempotent)"))

@@ -271,6 +271,26 @@ class Round2:
         return {"year": year, "position": position, "window_seconds": window_seconds, "min_votes": min_votes,
                 "clusters": clusters}
 
+    def quarantine_log(self, year: int) -> dict[str, Any]:
+        """The secretariat's decisions on votes in quarantine, in the store's order: every VotesQuarantined and
+        VotesReinstated event with its votes, reason, selection, actor and time, and how many of its votes are
+        in quarantine now; plus the size of the current set (§4.6.6, §4.6.7, D10, D11). Folded by the read model,
+        not replayed per request."""
+        svc = self.service
+        contest = svc.contest(year)
+        position = svc.readmodels.catch_up()
+        view = svc.views.votes
+        held = view.quarantined
+        decisions = [{"kind": d.kind, "count": len(d.votes), "votes": list(d.votes), "reason": d.reason,
+                      "selection": {"cluster": d.selection.get("cluster"), "from": d.selection.get("from"),
+                                    "to": d.selection.get("to")} if d.selection else None,
+                      "actor": d.actor, "at": d.at, "position": d.position,
+                      "held_now": sum(1 for v in d.votes if v in held)}
+                     for d in view.quarantine_log(year)]
+        return {"year": year, "position": position, "quarantined": view.quarantined_total(year),
+                "reviewable": contest.votes_reviewable,
+                "decisions": decisions}
+
     def quarantine_votes(self, year: int, *, reason: str, actor: Actor, votes: Sequence[str] | None = None,
                          cluster: str | None = None, start: datetime | None = None,
                          end: datetime | None = None) -> dict[str, Any]:

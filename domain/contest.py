@@ -432,6 +432,12 @@ class Contest(Aggregate):
     # history and on the board; it is left out of the counted tally that names the residents' finalist (§4.6.7).
     quarantined: frozenset[str] = frozenset()
 
+    @property
+    def votes_reviewable(self) -> bool:
+        """Whether votes may still be quarantined or reinstated: until round 2 closes (§4.6.7, D11), never in a
+        sealed contest (D14). The guard below says why not."""
+        return self.stage != SEALED and self.round2 is None and not self.has_reached(ROUND3)
+
     def _require_vote_reviewable(self, command: str) -> None:
         """Votes may be quarantined or reinstated until the finalists are fixed: once round 2 has closed the
         finalists were named from the counted tally (§4.6.7, D11), and a sealed contest changes no more (D14)."""

@@ -1,15 +1,17 @@
 """Round 2 read models (§4.6): each seat's counted ballot (the last one, §4.6.4), and the residents' vote
 tallied per municipality: count, sum and the distribution of ratings (§4.6.6, D10), counted and with the votes in
-quarantine (issue 9: nothing is deleted), and the votes' network keys for the report of suspicious clusters."""
+quarantine (issue 9: nothing is deleted), the votes' network keys for the report of suspicious clusters, and the
+log of the secretariat's quarantine decisions (§4.6.6, §4.6.7, D10, D11)."""
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.ballot import Ballot
-from domain.contest import Contest
+from domain.contest import Contest, contest_id
 from domain.vote import Vote
 
 
@@ -87,10 +89,57 @@ class Tally:
 
 
 @dataclass(frozen=True)
+class QuarantineDecision:
+    """One recorded decision on votes in quarantine (issue 9; §4.6.6, §4.6.7, D10, D11): a VotesQuarantined or a
+    VotesReinstated event as the log of decisions lists it."""
+
+    kind: str  # "quarantine" or "reinstate"
+    votes: tuple[str, ...]
+    reason: str
+    selection: dict[str, Any]  # {} for named votes; {cluster, from, to} for a reported cluster's votes
+    actor: dict[str, str]
+    at: datetime
+    position: int
+
+
+@dataclass(frozen=True)
 class CastVote:
+    """What a vote counts for. One shared instance per (year, municipality, rating): a million votes hold
+    references to a few hundred objects, not a million of them (memory, and the garbage collector's work)."""
+
     year: int
     municipality: str
     rating: int
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(at: datetime) -> int:
+    """An instant as whole microseconds since the epoch: exact, unlike a float timestamp."""
+    return ((at if at.tzinfo else at.replace(tzinfo=UTC)) - EPOCH) // MICROSECOND
+
+
+class NetworkVotes:
+    """The votes from one network key: their instants (microseconds, in a compact array) and ids, in the order
+    they were cast."""
+
+    __slots__ = ("ids", "times")
+
+    def __init__(self) -> None:
+        self.times = array("q")
+        self.ids: list[str] = []
+
+    def add(self, at: datetime, vote_id: str) -> None:
+        self.times.append(_micros(at))
+        self.ids.append(vote_id)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def rows(self) -> list[tuple[int, str]]:
+        return sorted(zip(self.times, self.ids, strict=True))
 
 
 class VotesView:
@@ -105,10 +154,14 @@ class VotesView:
         self.held: dict[int, dict[str, Tally]] = {}  # the votes in quarantine
         self.comments: dict[int, int] = {}
         self.votes: dict[str, CastVote] = {}  # vote id (the Vote aggregate's id) -> what it counts for
+        self._kinds: dict[tuple[int, str, int], CastVote] = {}  # the shared CastVote instances
         self.quarantined: set[str] = set()
-        self.networks: dict[int, dict[str, list[tuple[datetime, str]]]] = {}  # year -> network key -> (at, id)
+        self.networks: dict[int, dict[str, NetworkVotes]] = {}  # year -> network key -> its votes
+        self.decisions: dict[int, list[QuarantineDecision]] = {}  # year -> the decisions in the store's order
 
     def apply(self, event: Any, position: int) -> None:
+        if isinstance(event, Contest.VotesQuarantined | Contest.VotesReinstated):
+            self._log_decision(event, position)
         if isinstance(event, Contest.VotesQuarantined):
             for vote_id in event.votes:
                 cast = self.votes.get(vote_id)
@@ -129,12 +182,38 @@ class VotesView:
             tally = tallies[event.municipality] = Tally()
         tally.add(event.rating)
         vote_id = str(event.originator_id)
-        self.votes[vote_id] = CastVote(event.year, event.municipality, event.rating)
+        kind = (event.year, event.municipality, event.rating)
+        cast = self._kinds.get(kind)
+        if cast is None:
+            cast = self._kinds[kind] = CastVote(*kind)
+        self.votes[vote_id] = cast
         network = getattr(event, "network", None)
         if network:
-            self.networks.setdefault(event.year, {}).setdefault(network, []).append((event.at, vote_id))
+            by_network = self.networks.setdefault(event.year, {})
+            rows = by_network.get(network)
+            if rows is None:
+                rows = by_network[network] = NetworkVotes()
+            rows.add(event.at, vote_id)
         if event.comment:
             self.comments[event.year] = self.comments.get(event.year, 0) + 1
+
+    def _log_decision(self, event: Any, position: int) -> None:
+        """Folds a decision into the log of its contest's year. The contest's events carry no year: it is the year
+        whose contest id is the event's originator (a quarantine names only votes of that contest, so the year has
+        votes here), or else the year of the first vote the decision names."""
+        year = next((y for y in self.by_year if contest_id(y) == event.originator_id), None)
+        if year is None:
+            year = next((self.votes[v].year for v in event.votes if v in self.votes), None)
+        if year is None:
+            return
+        kind = "quarantine" if isinstance(event, Contest.VotesQuarantined) else "reinstate"
+        self.decisions.setdefault(year, []).append(QuarantineDecision(
+            kind=kind, votes=tuple(event.votes), reason=event.reason, selection=dict(event.selection or {}),
+            actor=dict(event.actor), at=event.at, position=position))
+
+    def quarantine_log(self, year: int) -> list[QuarantineDecision]:
+        """Every quarantine and reinstatement of this year's votes, in the store's order (§4.6.6, D10)."""
+        return list(self.decisions.get(year, []))
 
     def tallies(self, year: int) -> dict[str, Tally]:
         """The counted tally per municipality: without the votes in quarantine (§4.6.7)."""
@@ -173,18 +252,23 @@ class VotesView:
     def from_network(self, year: int, network: str, start: datetime | None = None,
                      end: datetime | None = None) -> list[str]:
         """The votes from one network key, optionally from `start` to `end` inclusive."""
-        return [v for at, v in self.networks.get(year, {}).get(network, [])
-                if (start is None or at >= start) and (end is None or at <= end)]
+        rows = self.networks.get(year, {}).get(network)
+        if rows is None:
+            return []
+        low = _micros(start) if start is not None else None
+        high = _micros(end) if end is not None else None
+        return [v for at, v in zip(rows.times, rows.ids, strict=True)
+                if (low is None or at >= low) and (high is None or at <= high)]
 
     def clusters(self, year: int, window_seconds: int, min_votes: int) -> list[dict[str, Any]]:
         """Bursts: at least `min_votes` votes from one network key within `window_seconds`. Overlapping dense
         windows of one network merge into one cluster. Largest first."""
         found = []
-        span = timedelta(seconds=window_seconds)
-        for network, rows in self.networks.get(year, {}).items():
-            if len(rows) < min_votes:
+        span = window_seconds * 1_000_000  # microseconds, as the instants are kept
+        for network, votes in self.networks.get(year, {}).items():
+            if len(votes) < min_votes:
                 continue
-            rows = sorted(rows)
+            rows = votes.rows()
             groups: list[list[int]] = []  # [first, last] index of each merged burst
             j = 0
             for i in range(len(rows)):
@@ -201,7 +285,7 @@ class VotesView:
         found.sort(key=lambda c: (-c["count"], c["first_at"], c["network"]))
         return found
 
-    def _cluster(self, network: str, rows: list[tuple[datetime, str]]) -> dict[str, Any]:
+    def _cluster(self, network: str, rows: list[tuple[int, str]]) -> dict[str, Any]:
         municipalities: dict[str, int] = {}
         ratings: dict[str, int] = {}
         for _, vote_id in rows:
@@ -209,7 +293,8 @@ class VotesView:
             municipalities[cast.municipality] = municipalities.get(cast.municipality, 0) + 1
             ratings[str(cast.rating)] = ratings.get(str(cast.rating), 0) + 1
         ids = [v for _, v in rows]
-        return {"network": network, "count": len(rows), "first_at": rows[0][0], "last_at": rows[-1][0],
+        return {"network": network, "count": len(rows), "first_at": EPOCH + rows[0][0] * MICROSECOND,
+                "last_at": EPOCH + rows[-1][0] * MICROSECOND,
                 "municipalities": dict(sorted(municipalities.items(), key=lambda kv: (-kv[1], kv[0]))),
                 "ratings": dict(sorted(ratings.items())), "votes": ids,
                 "quarantined": sum(1 for v in ids if v in self.quarantined)}
