@@ -115,6 +115,8 @@ def build(votes: int) -> dict[str, Any]:
     for code, answers in generate_answers(contest.questionnaire, codes, seed=2024).items():
         svc.round1.save_answers(bl.YEAR, code, answers, actor=Actor(role="municipality", principal=code,
                                                                      municipality=code))
+    round2_under_way(svc, sec)
+    contest = svc.contest(bl.YEAR)
     prefix = svc.event_count()
     pool = bl.code_pool()[:votes]
     at = datetime.now(timezone.utc).isoformat()
@@ -139,6 +141,25 @@ def build(votes: int) -> dict[str, Any]:
     meta_path(path).write_text(json.dumps(meta, indent=2) + "\n")
     print(f"  {events:,} events in {meta['build_seconds']} s ({path.stat().st_size / 2**20:,.0f} MiB)", flush=True)
     return meta
+
+
+def round2_under_way(svc: Any, sec: Any) -> None:
+    """Round 1 closed (the cut of D7), the window opened by the scheduler's own command, every voting seat's
+    ballot cast (§4.6.4, D8) and an interim result published (D10): the contest as it stands on the evening of
+    the vote, so that the standings compute the finalists as things stand and the results are public."""
+    from domain.actors import Actor, system_actor
+
+    svc.round1.close(bl.YEAR, actor=sec)
+    svc.round2.reconcile(bl.YEAR, actor=system_actor("clock"))
+    contest = svc.contest(bl.YEAR)
+    round2 = contest.round2_municipalities
+    for i, seat in enumerate(contest.voting_seats):
+        order = round2[i % len(round2):] + round2[:i % len(round2)]
+        points = dict.fromkeys(round2, 0) | dict(zip(order[:5], (5, 4, 3, 2, 1), strict=True))
+        reasons = {m: "Citām pašvaldībām ģimenēm piedāvāts vairāk." for m, p in points.items() if p == 0}
+        svc.round2.cast_ballot(bl.YEAR, seat.id, points, reasons, cast_by=None,
+                               actor=Actor(role="juror", principal=seat.id, seat=seat.id))
+    svc.round2.publish_interim(bl.YEAR, actor=sec, reason="benchmark: the interim result is public")
 
 
 def stored_events(source_url: str, stop: int, batch: int = BATCH) -> Iterator[list[Any]]:

@@ -18,6 +18,7 @@ of ours and prints where its time goes.
 from __future__ import annotations
 
 import argparse
+import math
 import shutil
 import subprocess
 import sys
@@ -73,8 +74,13 @@ def _run_floor_server(url: str, count: Any, args: argparse.Namespace, bodies: Pa
         result = timed_load(server, args, bodies)
         stored = count()
     result["stored"] = stored
-    result["stored_ok"] = stored == result["wrk"]["accepted"] + WARM_UP
+    result["stored_ok"] = stored_ok(stored, result["wrk"]["accepted"] + WARM_UP, args)
     return result
+
+
+def stored_ok(stored: int, expected: int, args: argparse.Namespace) -> bool:
+    """Every accepted vote is stored; a few more may be (requests in flight when wrk stopped counting)."""
+    return expected <= stored <= expected + 2 * args.connections
 
 
 def worker_env(args: argparse.Namespace) -> dict[str, str]:
@@ -107,7 +113,7 @@ def run_ours(kind: str, args: argparse.Namespace, bodies: Path) -> dict[str, Any
             svc.close()
     expected = result["wrk"]["accepted"] + WARM_UP + result.get("profile", {}).get("accepted", 0)
     result["stored"] = stored
-    result["stored_ok"] = stored == expected
+    result["stored_ok"] = stored_ok(stored, expected, args)
     return result
 
 
@@ -121,8 +127,8 @@ def profile(server: bl.Server, args: argparse.Namespace, bodies: Path, kind: str
         return {}
     worker = server.workers()[0]
     raw = bl.DATA / f"profile-{kind}.txt"
-    spy = subprocess.Popen([py_spy, "record", "--pid", str(worker), "--duration", str(args.profile), "--rate", "250",
-                            "--format", "raw", "--output", str(raw), "--nonblocking"],
+    spy = subprocess.Popen([py_spy, "record", "--pid", str(worker), "--duration", str(math.ceil(args.profile) + 1),
+                            "--rate", "250", "--format", "raw", "--output", str(raw), "--nonblocking"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(1.0)
     res = bl.run_wrk(server.base, bodies, args.profile, args.connections, args.wrk_threads, offset=PROFILE_OFFSET)
@@ -136,7 +142,7 @@ def profile(server: bl.Server, args: argparse.Namespace, bodies: Path, kind: str
     return summary
 
 
-PROFILE_OFFSET = 200_000  # bodies from here on are only sent by the profiling run
+PROFILE_OFFSET = 300_000  # bodies from here on are only sent by the profiling run (wrk counts any repeats)
 
 
 def summarise_profile(text: str) -> dict[str, Any]:
@@ -192,10 +198,8 @@ def main() -> None:
     args = parser.parse_args()
     bl.print_header("vote ingestion over HTTP: ours against the floor", SCRIPT)
     stores = ["sqlite", "postgresql"] if args.store == "both" else [args.store]
-    # enough distinct bodies for the fastest run we expect (the floor) plus the profiling run
-    needed = max(PROFILE_OFFSET, int(12_000 * args.seconds)) + int(12_000 * max(args.profile, 1))
     municipalities = municipality_codes()
-    bodies = bl.bodies_file(municipalities, needed)
+    bodies = bl.bodies_file(municipalities, bl.LOAD_BODIES)
     results: dict[str, Any] = {}
     for kind in stores:
         print(f"-- {kind}: floor", flush=True)

@@ -35,7 +35,9 @@ class LiveState:
         return self.service.views
 
     def contest(self, year: int) -> Contest:
-        return self.service.contest(year)
+        # Queries only read the contest: the process's cached copy, revalidated by one indexed read (ContestGate),
+        # instead of replaying its events and parsing the questionnaire twice on every request (docs/BENCHMARKS.md).
+        return self.service.round2.gate.contest(year)
 
     def catch_up(self) -> int:
         return self.service.readmodels.catch_up()

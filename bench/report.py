@@ -1,0 +1,150 @@
+"""The table of docs/BENCHMARKS.md from the latest figures (bench/.data/results/*.json, written by each script).
+
+    .venv/bin/python bench/report.py                       # print the table
+    .venv/bin/python bench/report.py --write docs/BENCHMARKS.md   # replace the part between the bench markers
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import benchlib as bl
+
+BEGIN = "<!-- bench:begin (bench/report.py writes this part) -->"
+END = "<!-- bench:end -->"
+
+
+def load(name: str) -> dict[str, Any] | None:
+    path = bl.RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def n(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def met(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def rows() -> tuple[list[list[str]], dict[str, Any] | None, list[str]]:
+    table: list[list[str]] = []
+    machine: dict[str, Any] | None = None
+    notes: list[str] = []
+
+    votes = load("votes_http-both") or load("votes_http-sqlite")
+    if votes:
+        machine = votes["machine"]
+        for kind, r in votes["results"].items():
+            o, f = r["ours"]["wrk"], r["floor"]["wrk"]
+            table.append([
+                f"1. vote ingestion over HTTP, {kind} (accepted votes/s; p50 / p99; failed)",
+                f"{n(o['accepted_per_s'])}/s; {o['latency_ms']['p50']} / {o['latency_ms']['p99']} ms; {o['failed']}",
+                f"{n(f['accepted_per_s'])}/s; {f['latency_ms']['p50']} / {f['latency_ms']['p99']} ms; {f['failed']}",
+                f"{r['ratio']:.2f}", ">= 0.5", met(r["ratio"] >= 0.5), votes["command"]])
+            table.append([f"5. web worker peak RSS under the vote load, {kind}",
+                          f"{max(r['ours']['worker_peak_rss_mib'])} MiB",
+                          f"{max(r['floor']['worker_peak_rss_mib'])} MiB", "", "", "", votes["command"]])
+        notes.append(f"votes: {votes['recorded_at']}, load before the runs "
+                     + "; ".join(f"{k} {r['floor']['load_before']} / {r['ours']['load_before']}"
+                                 for k, r in votes["results"].items()))
+
+    results = load("results_http-both") or load("results_http-sqlite")
+    if results:
+        machine = machine or results["machine"]
+        votes_stored = results["args"]["votes"]
+        for kind, r in results["results"].items():
+            floor = r["under_load"].get("health (floor)", {})
+            for name, s in r["under_load"].items():
+                if "floor" in name:
+                    continue
+                table.append([f"2. {name}, p95 with {n(votes_stored)} votes under the vote load "
+                              f"({n(r['vote_load']['accepted_per_s'])} votes/s), {kind}",
+                              f"{s['p95_ms']} ms (p50 {s['p50_ms']})", f"{floor.get('p95_ms')} ms (GET /health)",
+                              "", "< 50 ms", met(s["p95_ms"] < 50), results["command"]])
+            table.append([f"5. web worker peak RSS with {n(votes_stored)} votes in its read models, {kind}",
+                          f"{max(r['worker_peak_rss_mib'])} MiB", "", "", "", "", results["command"]])
+        notes.append(f"results: {results['recorded_at']}")
+
+    replay = load("replay-both") or load("replay-sqlite")
+    if replay:
+        machine = machine or replay["machine"]
+        for kind, r in replay["results"].items():
+            events = r["rebuild"]["events"]
+            ok = r["ratio"] >= 0.5 and (kind != "sqlite" or r["rebuild"]["per_s"] > 100_000)
+            table.append([f"3. projections rebuild from {n(events)} events, {kind} (events/s)",
+                          f"{n(r['rebuild']['per_s'])}/s", f"{n(r['floor']['per_s'])}/s (driver + json.loads)",
+                          f"{r['ratio']:.2f}", ">= 0.5" + (", > 100,000/s" if kind == "sqlite" else ""), met(ok),
+                          replay["command"]])
+            if "verify" in r:
+                table.append([f"3. `contest audit verify` on the export of {n(r['verify']['events'])} events "
+                              f"(events/s)", f"{n(r['verify']['per_s'])}/s ({r['verify']['seconds']:.0f} s)",
+                              f"{n(r['verify_floor']['per_s'])}/s (read + json.loads)", f"{r['verify_ratio']:.2f}",
+                              "(reported)", "", replay["command"]])
+                table.append([f"3. `contest audit export` of {n(r['export']['events'])} events (events/s)",
+                              f"{n(r['export']['per_s'])}/s ({r['export']['seconds']:.0f} s)", "", "", "", "",
+                              replay["command"]])
+        for m in replay.get("memory", []):
+            table.append([f"5. peak RSS at {n(m['events'])} events: rebuild / export / verify",
+                          f"{n(m['rebuild_peak_rss_mib'])} / {n(m['export_peak_rss_mib'])} / "
+                          f"{n(m['verify_peak_rss_mib'])} MiB", "", "", "", "", replay["command"]])
+        memory = replay.get("memory", [])
+        if len(memory) >= 2:
+            a, b = memory[0], memory[-1]
+            growth = {k: b[f"{k}_peak_rss_mib"] / a[f"{k}_peak_rss_mib"] for k in ("rebuild", "export", "verify")}
+            table.append([f"5. peak RSS growth from {n(a['events'])} to {n(b['events'])} events "
+                          "(rebuild / export / verify)", " / ".join(f"x{g:.2f}" for g in growth.values()), "", "",
+                          "no growth (x1.0) for the streaming parts",
+                          f"export {met(growth['export'] < 1.2)}, rebuild {met(growth['rebuild'] < 1.2)}",
+                          replay["command"]])
+        notes.append(f"replay: {replay['recorded_at']}")
+
+    scoring = load("scoring")
+    if scoring:
+        machine = machine or scoring["machine"]
+        for r in scoring["rows"]:
+            table.append([f"4. scoring round 1, {r['case']}: {n(r['municipalities'])} municipalities x "
+                          f"{r['questions']} questions", f"{r['score_ms']} ms (+ {r['to_dict_ms']} ms to_dict)",
+                          "", "", "", "", scoring["command"]])
+        if scoring.get("growth_1000_to_10000"):
+            table.append(["4. scoring growth from 1,000 to 10,000 municipalities",
+                          f"x{scoring['growth_1000_to_10000']}", "", "", "~x13 (n log n)", "", scoring["command"]])
+        notes.append(f"scoring: {scoring['recorded_at']}")
+    return table, machine, notes
+
+
+def render() -> str:
+    table, machine, notes = rows()
+    out = ["| figure | ours | floor | ours/floor | target | met? | command |",
+           "| --- | --- | --- | --- | --- | --- | --- |"]
+    for r in table:
+        out.append("| " + " | ".join(c.replace("|", "\\|") if i < 6 else f"`{c}`" for i, c in enumerate(r)) + " |")
+    if machine:
+        out += ["", "Machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()) + "."]
+    if notes:
+        out += ["", "Recorded (UTC): " + "; ".join(notes) + "."]
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--write", type=Path, default=None)
+    args = parser.parse_args()
+    text = render()
+    if args.write is None:
+        print(text)
+        return
+    doc = args.write.read_text()
+    if BEGIN not in doc or END not in doc:
+        raise SystemExit(f"{args.write} has no {BEGIN} ... {END} markers")
+    head, rest = doc.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    args.write.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+    print(f"wrote the table into {args.write}")
+
+
+if __name__ == "__main__":
+    main()
