@@ -138,6 +138,14 @@ class NetworkVotes:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def __eq__(self, other: object) -> bool:  # a snapshot compared with a rebuild (tests/reliability.py)
+        return isinstance(other, NetworkVotes) and self.times == other.times and self.ids == other.ids
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"NetworkVotes({len(self)} votes)"
+
     def rows(self) -> list[tuple[int, str]]:
         return sorted(zip(self.times, self.ids, strict=True))
 

@@ -43,9 +43,13 @@ def test_votes_from_many_clients(store_url: str, tmp_path: Path) -> None:
             return call("POST", url, {"personal_code": repeated, "municipality": municipalities[i % 43],
                                       "rating": 1 + i % 5, "comment": f"client {i}"})
 
-        with ThreadPoolExecutor(max_workers=16) as pool:
-            first = list(pool.map(send, range(len(distinct))))
-            same = list(pool.map(send_same, range(24)))
+        try:
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                first = list(pool.map(send, range(len(distinct))))
+                same = list(pool.map(send_same, range(24)))
+        except OSError as e:  # a connection the server dropped: show what the server said about it
+            server = "\n".join(line for line in log.read_text().splitlines() if '"contest.access"' not in line)
+            raise AssertionError(f"{e!r}; the server's log (access lines left out):\n{server[-6000:]}") from e
         assert [s for s, _ in first].count(201) == len(distinct), {s for s, _ in first}
         statuses = [s for s, _ in same]
         assert statuses.count(201) == 1 and statuses.count(409) == 23, statuses
