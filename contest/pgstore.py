@@ -83,9 +83,20 @@ class RecoveringPool(ConnectionPool[Any]):
             return conn
 
 
+# Any constant: the key of the advisory lock that serialises creating the tables (pg_advisory_xact_lock).
+SCHEMA_LOCK_KEY = 0x636F6E74657374  # "contest"
+
+
 class RecoveringFactory(PostgresFactory):
     """`PERSISTENCE_MODULE` for the PostgreSQL store (contest/settings.py): the library's factory with the pool
-    above."""
+    above, and tables created one process at a time.
+
+    Every gunicorn worker opens the store when it boots, and the library creates its tables, indexes and functions
+    with `CREATE ... IF NOT EXISTS` / `CREATE OR REPLACE`, which PostgreSQL does not make safe against each other:
+    two workers booting at once on a new store (or replacing the same function) fail with "tuple concurrently
+    updated" or a duplicate key in the catalogue, the worker dies and gunicorn resets its connections (seen in CI:
+    tests/test_vote_concurrency.py, tests/test_crash.py). The creation is therefore done under an advisory lock,
+    held by a connection of its own until the tables exist."""
 
     def __init__(self, env: Any) -> None:
         super().__init__(env)
@@ -93,3 +104,26 @@ class RecoveringFactory(PostgresFactory):
         # The pool is built, not yet opened, by the library's datastore; it only gains the behaviour above.
         if COMPATIBLE:
             datastore.pool.__class__ = RecoveringPool
+
+    def env_create_table(self) -> bool:
+        return False  # each recorder's tables are made by _created, under the lock
+
+    def _created(self, recorder: Any) -> Any:
+        if not super().env_create_table():
+            return recorder
+        with self.datastore.get_connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_KEY,))
+            recorder.create_table()
+        return recorder
+
+    def aggregate_recorder(self, purpose: str = "events") -> Any:
+        return self._created(super().aggregate_recorder(purpose))
+
+    def application_recorder(self) -> Any:
+        return self._created(super().application_recorder())
+
+    def tracking_recorder(self, tracking_recorder_class: Any = None) -> Any:
+        return self._created(super().tracking_recorder(tracking_recorder_class))
+
+    def process_recorder(self) -> Any:
+        return self._created(super().process_recorder())

@@ -10,6 +10,7 @@ Web workers start from the latest snapshot and catch up on the log's tail instea
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import pickle
@@ -41,6 +42,18 @@ def views_version() -> str:
 
 
 class SQLiteProjectionStore(SQLiteTrackingRecorder):
+    def create_table(self) -> None:
+        """The library's tracking recorder looks for its table, then creates it and records a migration row: two
+        processes opening a new store at once (gunicorn workers booting) both insert that row and one fails.
+        Creation is serialised with an exclusive lock on a file beside the database (tests/test_store_boot.py)."""
+        db_name = str(self.datastore.pool.db_name)
+        if ":memory:" in db_name or "mode=memory" in db_name:
+            super().create_table()
+            return
+        with open(f"{db_name}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            super().create_table()
+
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(),
                 "CREATE TABLE IF NOT EXISTS projection_snapshots "
