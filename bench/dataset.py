@@ -2,11 +2,13 @@
 
 A history is real events made by the service's own domain code: the 2024 preset, a vote window around the time
 it was made, round 1 opened with 43 seeded submissions (contest.seeding), then N residents' votes with distinct
-fake but valid personal codes (contest.residents; one in 20 with a comment). Votes are made by `Vote.cast` on the
-contest and turned into stored events by the store's own mapper in two worker processes; the parent inserts them
-through the store's recorder in batches (what `store.save(*votes)` does, minus its per-call bookkeeping).
+fake but valid personal codes (contest.residents; one in 20 with a comment), from 40,000 client networks (each
+vote's keyed network hash, as the API records it), their instants spread over 20 hours of the window. Votes are
+made by `Vote.cast` on the contest and turned into stored events by the store's own mapper in two worker
+processes; the parent inserts them through the store's recorder in batches (what `store.save(*votes)` does, minus
+its per-call bookkeeping).
 
-    .venv/bin/python bench/dataset.py --votes 1000000     # bench/.data/history-1000000.sqlite3 (~2 min once)
+    .venv/bin/python bench/dataset.py --votes 1000000     # bench/.data/history-v2-1000000.sqlite3 (~2 min once)
 
 Other scripts call `history(n)` and `copy_events(...)` (a prefix of a history into a fresh SQLite file or
 PostgreSQL schema, in batches through the recorder).
@@ -34,8 +36,13 @@ COMMENTS = ("Labi bērnudārzi un bezmaksas pusdienas.", "Trūkst rotaļu laukum
             "Ļoti laba ārpusskolas izglītība.", "Pabalsts jaundzimušajiem varētu būt lielāks.")
 
 
+NETWORKS = 40_000  # distinct client networks (/24) the votes come from
+SPREAD_SECONDS = 20 * 3600  # the votes' instants are spread over this much of the vote window
+VERSION = 2  # of the data set's shape: 2 = votes carry network keys and distinct instants
+
+
 def history_path(votes: int) -> Path:
-    return bl.DATA / f"history-{votes}.sqlite3"
+    return bl.DATA / f"history-v{VERSION}-{votes}.sqlite3"
 
 
 def meta_path(path: Path) -> Path:
@@ -65,21 +72,25 @@ def _init_worker(store_url: str) -> None:
     svc.close()
 
 
-def _make_votes(job: tuple[int, list[str], list[str], str]) -> list[Any]:
+def _make_votes(job: tuple[int, list[str], list[str], str, int]) -> list[Any]:
     """Stored events of one batch of votes, made by the domain code (Vote.cast) and the store's mapper."""
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
     from eventsourcing.persistence import StoredEvent
 
+    from contest.network import network_key
     from domain.vote import Vote
 
-    start, codes, municipalities, at_text = job
-    at = datetime.fromisoformat(at_text)
+    start, codes, municipalities, at_text, step_us = job
+    at0 = datetime.fromisoformat(at_text)
     stored: list[StoredEvent] = []
     for i, code in enumerate(codes, start):
+        n = (i * 7919) % NETWORKS
+        address = f"10.{n >> 8}.{n & 255}.{1 + i % 200}"
         vote = Vote.cast(_contest, personal_code=code, municipality=municipalities[(i * 7) % len(municipalities)],
                          rating=1 + (i * 13) % 5, comment=COMMENTS[i % len(COMMENTS)] if i % 20 == 0 else None,
-                         secret=_secrets[0], receipt_secret=_secrets[1], at=at)
+                         secret=_secrets[0], receipt_secret=_secrets[1], at=at0 + timedelta(microseconds=i * step_us),
+                         network=network_key(_secrets[0], address))
         for event in vote.collect_events():
             s = _mapper.to_stored_event(event)
             stored.append(StoredEvent(s.originator_id, s.originator_version, s.topic, s.state))
@@ -120,7 +131,8 @@ def build(votes: int) -> dict[str, Any]:
     prefix = svc.event_count()
     pool = bl.code_pool()[:votes]
     at = datetime.now(timezone.utc).isoformat()
-    jobs = [(s, pool[s:s + BATCH], codes, at) for s in range(0, votes, BATCH)]
+    step_us = SPREAD_SECONDS * 1_000_000 // max(votes, 1)
+    jobs = [(s, pool[s:s + BATCH], codes, at, step_us) for s in range(0, votes, BATCH)]
     recorder = svc.store.recorder
     done = 0
     with multiprocessing.get_context("fork").Pool(2, initializer=_init_worker, initargs=(url,)) as workers:
@@ -203,7 +215,8 @@ def votes_store(votes: int, kind: str, name: str) -> Iterator[tuple[str, dict[st
     with bl.fresh_store(kind, name) as url:
         t0 = time.perf_counter()
         if kind == "sqlite":
-            cached = bl.REPO / source["path"] if votes >= FULL else bl.DATA / f"history-{FULL}-first-{votes}.sqlite3"
+            prefix_copy = bl.DATA / f"history-v{VERSION}-{FULL}-first-{votes}.sqlite3"
+            cached = bl.REPO / source["path"] if votes >= FULL else prefix_copy
             if not cached.exists():
                 tmp = cached.with_name(cached.name + ".building")
                 bl.remove_sqlite(tmp)

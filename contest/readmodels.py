@@ -2,7 +2,8 @@
 
 Each process holds the views in memory: it starts from the latest persisted snapshot (contest/projection_store.py)
 when there is one, and before answering a query catches up on the events recorded since (reading only the topics
-its views handle). One lock per process makes catching up single-threaded, so no event is applied twice.
+its views handle, as plain rows: contest/rows.py). One lock per process makes catching up single-threaded, so no
+event is applied twice.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
+from contest.rows import Progress, RowReader, fold
 from contest.store import EventStore
 from projections.views import Views
 
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 class ReadModels:
     def __init__(self, store: EventStore, views: Views, snapshots: Any | None = None) -> None:
         self.store = store
+        self.reader = RowReader(store)
         self.snapshots = snapshots
         self.position = 0
         self.applied = 0  # events applied by this process (restart tests count them)
@@ -60,15 +63,15 @@ class ReadModels:
                 head = min(head, up_to)
             if head <= self.position:
                 return self.position
-            to_domain_event = self.store.mapper.to_domain_event
-            for notification in self.store.notifications(start=self.position + 1, stop=head, topics=self.topics):
-                event = to_domain_event(notification)
-                for apply in self._dispatch[notification.topic]:
-                    apply(event, notification.id)
-                self.applied += 1
-                # moved after each event, so a store error in a later batch (the store went away) leaves the views
-                # and their position in step and the next catch-up applies nothing twice
-                self.position = notification.id
+            progress = Progress(self.position)
+            try:
+                fold(self.reader.rows(self.position + 1, head, self.topics), self.store, self._dispatch,
+                     self.views.votes, self.reader.id_bytes, progress)
+            finally:
+                # the position moves with each event applied, so a store error in a later batch (the store went
+                # away) leaves the views and their position in step and the next catch-up applies nothing twice
+                self.position = progress.position
+                self.applied += progress.applied
             self.position = head
             return head
 

@@ -326,7 +326,7 @@ class Round2:
                              "to": instant_str(end) if end else None}
             else:
                 ids, selection = list(votes or []), {}
-            known = {v for v in ids if view.year_of(v) == year}
+            known = {v for v, y in view.years_of(ids).items() if y == year}
             at = svc.clock.now()
             if command == "quarantine":
                 changed = contest.quarantine_votes(ids, known=known, reason=reason, selection=selection,

@@ -332,7 +332,8 @@ class Verifier:
             self.mismatch(position, f"votes {what} before the finalists are fixed (§4.6.7, D11, D14)",
                           "round 2 open", contest.stage)
         votes = self.replay.views.votes
-        foreign = [v for v in event.votes if votes.year_of(v) != contest.year]
+        years = votes.years_of(event.votes)
+        foreign = [v for v in event.votes if years.get(v) != contest.year]
         if foreign:
             self.mismatch(position, f"votes {what} are votes of this contest recorded before", "votes of the history",
                           foreign[:5])

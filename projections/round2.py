@@ -9,6 +9,7 @@ from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from domain.ballot import Ballot
 from domain.contest import Contest, contest_id
@@ -104,8 +105,8 @@ class QuarantineDecision:
 
 @dataclass(frozen=True)
 class CastVote:
-    """What a vote counts for. One shared instance per (year, municipality, rating): a million votes hold
-    references to a few hundred objects, not a million of them (memory, and the garbage collector's work)."""
+    """What a vote counts for. One shared instance per (year, municipality, rating), numbered: each vote keeps
+    only the number of its kind (two bytes), never an object of its own."""
 
     year: int
     municipality: str
@@ -114,6 +115,7 @@ class CastVote:
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
+ID_BYTES = 16  # a vote id (the Vote aggregate's UUID) as kept here: its 16 bytes
 
 
 def _micros(at: datetime) -> int:
@@ -121,39 +123,57 @@ def _micros(at: datetime) -> int:
     return ((at if at.tzinfo else at.replace(tzinfo=UTC)) - EPOCH) // MICROSECOND
 
 
-class NetworkVotes:
-    """The votes from one network key: their instants (microseconds, in a compact array) and ids, in the order
-    they were cast."""
+def micros_of_iso(text: str) -> int:
+    """`_micros` of an ISO 8601 instant as the store's JSON keeps it (contest/rows.py reads it so)."""
+    return _micros(datetime.fromisoformat(text))
 
-    __slots__ = ("ids", "times")
+
+def _id_bytes(vote_id: str) -> bytes | None:
+    try:
+        return UUID(vote_id).bytes
+    except (ValueError, TypeError, AttributeError):
+        return None  # not a vote id at all: no vote has it
+
+
+class NetworkVotes:
+    """The votes from one network key: their instants (microseconds) and their numbers in the votes view, in
+    the order they were cast, both in compact arrays (12 bytes a vote)."""
+
+    __slots__ = ("numbers", "times")
 
     def __init__(self) -> None:
         self.times = array("q")
-        self.ids: list[str] = []
+        self.numbers = array("I")
 
-    def add(self, at: datetime, vote_id: str) -> None:
-        self.times.append(_micros(at))
-        self.ids.append(vote_id)
+    def add(self, at_micros: int, number: int) -> None:
+        self.times.append(at_micros)
+        self.numbers.append(number)
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.numbers)
 
     def __eq__(self, other: object) -> bool:  # a snapshot compared with a rebuild (tests/reliability.py)
-        return isinstance(other, NetworkVotes) and self.times == other.times and self.ids == other.ids
+        return isinstance(other, NetworkVotes) and self.times == other.times and self.numbers == other.numbers
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"NetworkVotes({len(self)} votes)"
 
-    def rows(self) -> list[tuple[int, str]]:
-        return sorted(zip(self.times, self.ids, strict=True))
+    def rows(self) -> list[tuple[int, int]]:
+        return sorted(zip(self.times, self.numbers, strict=True))
 
 
 class VotesView:
     """The vote per municipality: every vote cast ("all"), the votes in quarantine, and the counted tally, all
     minus those in quarantine, which is the official one (§4.6.7, D10). Also each vote's network key (a keyed
-    hash, never an address) with its time, for the report of suspicious clusters."""
+    hash, never an address) with its time, for the report of suspicious clusters.
+
+    Memory (issue 8): the quarantine needs, for any vote id it names, what that vote counts for, and the cluster
+    report needs each network's votes. A million votes are kept in flat arrays, about 30 bytes a vote: the ids'
+    16 bytes each in one bytearray (vote number n at n * 16), the number of each vote's CastVote, and per network
+    the votes' instants and numbers. There is no per-vote object or dict entry; a lookup by id (a quarantine
+    decision, rare) scans the ids."""
 
     handles = (Vote.Cast, Contest.VotesQuarantined, Contest.VotesReinstated)
 
@@ -161,57 +181,105 @@ class VotesView:
         self.by_year: dict[int, dict[str, Tally]] = {}  # every vote cast
         self.held: dict[int, dict[str, Tally]] = {}  # the votes in quarantine
         self.comments: dict[int, int] = {}
-        self.votes: dict[str, CastVote] = {}  # vote id (the Vote aggregate's id) -> what it counts for
-        self._kinds: dict[tuple[int, str, int], CastVote] = {}  # the shared CastVote instances
+        self._ids = bytearray()  # vote number n -> its id, bytes n*16 .. n*16+16
+        self._kind_of = array("H")  # vote number n -> the number of its CastVote in _kinds
+        self._kinds: list[CastVote] = []
+        self._kind_no: dict[tuple[int, str, int], int] = {}
         self.quarantined: set[str] = set()
         self.networks: dict[int, dict[str, NetworkVotes]] = {}  # year -> network key -> its votes
         self.decisions: dict[int, list[QuarantineDecision]] = {}  # year -> the decisions in the store's order
 
     def apply(self, event: Any, position: int) -> None:
         if isinstance(event, Contest.VotesQuarantined | Contest.VotesReinstated):
-            self._log_decision(event, position)
-        if isinstance(event, Contest.VotesQuarantined):
-            for vote_id in event.votes:
-                cast = self.votes.get(vote_id)
-                if cast is not None and vote_id not in self.quarantined:
-                    self.quarantined.add(vote_id)
-                    self.held.setdefault(cast.year, {}).setdefault(cast.municipality, Tally()).add(cast.rating)
+            self._decide(event, position)
             return
-        if isinstance(event, Contest.VotesReinstated):
-            for vote_id in event.votes:
-                cast = self.votes.get(vote_id)
-                if cast is not None and vote_id in self.quarantined:
-                    self.quarantined.discard(vote_id)
-                    self.held[cast.year][cast.municipality].remove(cast.rating)
-            return
-        tallies = self.by_year.setdefault(event.year, {})
-        tally = tallies.get(event.municipality)
-        if tally is None:
-            tally = tallies[event.municipality] = Tally()
-        tally.add(event.rating)
-        vote_id = str(event.originator_id)
-        kind = (event.year, event.municipality, event.rating)
-        cast = self._kinds.get(kind)
-        if cast is None:
-            cast = self._kinds[kind] = CastVote(*kind)
-        self.votes[vote_id] = cast
         network = getattr(event, "network", None)
+        self.cast(event.originator_id.bytes, event.year, event.municipality, event.rating, network,
+                  _micros(event.at) if network else 0, bool(event.comment))
+
+    def cast(self, vote_id: bytes, year: int, municipality: str, rating: int, network: str | None, at_micros: int,
+             commented: bool) -> None:
+        """Folds one Vote.Cast: from a domain event (`apply`) or straight from its stored row (contest/rows.py,
+        the rebuild's fast path); both give the same view (tests/test_rows.py)."""
+        tallies = self.by_year.get(year)
+        if tallies is None:
+            tallies = self.by_year[year] = {}
+        tally = tallies.get(municipality)
+        if tally is None:
+            tally = tallies[municipality] = Tally()
+        tally.add(rating)
+        kind = (year, municipality, rating)
+        kind_no = self._kind_no.get(kind)
+        if kind_no is None:
+            kind_no = self._kind_no[kind] = len(self._kinds)
+            self._kinds.append(CastVote(*kind))
+        number = len(self._kind_of)
+        self._kind_of.append(kind_no)
+        self._ids += vote_id
         if network:
-            by_network = self.networks.setdefault(event.year, {})
+            by_network = self.networks.get(year)
+            if by_network is None:
+                by_network = self.networks[year] = {}
             rows = by_network.get(network)
             if rows is None:
                 rows = by_network[network] = NetworkVotes()
-            rows.add(event.at, vote_id)
-        if event.comment:
-            self.comments[event.year] = self.comments.get(event.year, 0) + 1
+            rows.add(at_micros, number)
+        if commented:
+            self.comments[year] = self.comments.get(year, 0) + 1
 
-    def _log_decision(self, event: Any, position: int) -> None:
+    def _id(self, number: int) -> str:
+        start = number * ID_BYTES
+        return str(UUID(bytes=bytes(self._ids[start:start + ID_BYTES])))
+
+    def _numbers(self, vote_ids: Any) -> dict[str, int]:
+        """The vote number of each of `vote_ids` recorded here (the others are left out)."""
+        wanted: dict[bytes, str] = {}
+        for vote_id in vote_ids:
+            key = _id_bytes(vote_id) if isinstance(vote_id, str) else None
+            if key is not None:
+                wanted[key] = vote_id
+        found: dict[str, int] = {}
+        if not wanted:
+            return found
+        ids = bytes(self._ids)
+        if len(wanted) <= 32:  # a few ids: the bytes search of each (C speed) is quicker than one pass in Python
+            for key, vote_id in wanted.items():
+                at = ids.find(key)
+                while at != -1 and at % ID_BYTES:
+                    at = ids.find(key, at + 1)
+                if at != -1:
+                    found[vote_id] = at // ID_BYTES
+            return found
+        for number in range(len(ids) // ID_BYTES):
+            vote_id = wanted.get(ids[number * ID_BYTES:(number + 1) * ID_BYTES])
+            if vote_id is not None:
+                found[vote_id] = number
+        return found
+
+    def _decide(self, event: Any, position: int) -> None:
+        """A quarantine or a reinstatement: moves the named votes into or out of the held tally, and logs it."""
+        numbers = self._numbers(event.votes)
+        quarantine = isinstance(event, Contest.VotesQuarantined)
+        self._log_decision(event, position, numbers)
+        for vote_id in event.votes:
+            number = numbers.get(vote_id)
+            if number is None or (vote_id in self.quarantined) == quarantine:
+                continue
+            cast = self._kinds[self._kind_of[number]]
+            if quarantine:
+                self.quarantined.add(vote_id)
+                self.held.setdefault(cast.year, {}).setdefault(cast.municipality, Tally()).add(cast.rating)
+            else:
+                self.quarantined.discard(vote_id)
+                self.held[cast.year][cast.municipality].remove(cast.rating)
+
+    def _log_decision(self, event: Any, position: int, numbers: dict[str, int]) -> None:
         """Folds a decision into the log of its contest's year. The contest's events carry no year: it is the year
         whose contest id is the event's originator (a quarantine names only votes of that contest, so the year has
         votes here), or else the year of the first vote the decision names."""
         year = next((y for y in self.by_year if contest_id(y) == event.originator_id), None)
         if year is None:
-            year = next((self.votes[v].year for v in event.votes if v in self.votes), None)
+            year = next((self._kinds[self._kind_of[numbers[v]]].year for v in event.votes if v in numbers), None)
         if year is None:
             return
         kind = "quarantine" if isinstance(event, Contest.VotesQuarantined) else "reinstate"
@@ -250,12 +318,12 @@ class VotesView:
     def quarantined_total(self, year: int) -> int:
         return sum(t.count for t in self.held.get(year, {}).values())
 
-    def year_of(self, vote_id: str) -> int | None:
-        cast = self.votes.get(vote_id)
-        return cast.year if cast else None
+    def years_of(self, vote_ids: Any) -> dict[str, int]:
+        """The contest year of each of `vote_ids` that is a recorded vote (the others are left out)."""
+        return {v: self._kinds[self._kind_of[n]].year for v, n in self._numbers(vote_ids).items()}
 
-    def vote_ids(self, year: int) -> set[str]:
-        return {v for v, cast in self.votes.items() if cast.year == year}
+    def year_of(self, vote_id: str) -> int | None:
+        return self.years_of([vote_id]).get(vote_id)
 
     def from_network(self, year: int, network: str, start: datetime | None = None,
                      end: datetime | None = None) -> list[str]:
@@ -265,7 +333,7 @@ class VotesView:
             return []
         low = _micros(start) if start is not None else None
         high = _micros(end) if end is not None else None
-        return [v for at, v in zip(rows.times, rows.ids, strict=True)
+        return [self._id(n) for at, n in zip(rows.times, rows.numbers, strict=True)
                 if (low is None or at >= low) and (high is None or at <= high)]
 
     def clusters(self, year: int, window_seconds: int, min_votes: int) -> list[dict[str, Any]]:
@@ -293,14 +361,14 @@ class VotesView:
         found.sort(key=lambda c: (-c["count"], c["first_at"], c["network"]))
         return found
 
-    def _cluster(self, network: str, rows: list[tuple[int, str]]) -> dict[str, Any]:
+    def _cluster(self, network: str, rows: list[tuple[int, int]]) -> dict[str, Any]:
         municipalities: dict[str, int] = {}
         ratings: dict[str, int] = {}
-        for _, vote_id in rows:
-            cast = self.votes[vote_id]
+        for _, number in rows:
+            cast = self._kinds[self._kind_of[number]]
             municipalities[cast.municipality] = municipalities.get(cast.municipality, 0) + 1
             ratings[str(cast.rating)] = ratings.get(str(cast.rating), 0) + 1
-        ids = [v for _, v in rows]
+        ids = [self._id(n) for _, n in rows]
         return {"network": network, "count": len(rows), "first_at": EPOCH + rows[0][0] * MICROSECOND,
                 "last_at": EPOCH + rows[-1][0] * MICROSECOND,
                 "municipalities": dict(sorted(municipalities.items(), key=lambda kv: (-kv[1], kv[0]))),
