@@ -192,13 +192,21 @@ def stored_events(source_url: str, stop: int, batch: int = BATCH) -> Iterator[li
 
 
 def copy_events(source_url: str, target_url: str, stop: int) -> int:
-    """Copy events 1..stop of one store into another (empty) one through its recorder; returns how many."""
+    """Copy events 1..stop of one store into another (empty) one through its recorder; returns how many.
+
+    On PostgreSQL the table is then analysed, as autovacuum does after a large change: without statistics the
+    planner takes the freshly loaded table for a few dozen rows and reads every batch of the replay with a bitmap
+    scan and a sort of the whole remaining range (64 ms a batch instead of 0.7 ms, measured)."""
     target = bl.service(target_url)
     copied = 0
     try:
         for batch in stored_events(source_url, stop):
             target.store.recorder.insert_events(batch)
             copied += len(batch)
+        if not target_url.startswith("sqlite"):
+            recorder = target.store.recorder
+            with recorder.datastore.get_connection() as conn:
+                conn.execute(f'ANALYZE "{recorder.datastore.schema}"."{recorder.events_table_name}"')
     finally:
         target.close()
     return copied
