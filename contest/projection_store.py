@@ -6,6 +6,10 @@ row only moves forward (its insert fails for a position not above the recorded o
 written in that same transaction, so a snapshot and its position can never disagree, a stale writer can never
 overwrite a newer snapshot, and after a restart processing resumes at position + 1: no event is applied twice.
 Web workers start from the latest snapshot and catch up on the log's tail instead of replaying everything.
+
+The pickled views are written and read in parts of 1 MiB (rows of `projection_snapshot_parts`), streamed through
+pickle, so saving or loading a snapshot never holds a second copy of the views in memory: a million votes' views
+pickle to ~30 MiB, and the rebuild's peak RSS grew with three copies of that (issue 8, docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import hashlib
 import logging
 import pickle
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,56 +61,167 @@ class SQLiteProjectionStore(SQLiteTrackingRecorder):
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(),
-                "CREATE TABLE IF NOT EXISTS projection_snapshots "
-                "(name TEXT PRIMARY KEY, position INTEGER NOT NULL, version TEXT NOT NULL, state BLOB NOT NULL)"]
+                "CREATE TABLE IF NOT EXISTS projection_snapshot_parts (name TEXT NOT NULL, part INTEGER NOT NULL, "
+                "position INTEGER NOT NULL, version TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (name, part))"]
 
-    def save_snapshot(self, name: str, position: int, version: str, state: bytes) -> None:
+    def save_snapshot(self, name: str, position: int, version: str, dump: Callable[[Any], None]) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.execute("INSERT INTO projection_snapshots VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
-                      "position = excluded.position, version = excluded.version, state = excluded.state",
-                      (name, position, version, state))
+            c.execute("DELETE FROM projection_snapshot_parts WHERE name = ?", (name,))
+            sql = "INSERT INTO projection_snapshot_parts VALUES (?, ?, ?, ?, ?)"
+            dump(PartWriter(lambda part, data: c.execute(sql, (name, part, position, version, data))))
             self._insert_tracking(c, Tracking(name, position))
 
-    def load_snapshot(self, name: str) -> tuple[int, str, bytes] | None:
+    def load_snapshot(self, name: str) -> tuple[int, str, PartReader] | None:
+        head = self._part(name, 0)
+        if head is None:
+            return None
+        position, version, _ = head
+        return position, version, PartReader(lambda part: self._part(name, part), position)
+
+    def _part(self, name: str, part: int) -> tuple[int, str, bytes] | None:
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT position, version, state FROM projection_snapshots WHERE name = ?", (name,))
+            c.execute("SELECT position, version, data FROM projection_snapshot_parts WHERE name = ? AND part = ?",
+                      (name, part))
             row = c.fetchone()
         return (row[0], row[1], bytes(row[2])) if row else None
 
     def delete_snapshot(self, name: str) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.execute("DELETE FROM projection_snapshots WHERE name = ?", (name,))
+            c.execute("DELETE FROM projection_snapshot_parts WHERE name = ?", (name,))
             c.execute("DELETE FROM tracking WHERE application_name = ?", (name,))
 
 
 class PostgresProjectionStore(PostgresTrackingRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
-        self.snapshots_table = SQL("{0}.{1}").format(Identifier(self.datastore.schema),
-                                                     Identifier("contest_projection_snapshots"))
+        self.parts_table = SQL("{0}.{1}").format(Identifier(self.datastore.schema),
+                                                 Identifier("contest_projection_snapshot_parts"))
         self.sql_create_statements.append(SQL(
-            "CREATE TABLE IF NOT EXISTS {0} (name text PRIMARY KEY, position bigint NOT NULL, version text NOT NULL, "
-            "state bytea NOT NULL)").format(self.snapshots_table))
+            "CREATE TABLE IF NOT EXISTS {0} (name text NOT NULL, part integer NOT NULL, position bigint NOT NULL, "
+            "version text NOT NULL, data bytea NOT NULL, PRIMARY KEY (name, part))").format(self.parts_table))
 
-    def save_snapshot(self, name: str, position: int, version: str, state: bytes) -> None:
+    def save_snapshot(self, name: str, position: int, version: str, dump: Callable[[Any], None]) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(SQL("INSERT INTO {0} VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET "
-                             "position = excluded.position, version = excluded.version, state = excluded.state"
-                             ).format(self.snapshots_table), (name, position, version, state))
+            curs.execute(SQL("DELETE FROM {0} WHERE name = %s").format(self.parts_table), (name,))
+            sql = SQL("INSERT INTO {0} VALUES (%s, %s, %s, %s, %s)").format(self.parts_table)
+            dump(PartWriter(lambda part, data: curs.execute(sql, (name, part, position, version, data))))
             self._insert_tracking(curs, Tracking(name, position))
 
-    def load_snapshot(self, name: str) -> tuple[int, str, bytes] | None:
+    def load_snapshot(self, name: str) -> tuple[int, str, PartReader] | None:
+        head = self._part(name, 0)
+        if head is None:
+            return None
+        position, version, _ = head
+        return position, version, PartReader(lambda part: self._part(name, part), position)
+
+    def _part(self, name: str, part: int) -> tuple[int, str, bytes] | None:
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(SQL("SELECT position, version, state FROM {0} WHERE name = %s").format(self.snapshots_table),
-                         (name,))
+            curs.execute(SQL("SELECT position, version, data FROM {0} WHERE name = %s AND part = %s").format(
+                self.parts_table), (name, part))
             row = curs.fetchone()
-        return (row["position"], row["version"], bytes(row["state"])) if row else None
+        return (row["position"], row["version"], bytes(row["data"])) if row else None
 
     def delete_snapshot(self, name: str) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(SQL("DELETE FROM {0} WHERE name = %s").format(self.snapshots_table), (name,))
+            curs.execute(SQL("DELETE FROM {0} WHERE name = %s").format(self.parts_table), (name,))
             curs.execute(SQL("DELETE FROM {0}.{1} WHERE application_name = %s").format(
                 Identifier(self.datastore.schema), Identifier(self.tracking_table_name)), (name,))
+
+
+PART_BYTES = 1 << 20
+
+
+class PartWriter:
+    """A file for pickle.dump that hands the stream on in parts of PART_BYTES (`put(part number, data)`)."""
+
+    def __init__(self, put: Callable[[int, bytes], Any]) -> None:
+        self.put = put
+        self.parts = 0
+        self.buffer = bytearray()
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        size = len(view)
+        start = 0
+        while start < size:
+            take = min(PART_BYTES - len(self.buffer), size - start)
+            self.buffer += view[start:start + take]
+            start += take
+            if len(self.buffer) == PART_BYTES:
+                self._flush()
+        return size
+
+    def close(self) -> None:
+        if self.buffer or not self.parts:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.put(self.parts, bytes(self.buffer))
+        self.parts += 1
+        self.buffer.clear()
+
+
+class SnapshotChanged(Exception):
+    """The snapshot was replaced while its parts were being read."""
+
+
+class PartReader:
+    """A file for pickle.load reading a snapshot's parts one at a time; every part must belong to the save the
+    first one came from (a newer save replaces all parts in one transaction)."""
+
+    def __init__(self, get: Callable[[int], tuple[int, str, bytes] | None], position: int) -> None:
+        self.get = get
+        self.position = position
+        self.next_part = 0
+        self.data = b""
+        self.offset = 0
+
+    def _next(self) -> bool:
+        """Make the next part current; False at the end."""
+        found = self.get(self.next_part)
+        if found is None:
+            # the end, unless a newer save with fewer parts (or a reset) replaced this one: the first part tells
+            if self.next_part:
+                first = self.get(0)
+                if first is None or first[0] != self.position:
+                    raise SnapshotChanged()
+            return False
+        if found[0] != self.position:
+            raise SnapshotChanged()
+        self.next_part += 1
+        self.data, self.offset = found[2], 0
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        pieces = []
+        while size != 0:
+            if self.offset >= len(self.data) and not self._next():
+                break
+            end = len(self.data) if size < 0 else min(len(self.data), self.offset + size)
+            pieces.append(self.data[self.offset:end])
+            if size > 0:
+                size -= end - self.offset
+            self.offset = end
+        return b"".join(pieces)
+
+    def readinto(self, buffer: Any) -> int:
+        target = memoryview(buffer).cast("B")
+        data = self.read(len(target))
+        target[:len(data)] = data
+        return len(data)
+
+    def readline(self) -> bytes:
+        pieces = []
+        while True:
+            if self.offset >= len(self.data) and not self._next():
+                break
+            end = self.data.find(b"\n", self.offset)
+            stop = len(self.data) if end == -1 else end + 1
+            pieces.append(self.data[self.offset:stop])
+            self.offset = stop
+            if end != -1:
+                break
+        return b"".join(pieces)
 
 
 class ProjectionStore:
@@ -118,18 +234,28 @@ class ProjectionStore:
 
     def save(self, views: Any, position: int) -> bool:
         """Write the snapshot at `position`; False (and nothing written) if a newer or equal one is recorded."""
+
+        def dump(out: PartWriter) -> None:
+            pickle.dump(views, out, protocol=5)
+            out.close()
+
         try:
-            self.recorder.save_snapshot(NAME, position, self.version, pickle.dumps(views, protocol=5))
+            self.recorder.save_snapshot(NAME, position, self.version, dump)
         except IntegrityError:
             return False
         return True
 
     def load(self) -> tuple[Any, int] | None:
         """The latest snapshot written by this version of the projections, or None."""
-        found = self.recorder.load_snapshot(NAME)
-        if found is None or found[1] != self.version:
-            return None
-        return pickle.loads(found[2]), found[0]
+        for _ in range(3):
+            found = self.recorder.load_snapshot(NAME)
+            if found is None or found[1] != self.version:
+                return None
+            try:
+                return pickle.load(found[2]), found[0]
+            except SnapshotChanged:
+                continue  # a newer snapshot was saved meanwhile: read that one
+        return None
 
     def position(self) -> int:
         return self.recorder.max_tracking_id(NAME) or 0
