@@ -20,11 +20,17 @@ factory keeps the library's pool unchanged (`COMPATIBLE`, checked by tests/test_
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from time import monotonic
 from typing import Any
 
 import psycopg_pool
-from eventsourcing.postgres import ConnectionPool, PostgresDatastore, PostgresFactory
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.postgres import ConnectionPool, PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
+from eventsourcing.utils import retry
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
 from psycopg_pool.base import AttemptWithBackoff
 
 DOWN_WAIT = 0.05  # seconds a caller waits for a connection while the server is known to be down
@@ -83,20 +89,78 @@ class RecoveringPool(ConnectionPool[Any]):
             return conn
 
 
+class LockedInsertRecorder(PostgresApplicationRecorder):
+    """The library's application recorder, inserting in ONE round trip with the library's ordering guarantee.
+
+    The library's insert is a transaction of its own, pipelined: BEGIN, SET LOCAL lock_timeout, LOCK TABLE ... IN
+    EXCLUSIVE MODE, NOTIFY, INSERT ... RETURNING, COMMIT. The table lock serialises every transaction that inserts
+    events, so notification ids are committed in the order they are issued and a reader tailing the log never
+    passes a gap that a later commit fills. Even pipelined, the client waits for the INSERT's result (to surface a
+    duplicate key) and then for the COMMIT: two round trips, both while holding the table lock, which caps the
+    whole service's inserts (docs/SCALING.md).
+
+    Here the same statements run inside one PL/pgSQL function (`<events table>_insert`, created with the table),
+    called in autocommit: the call is its own transaction, so the table lock is taken inside it and held until
+    its commit, exactly as before, and the client makes one round trip. The library has a function path of its
+    own (POSTGRES_ENABLE_DB_FUNCTIONS, es_insert_events_uuid), but its function does not take the table lock, so
+    it would drop the guarantee; it is not used. A duplicate (originator_id, originator_version) raises
+    unique_violation inside the function, which psycopg and the library's datastore turn into
+    eventsourcing.persistence.IntegrityError as before (one vote per resident, D10)."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.insert_function_name = f"{events_table_name}_insert"
+        self.check_identifier_length(self.insert_function_name)
+        schema, table = Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        function = Identifier(self.insert_function_name)
+        # The body's statements are those of the library's insert transaction (_insert_stored_events), in order.
+        self.sql_create_statements.append(SQL(
+            "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event_type}[]) "
+            "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
+            "BEGIN "
+            "SET LOCAL lock_timeout = '{lock_timeout}s'; "
+            "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+            "NOTIFY {channel}; "
+            "RETURN QUERY INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT originator_id, originator_version, topic, state FROM unnest(events) "
+            "RETURNING notification_id; "
+            "END; $BODY$"
+        ).format(schema=schema, function=function, event_type=Identifier(self.stored_event_type_name),
+                 lock_timeout=self.datastore.lock_timeout, table=table, channel=Identifier(self.channel_name)))
+        self.insert_call = SQL("SELECT id FROM {schema}.{function}(%s) AS id").format(schema=schema,
+                                                                                     function=function)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        if not stored_events:
+            return None
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            assert conn.autocommit  # the call is its own transaction: the lock is held until its commit
+            self._call_insert(curs, stored_events)
+            return [row["id"] for row in curs.fetchall()]
+
+    def _call_insert(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> None:
+        events = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+                  for e in stored_events]
+        curs.execute(self.insert_call, (events,), prepare=True)
+
+
 # Any constant: the key of the advisory lock that serialises creating the tables (pg_advisory_xact_lock).
 SCHEMA_LOCK_KEY = 0x636F6E74657374  # "contest"
 
 
 class RecoveringFactory(PostgresFactory):
     """`PERSISTENCE_MODULE` for the PostgreSQL store (contest/settings.py): the library's factory with the pool
-    above, and tables created one process at a time.
+    above, the one-round-trip insert of LockedInsertRecorder, and tables created one process at a time.
 
     Every gunicorn worker opens the store when it boots, and the library creates its tables, indexes and functions
     with `CREATE ... IF NOT EXISTS` / `CREATE OR REPLACE`, which PostgreSQL does not make safe against each other:
     two workers booting at once on a new store (or replacing the same function) fail with "tuple concurrently
     updated" or a duplicate key in the catalogue, the worker dies and gunicorn resets its connections (seen in CI:
     tests/test_vote_concurrency.py, tests/test_crash.py). The creation is therefore done under an advisory lock,
-    held by a connection of its own until the tables exist."""
+    held by a connection of its own until the tables exist (the insert function included)."""
+
+    application_recorder_class = LockedInsertRecorder
 
     def __init__(self, env: Any) -> None:
         super().__init__(env)
