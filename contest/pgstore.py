@@ -24,14 +24,17 @@ from collections.abc import Sequence
 from time import monotonic
 from typing import Any
 
+import psycopg
 import psycopg_pool
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import ConnectionPool, PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 from psycopg_pool.base import AttemptWithBackoff
+
+from contest.guard import CHANGED_SQLSTATE, AggregateChanged, unchanged_of
 
 DOWN_WAIT = 0.05  # seconds a caller waits for a connection while the server is known to be down
 RECONNECT_EVERY = 0.5  # the longest pause between two reconnection attempts
@@ -113,37 +116,55 @@ class LockedInsertRecorder(PostgresApplicationRecorder):
         self.check_identifier_length(self.insert_function_name)
         schema, table = Identifier(self.datastore.schema), Identifier(self.events_table_name)
         function = Identifier(self.insert_function_name)
-        # The body's statements are those of the library's insert transaction (_insert_stored_events), in order.
+        # The body's statements are those of the library's insert transaction (_insert_stored_events), in order,
+        # with the condition of a conditional save (contest/guard.py) checked once the lock is held: every insert
+        # of an event takes that lock and holds it to its commit, and in READ COMMITTED each statement of a
+        # (volatile) function reads a fresh snapshot, so the check sees every event committed before this one.
         self.sql_create_statements.append(SQL(
-            "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event_type}[]) "
+            "CREATE OR REPLACE FUNCTION {schema}.{function}("
+            "events {schema}.{event_type}[], unchanged_id {id_type}, unchanged_version bigint) "
             "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
             "BEGIN "
             "SET LOCAL lock_timeout = '{lock_timeout}s'; "
             "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+            "IF unchanged_id IS NOT NULL AND EXISTS (SELECT FROM {schema}.{table} "
+            "WHERE originator_id = unchanged_id AND originator_version > unchanged_version) THEN "
+            "RAISE EXCEPTION 'aggregate % has changed after version %', unchanged_id, unchanged_version "
+            "USING ERRCODE = {changed}; "
+            "END IF; "
             "NOTIFY {channel}; "
             "RETURN QUERY INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
             "SELECT originator_id, originator_version, topic, state FROM unnest(events) "
             "RETURNING notification_id; "
             "END; $BODY$"
         ).format(schema=schema, function=function, event_type=Identifier(self.stored_event_type_name),
-                 lock_timeout=self.datastore.lock_timeout, table=table, channel=Identifier(self.channel_name)))
-        self.insert_call = SQL("SELECT id FROM {schema}.{function}(%s) AS id").format(schema=schema,
-                                                                                     function=function)
+                 id_type=Identifier(self.datastore.originator_id_type), lock_timeout=self.datastore.lock_timeout,
+                 table=table, changed=Literal(CHANGED_SQLSTATE), channel=Identifier(self.channel_name)))
+        self.insert_call = SQL("SELECT id FROM {schema}.{function}(%s, %s, %s) AS id").format(schema=schema,
+                                                                                             function=function)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """`unchanged=(aggregate id, version)` (contest/guard.py): store nothing and raise AggregateChanged if
+        that aggregate has an event above that version when the lock is held."""
         if not stored_events:
             return None
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             assert conn.autocommit  # the call is its own transaction: the lock is held until its commit
-            self._call_insert(curs, stored_events)
+            self._call_insert(curs, stored_events, unchanged_of(kwargs))
             return [row["id"] for row in curs.fetchall()]
 
-    def _call_insert(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> None:
+    def _call_insert(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
+                     unchanged: tuple[Any, int] | None = None) -> None:
         events = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
                   for e in stored_events]
-        curs.execute(self.insert_call, (events,), prepare=True)
-
+        unchanged_id, unchanged_version = unchanged or (None, None)
+        try:
+            curs.execute(self.insert_call, (events, unchanged_id, unchanged_version), prepare=True)
+        except psycopg.Error as e:
+            if e.sqlstate == CHANGED_SQLSTATE and unchanged is not None:
+                raise AggregateChanged(*unchanged) from None
+            raise
 
 # Any constant: the key of the advisory lock that serialises creating the tables (pg_advisory_xact_lock).
 SCHEMA_LOCK_KEY = 0x636F6E74657374  # "contest"
