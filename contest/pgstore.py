@@ -14,6 +14,17 @@ at most `DOWN_WAIT` for a connection (so the library's ten attempts end within a
 with Retry-After), and reconnection is tried at least every `RECONNECT_EVERY`, so the service takes requests again
 within half a second of the server's return. The library's retries still ride out a blip shorter than ~2 s.
 
+Pre-ping (POSTGRES_PRE_PING=y) only checks a connection that has been idle in the pool longer than
+`PING_AFTER_IDLE` (1 s). A ping per checkout was a round trip per store call, as long as the vote's insert itself
+on a loaded machine; under load every connection is reused within milliseconds, so none is pinged now. An outage
+is still found at once: a connection that died in use or within the last second fails on its next statement,
+psycopg marks it broken, the pool discards it and tries to connect (a failed attempt sets `down_since`, as a failed
+ping did), and the library's retries carry the call to another connection or, while the server is down, to the
+503 above. After a quiet second, a connection is pinged before use as before, so a server restarted while the
+service was idle costs no failed request. A call that fails on a dead connection either never reached the server
+or was rolled back by its crash, so the retry stores nothing twice; the one exception, a commit whose
+acknowledgement the crash lost, is the same with or without a ping (docs/RELIABILITY.md).
+
 It overrides methods of psycopg_pool's ConnectionPool that are not public API; if an upgrade renames them, the
 factory keeps the library's pool unchanged (`COMPATIBLE`, checked by tests/test_store_faults.py) rather than fail.
 """
@@ -38,8 +49,9 @@ from contest.guard import CHANGED_SQLSTATE, AggregateChanged, unchanged_of
 
 DOWN_WAIT = 0.05  # seconds a caller waits for a connection while the server is known to be down
 RECONNECT_EVERY = 0.5  # the longest pause between two reconnection attempts
+PING_AFTER_IDLE = 1.0  # a connection idle longer than this is pinged before it is handed out; others are not
 OVERRIDDEN = ("_connect", "_add_connection", "_getconn_with_check_loop", "_getconn_unchecked", "_check_connection",
-              "_putconn")
+              "_putconn", "_add_to_pool")
 COMPATIBLE = all(callable(getattr(psycopg_pool.ConnectionPool, name, None)) for name in OVERRIDDEN)
 
 
@@ -55,6 +67,7 @@ class RecoveringPool(ConnectionPool[Any]):
     """The library's pool, failing fast while the server is down and reconnecting promptly when it is back."""
 
     down_since: float = 0.0  # monotonic time of the first failed connection attempt; 0 while connections work
+    ping_after_idle: float = PING_AFTER_IDLE
 
     def _connect(self, timeout: float | None = None) -> Any:
         try:
@@ -73,6 +86,19 @@ class RecoveringPool(ConnectionPool[Any]):
         if self.down_since:
             timeout = min(self.timeout if timeout is None else timeout, DOWN_WAIT)
         return super().getconn(timeout)
+
+    def _add_to_pool(self, conn: Any) -> None:
+        conn._contest_idle_since = monotonic()  # it becomes idle now (or goes straight to a waiting caller)
+        super()._add_to_pool(conn)
+
+    def _check_connection(self, conn: Any) -> None:
+        # The pre-ping is a round trip of its own before every store call: under a vote load it cost as much as
+        # the insert itself (docs/BENCHMARKS.md). A connection given back moments ago is handed out unchecked; if
+        # it died meanwhile, its statement fails, psycopg marks it broken, the pool discards and replaces it, and
+        # the library retries the call on another connection (10 attempts, 0.2 s apart).
+        if monotonic() - getattr(conn, "_contest_idle_since", 0.0) < self.ping_after_idle:
+            return
+        super()._check_connection(conn)
 
     def _getconn_with_check_loop(self, deadline: float) -> Any:
         # psycopg_pool's loop sleeps 1, 2, 4 ... s after each idle connection that fails its pre-ping and waits
