@@ -10,6 +10,10 @@ that every insert of any event takes, that the contest has no event above that v
 stored and `AggregateChanged` is raised: the caller reloads the contest and decides again. Because every change of
 the contest passes through the same lock, the check is exact: a vote is either committed before the change or
 decided again after it (contest/round2.py: Round2.cast_vote).
+
+An aggregate's versions run 1, 2, 3 ... without gaps (each event is its predecessor's version + 1, and the store's
+key on (aggregate id, version) is unique), so "no event above version v" is checked as "no event at v + 1": one
+lookup of the primary key.
 """
 
 from __future__ import annotations

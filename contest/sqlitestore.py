@@ -26,8 +26,9 @@ from contest.guard import AggregateChanged, unchanged_of
 class GuardedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name)
-        self.select_newer_statement = (f"SELECT 1 FROM {self.events_table_name} "
-                                       "WHERE originator_id=? AND originator_version>? LIMIT 1")
+        # an event at version + 1 exists exactly when the aggregate has changed (guard.py): one key lookup
+        self.select_next_statement = (f"SELECT 1 FROM {self.events_table_name} "
+                                      "WHERE originator_id=? AND originator_version=?")
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
@@ -44,7 +45,7 @@ class GuardedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
 
     def _require_unchanged(self, c: SQLiteCursor, originator_id: Any, version: int) -> None:
         key = originator_id.hex if isinstance(originator_id, UUID) else originator_id
-        c.execute(self.select_newer_statement, (key, version))
+        c.execute(self.select_next_statement, (key, version + 1))
         if c.fetchone() is not None:
             raise AggregateChanged(originator_id, version)
 
