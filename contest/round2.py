@@ -20,6 +20,7 @@ from domain.config import instant_str
 from domain.contest import Contest, contest_id
 from domain.errors import InvalidInput, RuleViolation
 from domain.finalists import FinalistsOutcome
+from domain.personal_code import PersonalCodeError
 from domain.vote import Vote
 from projections.round2 import Tally
 
@@ -95,15 +96,27 @@ class Round2:
         version when the store holds its insert lock (contest/guard.py); if the window was closed, extended or
         anything else of the contest changed meanwhile (by the clock, the secretariat, another worker or host),
         nothing is stored and the vote is decided again on the current contest: taken, or refused as the
-        current window and eligibility say (§4.6.6, D10)."""
+        current window and eligibility say (§4.6.6, D10). A vote the cached contest refuses is refused only once
+        the store confirms that contest is current."""
         svc = self.service
         secrets = svc.secrets()
         network = network_key(secrets.voter, client_address)
         contest = self.gate.cached(year)
         for _ in range(svc.RETRIES):
-            vote = Vote.cast(contest, personal_code=personal_code, municipality=municipality, rating=rating,
-                             comment=comment, secret=secrets.voter, receipt_secret=secrets.receipt,
-                             at=svc.clock.now(), network=network)
+            try:
+                vote = Vote.cast(contest, personal_code=personal_code, municipality=municipality, rating=rating,
+                                 comment=comment, secret=secrets.voter, receipt_secret=secrets.receipt,
+                                 at=svc.clock.now(), network=network)
+            except PersonalCodeError:
+                raise  # the code alone decides this (D10)
+            except (RuleViolation, InvalidInput):
+                # Refused on the cached contest: refuse only if it is the current one. A window opened early or
+                # extended elsewhere (§4.6.6) must not be refused on a stale copy; one read, on refusals only.
+                current = self.gate.contest(year)
+                if current.version == contest.version:
+                    raise
+                contest = current
+                continue
             try:
                 recordings = svc.store.save(vote, unchanged=(contest.id, contest.version))
             except IntegrityError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -70,6 +71,26 @@ def test_a_vote_decided_on_a_stale_contest_is_refused_once_another_instance_clos
     assert service.event_count() == head
     assert len(stored_votes(service.store)) == 1
     assert service.round2.gate.cached(2024).window_status == "closed"  # decided again on the current contest
+
+
+def test_a_vote_the_stale_contest_would_refuse_is_taken_when_the_window_was_extended_elsewhere(
+        store_url: str, service: ContestService, client: FlaskClient, clock: FrozenClock) -> None:
+    """The refusal side: this worker's copy says the window closed at its first closing time, but another instance
+    extended it (§4.6.6). The vote is taken: a refusal is only given on the current contest."""
+    clock.set(datetime(2024, 9, 15, 12, 0, tzinfo=UTC))  # the last day of the 2024 window
+    first, second, third = fake_personal_codes(3, seed=77)
+    assert post_vote(client, first).status_code == 201  # this worker now holds the contest
+    closes_at = service.round2.gate.cached(2024).window.closes_at
+    with another_instance(store_url, clock) as other:
+        other.round2.extend_window(2024, closes_at + timedelta(days=3), actor=SEC, reason="extended elsewhere")
+    clock.set(closes_at + timedelta(days=1))
+    assert service.round2.gate.cached(2024).window.closes_at == closes_at  # stale: would refuse
+    r = post_vote(client, second)
+    assert r.status_code == 201, r.json
+    clock.set(closes_at + timedelta(days=4))  # past the new closing time: refused, on the current contest
+    r = post_vote(client, third)
+    assert r.status_code == 409 and r.json["rule"] == "§4.6.6", r.json
+    assert len(stored_votes(service.store)) == 2
 
 
 def test_queries_see_a_change_made_by_another_instance_at_once(store_url: str, service: ContestService,
