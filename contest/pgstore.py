@@ -14,23 +14,44 @@ at most `DOWN_WAIT` for a connection (so the library's ten attempts end within a
 with Retry-After), and reconnection is tried at least every `RECONNECT_EVERY`, so the service takes requests again
 within half a second of the server's return. The library's retries still ride out a blip shorter than ~2 s.
 
+Pre-ping (POSTGRES_PRE_PING=y) only checks a connection that has been idle in the pool longer than
+`PING_AFTER_IDLE` (1 s). A ping per checkout was a round trip per store call, as long as the vote's insert itself
+on a loaded machine; under load every connection is reused within milliseconds, so none is pinged now. An outage
+is still found at once: a connection that died in use or within the last second fails on its next statement,
+psycopg marks it broken, the pool discards it and tries to connect (a failed attempt sets `down_since`, as a failed
+ping did), and the library's retries carry the call to another connection or, while the server is down, to the
+503 above. After a quiet second, a connection is pinged before use as before, so a server restarted while the
+service was idle costs no failed request. A call that fails on a dead connection either never reached the server
+or was rolled back by its crash, so the retry stores nothing twice; the one exception, a commit whose
+acknowledgement the crash lost, is the same with or without a ping (docs/RELIABILITY.md).
+
 It overrides methods of psycopg_pool's ConnectionPool that are not public API; if an upgrade renames them, the
 factory keeps the library's pool unchanged (`COMPATIBLE`, checked by tests/test_store_faults.py) rather than fail.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from time import monotonic
 from typing import Any
 
+import psycopg
 import psycopg_pool
-from eventsourcing.postgres import ConnectionPool, PostgresDatastore, PostgresFactory
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.postgres import ConnectionPool, PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
+from eventsourcing.utils import retry
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier, Literal
 from psycopg_pool.base import AttemptWithBackoff
+
+from contest.guard import CHANGED_SQLSTATE, AggregateChanged, unchanged_of
 
 DOWN_WAIT = 0.05  # seconds a caller waits for a connection while the server is known to be down
 RECONNECT_EVERY = 0.5  # the longest pause between two reconnection attempts
+PING_AFTER_IDLE = 1.0  # a connection idle longer than this is pinged before it is handed out; others are not
 OVERRIDDEN = ("_connect", "_add_connection", "_getconn_with_check_loop", "_getconn_unchecked", "_check_connection",
-              "_putconn")
+              "_putconn", "_add_to_pool")
 COMPATIBLE = all(callable(getattr(psycopg_pool.ConnectionPool, name, None)) for name in OVERRIDDEN)
 
 
@@ -46,6 +67,7 @@ class RecoveringPool(ConnectionPool[Any]):
     """The library's pool, failing fast while the server is down and reconnecting promptly when it is back."""
 
     down_since: float = 0.0  # monotonic time of the first failed connection attempt; 0 while connections work
+    ping_after_idle: float = PING_AFTER_IDLE
 
     def _connect(self, timeout: float | None = None) -> Any:
         try:
@@ -65,6 +87,19 @@ class RecoveringPool(ConnectionPool[Any]):
             timeout = min(self.timeout if timeout is None else timeout, DOWN_WAIT)
         return super().getconn(timeout)
 
+    def _add_to_pool(self, conn: Any) -> None:
+        conn._contest_idle_since = monotonic()  # it becomes idle now (or goes straight to a waiting caller)
+        super()._add_to_pool(conn)
+
+    def _check_connection(self, conn: Any) -> None:
+        # The pre-ping is a round trip of its own before every store call: under a vote load it cost as much as
+        # the insert itself (docs/BENCHMARKS.md). A connection given back moments ago is handed out unchecked; if
+        # it died meanwhile, its statement fails, psycopg marks it broken, the pool discards and replaces it, and
+        # the library retries the call on another connection (10 attempts, 0.2 s apart).
+        if monotonic() - getattr(conn, "_contest_idle_since", 0.0) < self.ping_after_idle:
+            return
+        super()._check_connection(conn)
+
     def _getconn_with_check_loop(self, deadline: float) -> Any:
         # psycopg_pool's loop sleeps 1, 2, 4 ... s after each idle connection that fails its pre-ping and waits
         # until the caller's whole deadline; after a server crash every idle connection is dead, so the first
@@ -83,20 +118,99 @@ class RecoveringPool(ConnectionPool[Any]):
             return conn
 
 
+class LockedInsertRecorder(PostgresApplicationRecorder):
+    """The library's application recorder, inserting in ONE round trip with the library's ordering guarantee.
+
+    The library's insert is a transaction of its own, pipelined: BEGIN, SET LOCAL lock_timeout, LOCK TABLE ... IN
+    EXCLUSIVE MODE, NOTIFY, INSERT ... RETURNING, COMMIT. The table lock serialises every transaction that inserts
+    events, so notification ids are committed in the order they are issued and a reader tailing the log never
+    passes a gap that a later commit fills. Even pipelined, the client waits for the INSERT's result (to surface a
+    duplicate key) and then for the COMMIT: two round trips, both while holding the table lock, which caps the
+    whole service's inserts (docs/SCALING.md).
+
+    Here the same statements run inside one PL/pgSQL function (`<events table>_insert`, created with the table),
+    called in autocommit: the call is its own transaction, so the table lock is taken inside it and held until
+    its commit, exactly as before, and the client makes one round trip. The library has a function path of its
+    own (POSTGRES_ENABLE_DB_FUNCTIONS, es_insert_events_uuid), but its function does not take the table lock, so
+    it would drop the guarantee; it is not used. A duplicate (originator_id, originator_version) raises
+    unique_violation inside the function, which psycopg and the library's datastore turn into
+    eventsourcing.persistence.IntegrityError as before (one vote per resident, D10)."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.insert_function_name = f"{events_table_name}_insert"
+        self.check_identifier_length(self.insert_function_name)
+        schema, table = Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        function = Identifier(self.insert_function_name)
+        # The body's statements are those of the library's insert transaction (_insert_stored_events), in order,
+        # with the condition of a conditional save (contest/guard.py) checked once the lock is held: every insert
+        # of an event takes that lock and holds it to its commit, and in READ COMMITTED each statement of a
+        # (volatile) function reads a fresh snapshot, so the check sees every event committed before this one.
+        # "No event above the version" is looked up as "no event at version + 1" (guard.py: versions have no
+        # gaps): one probe of the primary key. A range condition was measured 20% slower per insert here (its
+        # cached generic plan, made while the table was small, did not use the key).
+        self.sql_create_statements.append(SQL(
+            "CREATE OR REPLACE FUNCTION {schema}.{function}("
+            "events {schema}.{event_type}[], unchanged_id {id_type}, unchanged_version bigint) "
+            "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
+            "BEGIN "
+            "SET LOCAL lock_timeout = '{lock_timeout}s'; "
+            "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+            "IF unchanged_id IS NOT NULL AND EXISTS (SELECT FROM {schema}.{table} "
+            "WHERE originator_id = unchanged_id AND originator_version = unchanged_version + 1) THEN "
+            "RAISE EXCEPTION 'aggregate % has changed after version %', unchanged_id, unchanged_version "
+            "USING ERRCODE = {changed}; "
+            "END IF; "
+            "NOTIFY {channel}; "
+            "RETURN QUERY INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT originator_id, originator_version, topic, state FROM unnest(events) "
+            "RETURNING notification_id; "
+            "END; $BODY$"
+        ).format(schema=schema, function=function, event_type=Identifier(self.stored_event_type_name),
+                 id_type=Identifier(self.datastore.originator_id_type), lock_timeout=self.datastore.lock_timeout,
+                 table=table, changed=Literal(CHANGED_SQLSTATE), channel=Identifier(self.channel_name)))
+        self.insert_call = SQL("SELECT id FROM {schema}.{function}(%s, %s, %s) AS id").format(schema=schema,
+                                                                                             function=function)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """`unchanged=(aggregate id, version)` (contest/guard.py): store nothing and raise AggregateChanged if
+        that aggregate has an event above that version when the lock is held."""
+        if not stored_events:
+            return None
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            assert conn.autocommit  # the call is its own transaction: the lock is held until its commit
+            self._call_insert(curs, stored_events, unchanged_of(kwargs))
+            return [row["id"] for row in curs.fetchall()]
+
+    def _call_insert(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
+                     unchanged: tuple[Any, int] | None = None) -> None:
+        events = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+                  for e in stored_events]
+        unchanged_id, unchanged_version = unchanged or (None, None)
+        try:
+            curs.execute(self.insert_call, (events, unchanged_id, unchanged_version), prepare=True)
+        except psycopg.Error as e:
+            if e.sqlstate == CHANGED_SQLSTATE and unchanged is not None:
+                raise AggregateChanged(*unchanged) from None
+            raise
+
 # Any constant: the key of the advisory lock that serialises creating the tables (pg_advisory_xact_lock).
 SCHEMA_LOCK_KEY = 0x636F6E74657374  # "contest"
 
 
 class RecoveringFactory(PostgresFactory):
     """`PERSISTENCE_MODULE` for the PostgreSQL store (contest/settings.py): the library's factory with the pool
-    above, and tables created one process at a time.
+    above, the one-round-trip insert of LockedInsertRecorder, and tables created one process at a time.
 
     Every gunicorn worker opens the store when it boots, and the library creates its tables, indexes and functions
     with `CREATE ... IF NOT EXISTS` / `CREATE OR REPLACE`, which PostgreSQL does not make safe against each other:
     two workers booting at once on a new store (or replacing the same function) fail with "tuple concurrently
     updated" or a duplicate key in the catalogue, the worker dies and gunicorn resets its connections (seen in CI:
     tests/test_vote_concurrency.py, tests/test_crash.py). The creation is therefore done under an advisory lock,
-    held by a connection of its own until the tables exist."""
+    held by a connection of its own until the tables exist (the insert function included)."""
+
+    application_recorder_class = LockedInsertRecorder
 
     def __init__(self, env: Any) -> None:
         super().__init__(env)

@@ -11,6 +11,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
+from contest.guard import AggregateChanged
 from contest.network import network_key
 from contest.state import LiveState, ReadState
 from domain.actors import JUROR, Actor
@@ -19,6 +20,7 @@ from domain.config import instant_str
 from domain.contest import Contest, contest_id
 from domain.errors import InvalidInput, RuleViolation
 from domain.finalists import FinalistsOutcome
+from domain.personal_code import PersonalCodeError
 from domain.vote import Vote
 from projections.round2 import Tally
 
@@ -39,8 +41,13 @@ class AlreadyVoted(RuleViolation):
 
 
 class ContestGate:
-    """The contest as the vote path needs it, cached per process. Each use asks the store whether the contest
-    has new events (one indexed read) and reloads it only then, so a vote always sees the current window."""
+    """The contest as commands and queries read it, cached per process.
+
+    `contest()` (queries, and commands that only read the contest) asks the store whether the contest has new events
+    (one indexed read) and reloads it only then. The residents' vote does not ask: it is decided on `cached()` and
+    its save is conditional on the contest being unchanged (contest/guard.py), checked by the store inside the
+    vote's own insert transaction; if the contest changed, `reload()` and the vote is decided again (cast_vote).
+    So a vote always sees the current window (§4.6.6) without a read of its own."""
 
     def __init__(self, service: ContestService) -> None:
         self.service = service
@@ -53,9 +60,19 @@ class ContestGate:
             newer = self.service.store.recorder.select_events(contest_id(year), gt=cached.version, limit=1)
             if not newer:
                 return cached
+        return self.reload(year)
+
+    def cached(self, year: int) -> Contest:
+        """The process's copy as it stands, without asking the store (loaded on first use)."""
+        cached = self._cache.get(year)
+        return cached if cached is not None else self.reload(year)
+
+    def reload(self, year: int) -> Contest:
         with self._lock:
             fresh = self.service.contest(year)
-            self._cache[year] = fresh
+            current = self._cache.get(year)
+            if current is None or fresh.version >= current.version:  # never replace a newer copy by an older one
+                self._cache[year] = fresh
             return fresh
 
 
@@ -74,17 +91,41 @@ class Round2:
                   comment: str | None = None, client_address: str | None = None) -> tuple[Vote, int]:
         """Record one resident's vote; returns the vote (with its receipt) and its position in the store.
         A second vote by the same resident hits the store's unique key and is refused; the first stands.
-        `client_address` is only turned into the keyed hash of its network (contest/network.py) and dropped."""
+        `client_address` is only turned into the keyed hash of its network (contest/network.py) and dropped.
+        The vote is decided on the process's cached contest and stored only if the contest is still at that
+        version when the store holds its insert lock (contest/guard.py); if the window was closed, extended or
+        anything else of the contest changed meanwhile (by the clock, the secretariat, another worker or host),
+        nothing is stored and the vote is decided again on the current contest: taken, or refused as the
+        current window and eligibility say (§4.6.6, D10). A vote the cached contest refuses is refused only once
+        the store confirms that contest is current."""
         svc = self.service
         secrets = svc.secrets()
-        vote = Vote.cast(self.gate.contest(year), personal_code=personal_code, municipality=municipality,
-                         rating=rating, comment=comment, secret=secrets.voter, receipt_secret=secrets.receipt,
-                         at=svc.clock.now(), network=network_key(secrets.voter, client_address))
-        try:
-            recordings = svc.store.save(vote)
-        except IntegrityError:
-            raise AlreadyVoted() from None
-        return vote, recordings[-1].notification.id
+        network = network_key(secrets.voter, client_address)
+        contest = self.gate.cached(year)
+        for _ in range(svc.RETRIES):
+            try:
+                vote = Vote.cast(contest, personal_code=personal_code, municipality=municipality, rating=rating,
+                                 comment=comment, secret=secrets.voter, receipt_secret=secrets.receipt,
+                                 at=svc.clock.now(), network=network)
+            except PersonalCodeError:
+                raise  # the code alone decides this (D10)
+            except (RuleViolation, InvalidInput):
+                # Refused on the cached contest: refuse only if it is the current one. A window opened early or
+                # extended elsewhere (§4.6.6) must not be refused on a stale copy; one read, on refusals only.
+                current = self.gate.contest(year)
+                if current.version == contest.version:
+                    raise
+                contest = current
+                continue
+            try:
+                recordings = svc.store.save(vote, unchanged=(contest.id, contest.version))
+            except IntegrityError:
+                raise AlreadyVoted() from None
+            except AggregateChanged:
+                contest = self.gate.reload(year)
+                continue
+            return vote, recordings[-1].notification.id
+        raise RuleViolation("the contest kept changing while the vote was taken; try again", clause="concurrency")
 
     def board(self, year: int) -> list[tuple[str, str, int]]:
         """The public vote board (D10): every vote as (receipt, municipality, rating), sorted by receipt, so

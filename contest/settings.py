@@ -104,14 +104,16 @@ def eventsourcing_env(url: str) -> dict[str, str]:
         if not lock_timeout.isdigit() or int(lock_timeout) < 1:
             raise SettingsError("lock_timeout in a sqlite store URL is whole seconds, at least 1")
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            # the library's SQLite factory whose recorder checks a conditional save in the insert's transaction
+            # (contest/sqlitestore.py, contest/guard.py)
+            "PERSISTENCE_MODULE": "contest.sqlitestore:GuardedSQLiteFactory",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": lock_timeout,
         }
     query = parse_qs(parsed.query)
     env = {
         # the library's PostgreSQL factory with a pool that fails fast while the server is down and reconnects
-        # promptly when it is back (contest/pgstore.py)
+        # promptly when it is back, and a one-round-trip insert that checks a conditional save (contest/pgstore.py)
         "PERSISTENCE_MODULE": "contest.pgstore:RecoveringFactory",
         "POSTGRES_DBNAME": unquote(parsed.path.lstrip("/")) or "contest",
         "POSTGRES_HOST": parsed.hostname or "127.0.0.1",

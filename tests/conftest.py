@@ -60,7 +60,16 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     if request.param != "postgresql":
         raise ValueError(f"unknown store kind {request.param!r} in CONTEST_TEST_STORES")
-    server = request.getfixturevalue("postgres_server")
+    yield from _pg_schema_url(request.getfixturevalue("postgres_server"))
+
+
+@pytest.fixture
+def pg_store_url(postgres_server: str) -> Iterator[str]:
+    """A fresh PostgreSQL store URL, for the tests of what only the PostgreSQL recorder does (its table lock)."""
+    yield from _pg_schema_url(postgres_server)
+
+
+def _pg_schema_url(server: str) -> Iterator[str]:
     schema = f"t_{uuid.uuid4().hex[:16]}"
     with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')

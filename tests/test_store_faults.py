@@ -306,3 +306,47 @@ def test_the_postgres_store_uses_the_recovering_pool() -> None:
         assert isinstance(factory.datastore.pool, pgstore.RecoveringPool)
     finally:
         factory.close()
+
+
+def test_the_pool_pings_only_connections_idle_for_a_while(pg_store_url: str) -> None:
+    """contest/pgstore.py: a connection used moments ago is handed out without a pre-ping (a round trip per store
+    call otherwise); if it died meanwhile it fails on use and the library's retries go on with a new one. A
+    connection idle longer than PING_AFTER_IDLE is pinged, and a dead one is replaced before the caller uses it."""
+    store = EventStore(pg_store_url)
+    try:
+        pool = store.recorder.datastore.pool
+        assert isinstance(pool, pgstore.RecoveringPool) and pool._check is not None  # POSTGRES_PRE_PING=y
+        pings: list[Any] = []
+        real_check = pool._check
+
+        def counted_check(conn: Any) -> None:
+            pings.append(conn)
+            real_check(conn)
+
+        pool._check = counted_check
+        store.event_count()
+        pool.wait(10)  # every connection of the pool made (pool_size=3)
+        for _ in range(20):
+            store.event_count()
+        assert pings == []  # under load: no ping
+
+        def kill_idle_connections() -> None:
+            pids = [conn.info.backend_pid for conn in list(pool._pool)]
+            assert pids
+            with psycopg.connect(pg_store_url.split("?")[0], autocommit=True) as admin:
+                for pid in pids:
+                    admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+                wait_for(lambda: admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)",
+                                               (pids,)).fetchone() == (0,), 10, "the backends to end")
+
+        kill_idle_connections()
+        assert store.event_count() >= 0  # dead connections used unchecked: failed on use, retried on new ones
+        stats = pool.get_stats()
+        assert pings == [] and stats.get("returns_bad", 0) >= 1 and stats.get("connections_lost", 0) == 0, stats
+        pool.ping_after_idle = 0.0  # as if every connection had been idle for a while
+        kill_idle_connections()
+        assert store.event_count() >= 0
+        stats = pool.get_stats()  # the idle connections were pinged, and the dead ones found before any use
+        assert pings and stats.get("connections_lost", 0) >= 1, stats
+    finally:
+        store.close()

@@ -1,0 +1,56 @@
+"""The SQLite store: the library's SQLite factory, with an application recorder that checks a save's condition
+(`unchanged=`, contest/guard.py) inside the insert's write transaction.
+
+The check runs after the INSERT: the INSERT takes SQLite's write lock (only one writer at a time, whatever the
+process), and a read made after the lock is granted sees every commit before it. Reading first would start the
+transaction on a read snapshot that another writer may make stale before this one gets the lock, which SQLite
+refuses at once (SQLITE_BUSY_SNAPSHOT, "database is locked") instead of waiting. A changed aggregate rolls the
+whole transaction back. When the INSERT itself fails on a duplicate key, the condition is checked first, so a
+vote decided on a stale contest is decided again on the current one whatever else is wrong with it, as on
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore, SQLiteFactory
+
+from contest.guard import AggregateChanged, unchanged_of
+
+
+class GuardedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name)
+        # an event at version + 1 exists exactly when the aggregate has changed (guard.py): one key lookup
+        self.select_next_statement = (f"SELECT 1 FROM {self.events_table_name} "
+                                      "WHERE originator_id=? AND originator_version=?")
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
+                       **kwargs: Any) -> Sequence[int] | None:
+        guard = unchanged_of(kwargs)
+        if guard is None:
+            return super()._insert_events(c, stored_events, **kwargs)
+        try:
+            ids = super()._insert_events(c, stored_events, **kwargs)
+        except sqlite3.IntegrityError:
+            self._require_unchanged(c, *guard)
+            raise
+        self._require_unchanged(c, *guard)
+        return ids
+
+    def _require_unchanged(self, c: SQLiteCursor, originator_id: Any, version: int) -> None:
+        key = originator_id.hex if isinstance(originator_id, UUID) else originator_id
+        c.execute(self.select_next_statement, (key, version + 1))
+        if c.fetchone() is not None:
+            raise AggregateChanged(originator_id, version)
+
+
+class GuardedSQLiteFactory(SQLiteFactory):
+    """`PERSISTENCE_MODULE` for the SQLite store (contest/settings.py)."""
+
+    application_recorder_class = GuardedSQLiteApplicationRecorder
