@@ -86,6 +86,9 @@ class ContestApi(Api):
         elif "errors" in data:
             errors = _flatten(data["errors"])
         headers.update(data.get("headers") or {})
+        retry_after = getattr(error, "retry_after", None)  # 429 from the vote's rate limit (api/ratelimit.py)
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
         # Werkzeug's 405 carries the allowed methods; keep them in the Allow header (RFC 9110 §15.5.6).
         valid = getattr(error, "valid_methods", None)
         if error.code == 405 and valid:

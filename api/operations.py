@@ -3,16 +3,14 @@ residents' vote (§4.6.6: a public vote attracts people who try to cheat).
 
 Logs carry the method, the path (never the query string or the body: a personal code must never reach a log),
 the status, the duration and the request id; the vote secrets are never logged.
-CONTEST_VOTE_RATE_LIMIT  limits per client address on POST /votes (flask-limiter syntax; default "120/minute;
-                         20/second"; "off" disables it, e.g. for load tests)
-CONTEST_RATELIMIT_STORAGE where the counters live (default memory:// per worker; redis://… to share them)
+CONTEST_VOTE_RATE_LIMIT  limits per client address on POST /votes and the vote page (api/ratelimit.py; default
+                         "120/minute;20/second"; "off" disables it, e.g. for load tests)
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import sys
 import time
@@ -20,8 +18,8 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+
+from api import ratelimit
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = logging.getLogger("contest.access")
@@ -59,21 +57,7 @@ def configure_logging(level: int = logging.INFO) -> None:
     root.setLevel(level)
 
 
-class WithholdAddress(logging.Filter):
-    """flask-limiter logs the limit's key, the client's address, when a limit is exceeded: withhold it (issue 9:
-    a client address is never stored, logged or exported; the vote keeps only its network's keyed hash)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and len(record.args) == 3 and str(record.msg).startswith("ratelimit"):
-            record.args = (record.args[0], "client address withheld", record.args[2])
-        return True
-
-
-def vote_rate_limit() -> str:
-    return os.environ.get("CONTEST_VOTE_RATE_LIMIT", "120/minute;20/second")
-
-
-def init_app(app: Flask) -> Limiter:
+def init_app(app: Flask) -> None:
     @app.before_request
     def start() -> None:
         given = request.headers.get("X-Request-ID", "")
@@ -100,16 +84,10 @@ def init_app(app: Flask) -> Limiter:
                                "status": response.status_code, "duration_ms": round(duration, 1)})
         return response
 
-    limiter_log = logging.getLogger("flask-limiter")
-    if not any(isinstance(f, WithholdAddress) for f in limiter_log.filters):
-        limiter_log.addFilter(WithholdAddress())
-    limit = vote_rate_limit()
-    limiter = Limiter(get_remote_address, app=app, storage_uri=os.environ.get("CONTEST_RATELIMIT_STORAGE",
-                                                                              "memory://"),
-                      headers_enabled=True, enabled=limit.lower() != "off", default_limits=[])
+    rates = ratelimit.parse_rates(ratelimit.vote_rate_limit())
+    counters = app.extensions["contest.ratelimit"] = ratelimit.Counters()
     votes_view = "round2.Votes"
-    if votes_view in app.view_functions and limit.lower() != "off":
-        app.view_functions[votes_view] = limiter.limit(
-            limit, methods=["POST"], error_message="too many votes from this address; try again later")(
-            app.view_functions[votes_view])
-    return limiter
+    if votes_view in app.view_functions and rates:
+        app.view_functions[votes_view] = ratelimit.limited(
+            app.view_functions[votes_view], route="api", rates=rates, counters=counters,
+            message="too many votes from this address; try again later")

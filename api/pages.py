@@ -305,16 +305,16 @@ def explanation(code: str) -> tuple[str, int]:
 
 def limit_votes(app: Flask) -> None:
     """The page's vote has the same per-address rate limit as POST /votes (api/operations.py), so the form is
-    no way around it; its own counter (the limit is per view)."""
-    limiters = app.extensions.get("limiter") or set()
-    from api.operations import vote_rate_limit
+    no way around it; its own counters (api/ratelimit.py)."""
+    from api import ratelimit
 
-    limit = vote_rate_limit()
-    if not limiters or limit.lower() == "off":
+    rates = ratelimit.parse_rates(ratelimit.vote_rate_limit())
+    counters = app.extensions.get("contest.ratelimit")
+    if not rates or counters is None:
         return
-    limiter = next(iter(limiters))
-    app.view_functions["pages.vote"] = limiter.limit(
-        limit, methods=["POST"], error_message="too many votes from this address")(app.view_functions["pages.vote"])
+    app.view_functions["pages.vote"] = ratelimit.limited(
+        app.view_functions["pages.vote"], route="page", rates=rates, counters=counters,
+        message="too many votes from this address")
 
 
 def init_app(app: Flask) -> None:
