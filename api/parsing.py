@@ -64,6 +64,11 @@ class ContestParser(FlaskParser):
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's Blueprint reading JSON bodies with :class:`ContestParser`."""
+    """flask-smorest's Blueprint reading JSON bodies with :class:`ContestParser`, each schema made once: given a
+    class, webargs makes a new instance on every request (a tenth of a vote's time went into webargs and
+    marshmallow, docs/BENCHMARKS.md); a marshmallow schema keeps no state between loads."""
 
     ARGUMENTS_PARSER = ContestParser()
+
+    def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
