@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every benchmark of issue 8 at the documented sizes, then the table of docs/BENCHMARKS.md (about 20-25 minutes on
+# Every benchmark of issue 8 at the documented sizes, then the table of docs/BENCHMARKS.md (about 12 minutes on
 # 2 cores; the data sets are made once and cached under bench/.data/, gitignored).
 #
 #   bench/all.sh            run everything and rewrite the table in docs/BENCHMARKS.md
