@@ -46,7 +46,22 @@ def views_version() -> str:
     return h.hexdigest()[:16]
 
 
-class SQLiteProjectionStore(SQLiteTrackingRecorder):
+class SnapshotParts:
+    """Reading a snapshot stored in parts; each store's recorder gives `_part(name, number)`."""
+
+    def _part(self, name: str, part: int) -> tuple[int, str, bytes] | None:
+        raise NotImplementedError
+
+    def load_snapshot(self, name: str) -> tuple[int, str, PartReader] | None:
+        """(position, projections' version, a file to unpickle the views from), or None if there is none."""
+        head = self._part(name, 0)
+        if head is None:
+            return None
+        position, version, _ = head
+        return position, version, PartReader(lambda part: self._part(name, part), position)
+
+
+class SQLiteProjectionStore(SnapshotParts, SQLiteTrackingRecorder):
     def create_table(self) -> None:
         """The library's tracking recorder looks for its table, then creates it and records a migration row: two
         processes opening a new store at once (gunicorn workers booting) both insert that row and one fails.
@@ -71,13 +86,6 @@ class SQLiteProjectionStore(SQLiteTrackingRecorder):
             dump(PartWriter(lambda part, data: c.execute(sql, (name, part, position, version, data))))
             self._insert_tracking(c, Tracking(name, position))
 
-    def load_snapshot(self, name: str) -> tuple[int, str, PartReader] | None:
-        head = self._part(name, 0)
-        if head is None:
-            return None
-        position, version, _ = head
-        return position, version, PartReader(lambda part: self._part(name, part), position)
-
     def _part(self, name: str, part: int) -> tuple[int, str, bytes] | None:
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT position, version, data FROM projection_snapshot_parts WHERE name = ? AND part = ?",
@@ -91,7 +99,7 @@ class SQLiteProjectionStore(SQLiteTrackingRecorder):
             c.execute("DELETE FROM tracking WHERE application_name = ?", (name,))
 
 
-class PostgresProjectionStore(PostgresTrackingRecorder):
+class PostgresProjectionStore(SnapshotParts, PostgresTrackingRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.parts_table = SQL("{0}.{1}").format(Identifier(self.datastore.schema),
@@ -106,13 +114,6 @@ class PostgresProjectionStore(PostgresTrackingRecorder):
             sql = SQL("INSERT INTO {0} VALUES (%s, %s, %s, %s, %s)").format(self.parts_table)
             dump(PartWriter(lambda part, data: curs.execute(sql, (name, part, position, version, data))))
             self._insert_tracking(curs, Tracking(name, position))
-
-    def load_snapshot(self, name: str) -> tuple[int, str, PartReader] | None:
-        head = self._part(name, 0)
-        if head is None:
-            return None
-        position, version, _ = head
-        return position, version, PartReader(lambda part: self._part(name, part), position)
 
     def _part(self, name: str, part: int) -> tuple[int, str, bytes] | None:
         with self.datastore.transaction(commit=False) as curs:
