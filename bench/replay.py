@@ -93,41 +93,34 @@ def phase_floor(url: str) -> dict[str, Any]:
     return {"events": n, "seconds": time.perf_counter() - t0, "rss_before_mib": rss0}
 
 
-def phase_read(url: str) -> dict[str, Any]:
-    """The same rows read through the library's recorder (contest/store.py's notifications), json.loads each."""
+def _through_recorder(url: str, each: Any) -> dict[str, Any]:
+    """The views' rows read through the library's recorder (contest/store.py's notifications), `each(svc)` applied
+    to every notification."""
     from contest.readmodels import ReadModels
     from projections.views import Views
 
     svc = bl.service(url)
     topics = ReadModels(svc.store, Views()).topics
+    apply = each(svc)
     rss0 = bl.rss_mib()
     t0 = time.perf_counter()
     n = 0
-    loads = json.loads
     for notification in svc.store.notifications(topics=topics):
-        loads(notification.state)
+        apply(notification)
         n += 1
     seconds = time.perf_counter() - t0
     svc.close()
     return {"events": n, "seconds": seconds, "rss_before_mib": rss0}
+
+
+def phase_read(url: str) -> dict[str, Any]:
+    """The same rows read through the library's recorder, json.loads each."""
+    return _through_recorder(url, lambda svc: lambda n: json.loads(n.state))
 
 
 def phase_decode(url: str) -> dict[str, Any]:
-    from contest.readmodels import ReadModels
-    from projections.views import Views
-
-    svc = bl.service(url)
-    topics = ReadModels(svc.store, Views()).topics
-    to_event = svc.store.mapper.to_domain_event
-    rss0 = bl.rss_mib()
-    t0 = time.perf_counter()
-    n = 0
-    for notification in svc.store.notifications(topics=topics):
-        to_event(notification)
-        n += 1
-    seconds = time.perf_counter() - t0
-    svc.close()
-    return {"events": n, "seconds": seconds, "rss_before_mib": rss0}
+    """The same rows through the library's recorder and its mapper (to_domain_event), nothing else."""
+    return _through_recorder(url, lambda svc: svc.store.mapper.to_domain_event)
 
 
 def phase_rebuild(url: str) -> dict[str, Any]:

@@ -241,15 +241,15 @@ class VotesView:
         found: dict[str, int] = {}
         if not wanted:
             return found
-        ids = bytes(self._ids)
         if len(wanted) <= 32:  # a few ids: the bytes search of each (C speed) is quicker than one pass in Python
             for key, vote_id in wanted.items():
-                at = ids.find(key)
+                at = self._ids.find(key)
                 while at != -1 and at % ID_BYTES:
-                    at = ids.find(key, at + 1)
+                    at = self._ids.find(key, at + 1)
                 if at != -1:
                     found[vote_id] = at // ID_BYTES
             return found
+        ids = bytes(self._ids)  # slices of bytes are hashable (the dict's keys); a bytearray's are not
         for number in range(len(ids) // ID_BYTES):
             vote_id = wanted.get(ids[number * ID_BYTES:(number + 1) * ID_BYTES])
             if vote_id is not None:
@@ -321,9 +321,6 @@ class VotesView:
     def years_of(self, vote_ids: Any) -> dict[str, int]:
         """The contest year of each of `vote_ids` that is a recorded vote (the others are left out)."""
         return {v: self._kinds[self._kind_of[n]].year for v, n in self._numbers(vote_ids).items()}
-
-    def year_of(self, vote_id: str) -> int | None:
-        return self.years_of([vote_id]).get(vote_id)
 
     def from_network(self, year: int, network: str, start: datetime | None = None,
                      end: datetime | None = None) -> list[str]:

@@ -136,7 +136,7 @@ def test_the_votes_index_finds_exactly_the_recorded_votes() -> None:
     assert view.years_of([str(a), str(b), str(straddling), "not-an-id", str(uuid4())]) == {str(a): 2024,
                                                                                           str(b): 2024}
     view.cast(straddling.bytes, 2023, "LV-002", 1, None, 0, True)
-    assert view.year_of(str(straddling)) == 2023
+    assert view.years_of([str(straddling)]) == {str(straddling): 2023}
     many = [uuid4() for _ in range(100)]  # more than 32 ids at once: one pass over the index instead
     for i, vote_id in enumerate(many):
         view.cast(vote_id.bytes, 2024, "LV-RIX", 1 + i % 5, None, 0, False)
