@@ -99,7 +99,7 @@ RACES: dict[str, Callable[[ContestService, list[str]], None]] = {
 
 @contextmanager
 def copy_of(template: ContestService, store_url: str, tmp_path: Path, n: int) -> Iterator[str]:
-    """A fresh store of the same kind holding the template's history, event for event at the same positions."""
+    """A fresh store of the same kind holding the template's history, event for event in the same order."""
     with ExitStack() as stack:
         if store_url.startswith("sqlite"):
             url = f"sqlite:///{tmp_path}/copy-{n}.sqlite3"
