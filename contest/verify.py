@@ -346,9 +346,13 @@ class Verifier:
         contest = self._contest(self._year_of(event))
         if contest is None:
             return
-        self._check_digest("round 3 closing", event.digest, event.included_through, position)
+        through = event.included_through
+        self._check_digest("round 3 closing", event.digest, through, position)
+        # decided on the visits and scorecards recorded through `included_through`, not on any saved between that
+        # position and the close's own line (§4.7.9, as rounds 1 and 2)
         views = self.replay.views
-        assessment = assess_round3(contest, views.visits.facts(contest.year), views.scorecards.cards(contest.year))
+        assessment = assess_round3(contest, views.visits.facts_through(contest.year, through),
+                                   views.scorecards.cards_through(contest.year, through))
         result = assessment.result
         found = (event.winner, event.theme_winner)
         expected = (result.winner, result.theme_winner) if not assessment.blocked else ("(blocked)", "(blocked)")
