@@ -172,6 +172,7 @@ class Round2:
             if command == "open":
                 changed = contest.open_window(actor=actor, at=at, reason=reason, manual=manual)
             elif command == "close":
+                contest.require_not_sealed()  # D14 before anything, as the domain's close_window itself
                 if not contest.window_closes_now(at=at, manual=manual):
                     return contest, False
                 through, digest = self.checkpoint()
