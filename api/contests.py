@@ -12,6 +12,7 @@ from api.auth import current_actor, require
 from api.parsing import Blueprint
 from api.schemas import (
     AsOfSchema,
+    CheckpointsSchema,
     ConfigSchema,
     ContestSummarySchema,
     JurySchema,
@@ -25,6 +26,7 @@ from api.schemas import (
     ThemeChangeSchema,
     WindowChangeSchema,
 )
+from contest.checkpoints import checkpoints_document
 from contest.service import ContestService
 from domain.actors import SECRETARIAT
 from domain.config import VotingWindow, instant_str
@@ -93,6 +95,16 @@ class ConfigView(MethodView):
     def get(self, year: int) -> dict[str, Any]:
         """The whole configuration the contest's results are computed under"""
         return config(service().contest(year))
+
+
+@blp.route("/<int:year>/checkpoints")
+class Checkpoints(MethodView):
+    @blp.response(200, CheckpointsSchema)
+    def get(self, year: int) -> dict[str, Any]:
+        """The published checkpoints (D16): each round's close, each interim result, the window's close and the
+        approval, with the position and digest of the history it covers; public, keep a copy and check an export
+        against it with `contest audit verify FILE --checkpoints` (docs/AUDIT.md)"""
+        return checkpoints_document(service().contest(year))
 
 
 @blp.route("/<int:year>/municipalities")
