@@ -106,9 +106,9 @@ class Round2:
         The vote secrets (D10): the contest's first vote first records the fingerprints of this process's secrets
         (Contest.VoteSecretsBound, `bind_vote_secrets`); from then on a process whose secrets have other
         fingerprints takes no vote (VoteSecretsMismatch, nothing stored), since a new voter secret would let every
-        resident vote again. On the vote path this costs one comparison on the cached contest: a binding made by
-        another worker or host changes the contest's version, so this vote's conditional save fails and the vote
-        is decided again on the reloaded contest, with its binding."""
+        resident vote again. On the vote path this costs one comparison on the cached contest, no read: a worker
+        whose cached contest has no binding yet records it, or finds the one another worker or host recorded, before
+        its first vote, and compares again on the contest as reloaded; once bound, the binding never changes."""
         svc = self.service
         secrets = svc.secrets()
         fingerprints = self.fingerprints(year)
