@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Flask
 
 from api.app import create_app
+from api.operations import log_vote_secrets_problem
 from contest.demo_clock import FileClock
 from contest.service import ContestService
 from contest.settings import Settings
@@ -21,4 +22,5 @@ def make_app() -> Flask:
     settings.require_secrets()
     service = ContestService.from_settings(settings, clock=FileClock(Path(os.environ["CONTEST_DEMO_CLOCK"])))
     service.ensure_contest(settings.preset, settings.year, actor=system_actor("preset-loader"))
+    log_vote_secrets_problem(service, settings.year)
     return create_app(service)

@@ -17,6 +17,7 @@ from flask import Flask, Response, current_app, jsonify
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from contest.settings import VoteSecretsMismatch
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.personal_code import PersonalCodeError
 
@@ -119,6 +120,12 @@ def register_error_handlers(app: Flask) -> None:
     def invalid_input(e: InvalidInput) -> Response:
         message = e.message if e.message != "invalid input" else "invalid input: " + ", ".join(sorted(e.errors))
         return error_response(422, "Unprocessable Entity", message, errors=e.errors)
+
+    @app.errorhandler(VoteSecretsMismatch)
+    def vote_secrets_mismatch(e: VoteSecretsMismatch) -> Response:
+        # the server's configuration, not the resident's request: 503, naming the settings, never their values
+        return error_response(503, "Service Unavailable", e.message, rule="D10",
+                              details={"settings": e.settings})
 
     @app.errorhandler(PermissionError)
     def forbidden(e: PermissionError) -> Response:

@@ -15,11 +15,14 @@ import re
 import sys
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, g, request
 
 from api import ratelimit
+
+if TYPE_CHECKING:
+    from contest.service import ContestService
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = logging.getLogger("contest.access")
@@ -91,3 +94,14 @@ def init_app(app: Flask) -> None:
         app.view_functions[votes_view] = ratelimit.limited(
             app.view_functions[votes_view], route="api", rates=rates, counters=counters,
             message="too many votes from this address; try again later")
+
+
+def log_vote_secrets_problem(service: ContestService, year: int) -> bool:
+    """At a worker's start: say, once, that this process takes no vote because its vote secrets are not those the
+    contest's votes were recorded with (D10). Names the settings, never a secret. Returns whether it did."""
+    problem = service.round2.vote_secrets_problem(year)
+    if problem is None:
+        return False
+    logging.getLogger("contest.secrets").error("no vote is taken by this worker: %s", problem.message)
+    return True
+

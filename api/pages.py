@@ -20,6 +20,7 @@ from api import page_support as ps
 from api.chart import Bar, bar_chart
 from contest.checkpoints import checkpoints_document
 from contest.round2 import AlreadyVoted
+from contest.settings import VoteSecretsMismatch
 from domain.contest import WINDOW_CLOSED, Contest
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.personal_code import PersonalCodeError
@@ -126,6 +127,15 @@ def window_refusal(contest: Contest, now: Any) -> dict[str, str]:
     return {"kind": "window", "title": title, "text": text, "rule": "§4.6.6"}
 
 
+def unavailable_refusal() -> dict[str, str]:
+    """The server's vote secrets are not those the contest's votes were recorded with (D10): nobody can vote until
+    the operator restores them; the resident did nothing wrong."""
+    return {"kind": "unavailable", "title": _("Voting is temporarily unavailable"),
+            "text": _("The service is not configured with the secrets this contest's votes are recorded with, so it "
+                      "takes no votes until the operator restores them. Nothing was recorded; please come back "
+                      "later."), "rule": "D10"}
+
+
 def check_vote_form(form: dict[str, str], code: str, contest: Contest, eligible: list[str]) -> dict[str, str]:
     errors: dict[str, str] = {}
     rules = contest.rules
@@ -161,6 +171,8 @@ def submit_vote(contest: Contest, form: dict[str, str], code: str, now: Any) -> 
             comment=form["comment"] or None, client_address=request.remote_addr)
     except PersonalCodeError as e:
         return None, {"personal_code": personal_code_message(e)}, None, 422
+    except VoteSecretsMismatch:
+        return None, {}, unavailable_refusal(), 503
     except AlreadyVoted:
         return None, {}, {"kind": "already", "title": _("You have already voted"),
                           "text": _("A vote with this personal code has already been recorded in this contest. "
@@ -186,6 +198,8 @@ def vote() -> tuple[str, int]:
     errors: dict[str, str] = {}
     refusal = None if contest.accepts_votes_at(now) else window_refusal(contest, now)
     status = 200
+    if refusal is None and ps.service().round2.vote_secrets_problem(contest.year) is not None:
+        refusal, status = unavailable_refusal(), 503
     if request.method == "POST":
         form = {k: request.form.get(k, "").strip() for k in form}
         cast, errors, refusal, status = submit_vote(contest, form, request.form.get("personal_code", ""), now)

@@ -146,6 +146,8 @@ class Votes(MethodView):
     @blp.arguments(VoteSchema)
     @blp.response(201, ReceiptSchema)
     @blp.alt_response(409, description="Already voted, or the window is closed (with its times)")
+    @blp.alt_response(503, description="The server's vote secrets are not those the contest's votes were recorded "
+                                       "with (D10): nothing is stored; the message names the setting")
     def post(self, body: dict[str, Any], year: int) -> dict[str, Any]:
         """Vote: rate one municipality 1-5, once per resident (§4.6.6, D10)"""
         vote, _ = service().round2.cast_vote(year, personal_code=body["personal_code"],

@@ -8,7 +8,7 @@ made by `Vote.cast` on the contest and turned into stored events by the store's 
 processes; the parent inserts them through the store's recorder in batches (what `store.save(*votes)` does, minus
 its per-call bookkeeping).
 
-    .venv/bin/python bench/dataset.py --votes 1000000     # bench/.data/history-v2-1000000.sqlite3 (~2 min once)
+    .venv/bin/python bench/dataset.py --votes 1000000     # bench/.data/history-v3-1000000.sqlite3 (~2 min once)
 
 Other scripts call `history(n)` and `copy_events(...)` (a prefix of a history into a fresh SQLite file or
 PostgreSQL schema, in batches through the recorder).
@@ -38,7 +38,9 @@ COMMENTS = ("Labi bērnudārzi un bezmaksas pusdienas.", "Trūkst rotaļu laukum
 
 NETWORKS = 40_000  # distinct client networks (/24) the votes come from
 SPREAD_SECONDS = 20 * 3600  # the votes' instants are spread over this much of the vote window
-VERSION = 2  # of the data set's shape: 2 = votes carry network keys and distinct instants
+# of the data set's shape: 2 = votes carry network keys and distinct instants; 3 = the vote secrets are bound to the
+# contest before its first vote (Contest.VoteSecretsBound, D10), as the service's first vote does
+VERSION = 3
 
 
 def history_path(votes: int) -> Path:
@@ -127,6 +129,7 @@ def build(votes: int) -> dict[str, Any]:
         svc.round1.save_answers(bl.YEAR, code, answers, actor=Actor(role="municipality", principal=code,
                                                                      municipality=code))
     round2_under_way(svc, sec)
+    svc.round2.bind_vote_secrets(bl.YEAR)  # what the first vote's command records before the vote (D10)
     contest = svc.contest(bl.YEAR)
     prefix = svc.event_count()
     pool = bl.code_pool()[:votes]

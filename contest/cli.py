@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +45,8 @@ def _fail(e: DomainError) -> None:
 def main(ctx: click.Context, store: str | None) -> None:
     """Run and administer the contest service."""
     settings = Settings.from_env()
-    if store:
-        settings = Settings(store_url=store, year=settings.year, preset=settings.preset)
+    if store:  # only the store changes: the vote secrets set in the environment stay (D10)
+        settings = dataclasses.replace(settings, store_url=store)
     ctx.ensure_object(dict)
     ctx.obj["settings"] = settings
 
@@ -292,6 +294,16 @@ def local_vote_secrets(path: Path) -> dict[str, str]:
     return {k.strip(): v.strip() for k, v in pairs}
 
 
+def serve_environment(settings: Settings, environ: Mapping[str, str], secrets_file: Path) -> dict[str, str]:
+    """The environment `contest serve` starts gunicorn with: the operator's own, with the store and year chosen.
+    The vote secrets are the operator's whenever they are set (whatever the store, D10); only when none are set
+    is a developer's pair made once in `secrets_file` and kept there, so that restarts keep one vote per person."""
+    env = dict(environ, CONTEST_STORE=settings.store_url, CONTEST_YEAR=str(settings.year))
+    if settings.secrets is None:
+        env.update(local_vote_secrets(secrets_file))
+    return env
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -300,11 +312,12 @@ def local_vote_secrets(path: Path) -> dict[str, str]:
 def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     """Start the web service (gunicorn). Loads the preset into an empty store and prints a secretariat token."""
     settings: Settings = ctx.obj["settings"]
-    extra_env: dict[str, str] = {}
+    env = serve_environment(settings, os.environ, Path("var") / "secrets.env")
     if settings.secrets is None:
-        extra_env = local_vote_secrets(Path("var") / "secrets.env")
         click.echo("vote secrets: var/secrets.env (kept for the contest's life; set CONTEST_VOTER_SECRET and "
                    "CONTEST_RECEIPT_SECRET in production)")
+    else:
+        click.echo("vote secrets: CONTEST_VOTER_SECRET and CONTEST_RECEIPT_SECRET from the environment")
     svc = _service(ctx)
     contest, created = svc.ensure_contest(settings.preset, settings.year, actor=system_actor("preset-loader"))
     tok, cred = svc.issue_token(SECRETARIAT, actor=system_actor("serve"), name="secretariat (serve)")
@@ -315,8 +328,6 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     click.echo(f"service:      {url}/   (API docs {url}/docs, OpenAPI {url}/openapi.json)")
     click.echo(f"secretariat token (shown once, id {cred.token_id}):\n  {tok}")
     sys.stdout.flush()
-    env: dict[str, Any] = dict(os.environ, CONTEST_STORE=settings.store_url, CONTEST_YEAR=str(settings.year),
-                               **extra_env)
     os.execvpe(sys.executable, [sys.executable, "-m", "gunicorn", "--config", "python:contest.gunicorn_conf",
                                 "--bind", f"{host}:{port}", "--workers", str(workers), "api.wsgi:app"], env)
 

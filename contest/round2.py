@@ -13,12 +13,13 @@ from eventsourcing.utils import get_topic
 
 from contest.guard import AggregateChanged
 from contest.network import network_key
+from contest.settings import SettingsError, VoteSecretsMismatch
 from contest.state import LiveState, ReadState
-from domain.actors import JUROR, Actor
+from domain.actors import JUROR, Actor, system_actor
 from domain.ballot import Ballot, ballot_id
 from domain.config import instant_str
 from domain.contest import Contest, contest_id
-from domain.errors import InvalidInput, RuleViolation
+from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.finalists import FinalistsOutcome
 from domain.personal_code import PersonalCodeError
 from domain.vote import Vote
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 # seconds. Query parameters override them; a report decides nothing, so these are not contest rules.
 CLUSTER_WINDOW_SECONDS = 600
 CLUSTER_MIN_VOTES = 20
+# Who records the binding of the vote secrets (D10): the service, within the command of the contest's first vote.
+VOTE_SECRETS_ACTOR = system_actor("vote-secrets")
 
 
 class AlreadyVoted(RuleViolation):
@@ -84,6 +87,7 @@ class Round2:
         self._board_key: tuple[int, int, int] | None = None
         self._board: list[tuple[str, str, int]] = []
         self._board_held: frozenset[str] = frozenset()
+        self._fingerprints: dict[int, tuple[str, str]] = {}
 
     # ----- the residents' vote (§4.6.6, D10) -----
 
@@ -97,12 +101,23 @@ class Round2:
         anything else of the contest changed meanwhile (by the clock, the secretariat, another worker or host),
         nothing is stored and the vote is decided again on the current contest: taken, or refused as the
         current window and eligibility say (§4.6.6, D10). A vote the cached contest refuses is refused only once
-        the store confirms that contest is current."""
+        the store confirms that contest is current.
+
+        The vote secrets (D10): the contest's first vote first records the fingerprints of this process's secrets
+        (Contest.VoteSecretsBound, `bind_vote_secrets`); from then on a process whose secrets have other
+        fingerprints takes no vote (VoteSecretsMismatch, nothing stored), since a new voter secret would let every
+        resident vote again. On the vote path this costs one comparison on the cached contest, no read: a worker
+        whose cached contest has no binding yet records it, or finds the one another worker or host recorded, before
+        its first vote, and compares again on the contest as reloaded; once bound, the binding never changes."""
         svc = self.service
         secrets = svc.secrets()
+        fingerprints = self.fingerprints(year)
         network = network_key(secrets.voter, client_address)
         contest = self.gate.cached(year)
         for _ in range(svc.RETRIES):
+            bound = contest.vote_secrets
+            if bound != fingerprints and bound is not None:
+                raise VoteSecretsMismatch(year, contest.vote_secrets_differing(fingerprints))
             try:
                 vote = Vote.cast(contest, personal_code=personal_code, municipality=municipality, rating=rating,
                                  comment=comment, secret=secrets.voter, receipt_secret=secrets.receipt,
@@ -117,6 +132,9 @@ class Round2:
                     raise
                 contest = current
                 continue
+            if bound is None:  # the contest's first vote: bind the secrets first, then decide again on it
+                contest = self.bind_vote_secrets(year)
+                continue
             try:
                 recordings = svc.store.save(vote, unchanged=(contest.id, contest.version))
             except IntegrityError:
@@ -126,6 +144,41 @@ class Round2:
                 continue
             return vote, recordings[-1].notification.id
         raise RuleViolation("the contest kept changing while the vote was taken; try again", clause="concurrency")
+
+    def fingerprints(self, year: int) -> tuple[str, str]:
+        """The fingerprints of this process's vote secrets for a contest (D10), computed once."""
+        found = self._fingerprints.get(year)
+        if found is None:
+            found = self._fingerprints[year] = self.service.secrets().fingerprints(year)
+        return found
+
+    def bind_vote_secrets(self, year: int) -> Contest:
+        """Record the fingerprints of this process's vote secrets with the contest, unless some are recorded
+        already (D10); returns the contest as it stands. Workers racing to bind: one save wins, the others
+        fail on the contest's version and read the winner's binding."""
+        svc = self.service
+        fingerprints = self.fingerprints(year)
+        for _ in range(svc.RETRIES):
+            contest = svc.contest(year)
+            if contest.vote_secrets is not None:
+                break
+            contest.bind_vote_secrets(voter_fingerprint=fingerprints[0], receipt_fingerprint=fingerprints[1],
+                                      actor=VOTE_SECRETS_ACTOR, at=svc.clock.now())
+            try:
+                svc.store.save(contest)
+            except IntegrityError:
+                continue
+            break
+        return self.gate.reload(year)
+
+    def vote_secrets_problem(self, year: int) -> VoteSecretsMismatch | None:
+        """Why this process takes no vote for the contest, if its secrets are not the recorded ones (D10): for the
+        voting page and the worker's start-up log. Reads the cached contest."""
+        try:
+            differing = self.gate.cached(year).vote_secrets_differing(self.fingerprints(year))
+        except (SettingsError, NotFound):
+            return None
+        return VoteSecretsMismatch(year, differing) if differing else None
 
     def board(self, year: int) -> list[tuple[str, str, int]]:
         """The public vote board (D10): every vote as (receipt, municipality, rating), sorted by receipt, so

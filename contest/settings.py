@@ -8,7 +8,9 @@ CONTEST_VOTER_SECRET    key of the HMAC that replaces residents' personal codes 
 CONTEST_RECEIPT_SECRET  key of the residents' vote receipts (a second, independent secret); required to serve
 
 The two secrets must stay the same for a contest's whole life (a new voter secret would let everyone vote again)
-and must never be logged or stored with the events.
+and must never be logged or stored with the events. The contest records their fingerprints with its first vote
+(Contest.VoteSecretsBound, domain.personal_code.secret_fingerprint); a process whose secrets have other
+fingerprints takes no vote (VoteSecretsMismatch, HTTP 503) until the recorded ones are restored.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
+
+from domain.personal_code import secret_fingerprint
 
 DEFAULT_STORE = "sqlite:///var/contest.sqlite3"
 
@@ -33,6 +37,27 @@ class VoteSecrets:
 
     def __repr__(self) -> str:  # never print the keys
         return "VoteSecrets(<hidden>)"
+
+    def fingerprints(self, year: int) -> tuple[str, str]:
+        """(voter, receipt) fingerprints for a contest's year, as Contest.VoteSecretsBound records them (D10)."""
+        return secret_fingerprint(self.voter, year, "voter"), secret_fingerprint(self.receipt, year, "receipt")
+
+
+SECRET_SETTINGS = {"voter": "CONTEST_VOTER_SECRET", "receipt": "CONTEST_RECEIPT_SECRET"}
+
+
+class VoteSecretsMismatch(SettingsError):
+    """This process's vote secrets are not those the contest's votes were recorded with (D10): a misconfigured
+    server, not the resident's fault (HTTP 503). Names the settings, never their values."""
+
+    def __init__(self, year: int, differing: list[str]) -> None:
+        self.year = year
+        self.settings = [SECRET_SETTINGS[name] for name in differing]
+        names = " and ".join(self.settings)
+        verb, noun = ("differs", "the secret") if len(self.settings) == 1 else ("differ", "the secrets")
+        self.message = (f"{names} {verb} from {noun} the {year} contest's votes were recorded with (D10): restore "
+                        f"{'it' if len(self.settings) == 1 else 'them'}; no vote is taken until then")
+        super().__init__(self.message)
 
 
 def vote_secrets_from_env(env: Mapping[str, str]) -> VoteSecrets | None:

@@ -109,6 +109,8 @@ class Report:
     matches: list[str] = field(default_factory=list)
     mismatches: list[Finding] = field(default_factory=list)
     results: dict[str, Any] = field(default_factory=dict)
+    # the vote secrets' fingerprints each contest recorded (D10): {"<year>": {"voter": …, "receipt": …}}
+    fingerprints: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -116,7 +118,8 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "events": self.events, "digest": self.digest, "matches": self.matches,
-                "mismatches": [m.to_dict() for m in self.mismatches], "results": self.results}
+                "mismatches": [m.to_dict() for m in self.mismatches], "results": self.results,
+                "fingerprints": self.fingerprints}
 
     def text(self) -> str:
         lines = [f"events read: {self.events}", f"history digest: {self.digest}"]
@@ -306,6 +309,7 @@ class Verifier:
                           contest.window_times(), event.at.isoformat())
         if event.municipality not in contest.eligible_for_vote():
             self.mismatch(position, "a vote for an eligible municipality (D10)", "a participant", event.municipality)
+        self._check_vote_secrets_bound(contest, position)
         rules = contest.rules
         if not rules.vote_rating_min <= event.rating <= rules.vote_rating_max:
             self.mismatch(position, "a rating within the scale (D10)",
@@ -316,6 +320,28 @@ class Verifier:
         if key in self.resident_keys:
             self.mismatch(position, "one vote per resident (§4.6.6)", "a first vote", "a second vote")
         self.resident_keys.add(key)
+
+    def _check_vote_secrets_bound(self, contest: Contest, position: int) -> None:
+        """D10: a vote is recorded after its contest recorded the fingerprints of the secrets it is keyed with."""
+        if contest.vote_secrets is None:
+            self.mismatch(position, "a vote recorded after its contest's Contest.VoteSecretsBound (D10)",
+                          "the vote secrets bound before the contest's first vote", "no binding before this vote")
+
+    def _check_Contest_VoteSecretsBound(self, event: Any, position: int) -> None:
+        """D10: one binding of the vote secrets per contest, by the command of its first vote; a second one would
+        key the later votes with other secrets (every resident could vote again). The fingerprints are reported."""
+        year = self._year_of(event)
+        contest = self._contest(year)
+        if contest is None:
+            return
+        seen = {"voter": event.voter_fingerprint, "receipt": event.receipt_fingerprint}
+        if contest.vote_secrets is not None:
+            self.mismatch(position, "one binding of the vote secrets per contest (D10)",
+                          self.report.fingerprints.get(str(year)), seen)
+            return
+        self.report.fingerprints[str(year)] = seen
+        self.report.results[f"vote secrets ({year})"] = (f"voter fingerprint {event.voter_fingerprint}, "
+                                                         f"receipt fingerprint {event.receipt_fingerprint}")
 
     def _check_ballot(self, event: Any, position: int) -> None:
         owner = self.replay.views.ballots._owner.get(event.originator_id)

@@ -460,6 +460,44 @@ class Contest(Aggregate):
             return  # an event recorded before checkpoints existed publishes none
         self.checkpoints = (*self.checkpoints, {"kind": kind, "through": through, "digest": digest, "at": at})
 
+    # ----- the vote secrets the residents' votes are recorded with (D10) -----
+    # The fingerprints (voter, receipt) of the two secrets (domain.personal_code.secret_fingerprint), recorded once
+    # by the command of the contest's first vote; a class-level default, so the state above stays as it was. A
+    # process whose secrets have other fingerprints would let every resident vote again under a new resident key,
+    # so it takes no vote (contest/round2.py), and the verifiers check that every vote follows the binding.
+    vote_secrets: tuple[str, str] | None = None
+
+    def bind_vote_secrets(self, *, voter_fingerprint: str, receipt_fingerprint: str, actor: Actor,
+                          at: datetime) -> None:
+        """Record the fingerprints of the vote secrets (D10): once per contest, never changed afterwards."""
+        self.require_not_sealed()
+        if self.vote_secrets is not None:
+            raise RuleViolation("this contest's vote secrets are bound already: the residents' votes are recorded "
+                                "with them for the contest's whole life", clause="D10", field="vote_secrets")
+        errors = {name: ["must be a SHA-256 fingerprint: 64 lowercase hexadecimal digits"]
+                  for name, value in (("voter_fingerprint", voter_fingerprint),
+                                      ("receipt_fingerprint", receipt_fingerprint))
+                  if not isinstance(value, str) or len(value) != 64 or value.strip("0123456789abcdef")}
+        if errors:
+            raise InvalidInput(errors)
+        if voter_fingerprint == receipt_fingerprint:
+            raise InvalidInput({"receipt_fingerprint": ["the two secrets must differ"]})
+        self._vote_secrets_bound(voter_fingerprint=voter_fingerprint, receipt_fingerprint=receipt_fingerprint,
+                                 actor=actor.as_dict(), at=at)
+
+    @event("VoteSecretsBound")
+    def _vote_secrets_bound(self, voter_fingerprint: str, receipt_fingerprint: str, actor: dict[str, str],
+                            at: datetime) -> None:
+        self.vote_secrets = (voter_fingerprint, receipt_fingerprint)
+
+    def vote_secrets_differing(self, fingerprints: tuple[str, str]) -> list[str]:
+        """Which of the secrets ("voter", "receipt") have fingerprints other than those recorded; none while
+        nothing is recorded yet (D10)."""
+        if self.vote_secrets is None:
+            return []
+        return [name for name, recorded, given in zip(("voter", "receipt"), self.vote_secrets, fingerprints,
+                                                      strict=True) if recorded != given]
+
     # ----- quarantine of suspicious votes (§4.6.6, D10; issue 9): nothing is deleted -----
     # The set of quarantined vote ids, changed only by the two events below. A quarantined vote stays in the
     # history and on the board; it is left out of the counted tally that names the residents' finalist (§4.6.7).

@@ -43,6 +43,7 @@ __all__ = [
     "is_new_form",
     "receipt_code",
     "resident_key",
+    "secret_fingerprint",
 ]
 
 FIELD = "personal_code"
@@ -213,3 +214,24 @@ def receipt_code(receipt_secret: bytes, normalised_code: str, contest_year: int)
     digest = hmac.new(bytes(receipt_secret), message, hashlib.sha256).digest()
     text = base64.b32encode(digest).translate(_TO_CROCKFORD).decode("ascii")[:RECEIPT_LENGTH]
     return "-".join(text[i : i + 4] for i in range(0, RECEIPT_LENGTH, 4))
+
+
+FINGERPRINT_CONTEXT = b"contest-vote-secret-fingerprint-v1|"
+SECRET_PURPOSES = ("voter", "receipt")
+
+
+def secret_fingerprint(secret: bytes, contest_year: int, purpose: Literal["voter", "receipt"]) -> str:
+    """The fingerprint of a vote secret recorded with the contest (D10): lowercase hex HMAC-SHA256 keyed with the
+    secret over ``contest-vote-secret-fingerprint-v1|<year>|voter`` (or ``|receipt``).
+
+    It tells whether a process holds the secret the contest's votes were recorded with, and reveals nothing of the
+    secret (the key of an HMAC cannot be recovered from its output). Different per year and per purpose, so it is
+    unrelated to any resident key or receipt.
+    """
+    _require_secret(secret)
+    if isinstance(contest_year, bool) or not isinstance(contest_year, int):
+        raise ValueError("contest_year must be an int")
+    if purpose not in SECRET_PURPOSES:
+        raise ValueError("purpose must be 'voter' or 'receipt'")
+    message = FINGERPRINT_CONTEXT + str(contest_year).encode("ascii") + b"|" + purpose.encode("ascii")
+    return hmac.new(bytes(secret), message, hashlib.sha256).hexdigest()
