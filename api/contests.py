@@ -14,6 +14,7 @@ from api.schemas import (
     AsOfSchema,
     CalendarChangeSchema,
     CalendarViewSchema,
+    CheckpointsSchema,
     ConfigSchema,
     ContestSummarySchema,
     JurySchema,
@@ -27,6 +28,7 @@ from api.schemas import (
     ThemeChangeSchema,
     WindowChangeSchema,
 )
+from contest.checkpoints import checkpoints_document
 from contest.service import ContestService
 from domain.actors import SECRETARIAT
 from domain.config import VotingWindow, instant_str
@@ -116,6 +118,16 @@ class CalendarView(MethodView):
         value["working_days"] = [d.isoformat() for d in value["working_days"]]
         contest = service().set_calendar(year, value, reason=body["reason"], actor=current_actor())
         return {"year": year, "calendar": contest.calendar.to_dict() if contest.calendar else None}
+
+
+@blp.route("/<int:year>/checkpoints")
+class Checkpoints(MethodView):
+    @blp.response(200, CheckpointsSchema)
+    def get(self, year: int) -> dict[str, Any]:
+        """The published checkpoints (D16): each round's close, each interim result, the window's close and the
+        approval, with the position and digest of the history it covers; public, keep a copy and check an export
+        against it with `contest audit verify FILE --checkpoints` (docs/AUDIT.md)"""
+        return checkpoints_document(service().contest(year))
 
 
 @blp.route("/<int:year>/municipalities")

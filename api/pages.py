@@ -3,7 +3,8 @@
 (api/page_support.py). HTTP only: every number comes from the ContestService's queries and commands.
 
 URLs: /  ·  /balsot (vote)  ·  /rezultati (results)  ·  /rezultati/balsojums (the vote)  ·
-/rezultati/<code> (a municipality's round-1 explanation)  ·  /sekretariats (the desk)
+/rezultati/<code> (a municipality's round-1 explanation)  ·  /kontrolpunkti (the published checkpoints, D16)  ·
+/sekretariats (the desk)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from api import page_support as ps
 from api.chart import Bar, bar_chart
+from contest.checkpoints import checkpoints_document
 from contest.round2 import AlreadyVoted
 from domain.contest import WINDOW_CLOSED, Contest
 from domain.errors import InvalidInput, NotFound, RuleViolation
@@ -301,6 +303,23 @@ def explanation(code: str) -> tuple[str, int]:
             "answer": answer_text(question, row["value"])})
     return render_template("pages/explanation.html", contest=contest, municipality=municipality, data=data,
                            sections=list(sections.values())), 200
+
+
+# ----- the published checkpoints (D16) -----
+
+CHECKPOINT_NAMES = {"round1_closed": ps.N_("Round 1 closed"), "interim_result": ps.N_("Interim result"),
+                    "window_closed": ps.N_("Voting closed"), "round2_closed": ps.N_("Round 2 closed"),
+                    "round3_closed": ps.N_("Round 3 closed"), "approval": ps.N_("The council's approval")}
+
+
+@blp.route("/kontrolpunkti")
+def checkpoints() -> str:
+    """The checkpoints (D16): what each published, the position, the digest and the time, with the JSON to keep."""
+    contest = current_contest()
+    document = checkpoints_document(contest)
+    rows = [{**cp, "what": _(CHECKPOINT_NAMES.get(cp["kind"], cp["kind"]))} for cp in document["checkpoints"]]
+    return render_template("pages/checkpoints.html", contest=contest, rows=rows,
+                           json_url=f"/api/contests/{contest.year}/checkpoints")
 
 
 def limit_votes(app: Flask) -> None:

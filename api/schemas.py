@@ -181,6 +181,22 @@ class CalendarSummarySchema(ma.Schema):
     working_days = ma.fields.Integer(metadata={"description": "how many weekend working days it lists"})
 
 
+class CheckpointSchema(ma.Schema):
+    kind = ma.fields.String(metadata={"description": "round1_closed, interim_result, window_closed, round2_closed, "
+                                                     "round3_closed or approval"})
+    through = ma.fields.Integer(metadata={"description": "the last position of the history the checkpoint covers"})
+    digest = ma.fields.String(metadata={"description": "the audit hash chain after the last event at or before "
+                                                       "`through` (docs/AUDIT.md)"})
+    at = ma.fields.String(metadata={"description": "when it was published, ISO 8601 UTC"})
+
+
+class CheckpointsSchema(ma.Schema):
+    format = ma.fields.String(metadata={"description": "contest-checkpoints-v1"})
+    year = ma.fields.Integer()
+    checkpoints = ma.fields.List(ma.fields.Nested(CheckpointSchema),
+                                 metadata={"description": "in the order recorded"})
+
+
 class ConfigSchema(ma.Schema):
     year = ma.fields.Integer()
     title = ma.fields.String()

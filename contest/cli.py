@@ -141,28 +141,35 @@ def audit_export(ctx: click.Context, out: str, through: int | None) -> None:
 @audit.command("verify")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
-@click.option("--expect-digest", default=None, help="the digest the council approved (D14), to compare with")
+@click.option("--expect-digest", default=None,
+              help="the digest the council approved (D14): the file must hold the approval naming it, and the "
+                   "chain through the approval's digest_through must equal it")
+@click.option("--checkpoints", "checkpoints_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="the published checkpoints (D16), as downloaded from /api/contests/<year>/checkpoints: the "
+                   "file's chain through each must equal its digest, and the file must hold the event publishing it")
 @click.option("--board", "board_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="the published vote board (CSV) to check against the history's votes")
-def audit_verify(file: str, as_json: bool, expect_digest: str | None, board_file: str | None) -> None:
+def audit_verify(file: str, as_json: bool, expect_digest: str | None, checkpoints_file: str | None,
+                 board_file: str | None) -> None:
     """Recompute the chain and every result from FILE alone; exit 1 on any mismatch."""
     import json
 
-    from contest.verify import Finding, read_board, verify_file
+    from contest.verify import read_board, read_checkpoints, verify_file
     from projections.views import Views
 
     board = None
     if board_file:
         with open(board_file, encoding="utf-8", newline="") as b:
             board = read_board(b)
+    checkpoints = None
+    if checkpoints_file:
+        try:
+            with open(checkpoints_file, encoding="utf-8") as c:
+                checkpoints = read_checkpoints(json.load(c))
+        except ValueError as e:  # also json.JSONDecodeError
+            raise click.BadParameter(str(e), param_hint="--checkpoints") from None
     with open(file, encoding="utf-8") as f:
-        report = verify_file(f, Views(), board)
-    if expect_digest is not None:
-        if report.digest != expect_digest:
-            report.mismatches.append(Finding(None, "the digest of the whole file equals the approved one",
-                                             expect_digest, report.digest))
-        else:
-            report.matches.append("the approved digest")
+        report = verify_file(f, Views(), board, checkpoints=checkpoints, expect_digest=expect_digest)
     click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) if as_json
                else report.text())
     sys.exit(0 if report.ok else 1)

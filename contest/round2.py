@@ -172,7 +172,12 @@ class Round2:
             if command == "open":
                 changed = contest.open_window(actor=actor, at=at, reason=reason, manual=manual)
             elif command == "close":
-                changed = contest.close_window(actor=actor, at=at, reason=reason, manual=manual)
+                contest.require_not_sealed()  # D14 before anything, as the domain's close_window itself
+                if not contest.window_closes_now(at=at, manual=manual):
+                    return contest, False
+                through, digest = self.checkpoint()
+                changed = contest.close_window(included_through=through, digest=digest, actor=actor, at=at,
+                                               reason=reason, manual=manual)
             else:
                 assert closes_at is not None
                 contest.extend_window(closes_at, reason=reason, actor=actor, at=at)
@@ -210,11 +215,24 @@ class Round2:
             done.append("closed")
         return done
 
+    def checkpoint(self) -> tuple[int, str]:
+        """The position of the last recorded event and the audit digest through it: what a closing of the window
+        or an interim result publishes (D16), computed as round 1's and round 2's closes compute theirs."""
+        svc = self.service
+        through = svc.store.event_count()
+        return through, svc.audit.digest_through(through)
+
     def publish_interim(self, year: int, *, actor: Actor, reason: str) -> Contest:
+        """Publish an interim result of the vote (D10), with its checkpoint (D16)."""
         svc = self.service
         at = svc.clock.now()
-        return svc._update(contest_id(year), "contest", year,
-                           lambda c: c.publish_interim(reason=reason, actor=actor, at=at))
+
+        def command(contest: Contest) -> None:
+            contest.require_interim_publishable()  # refused before the digest is computed
+            through, digest = self.checkpoint()
+            contest.publish_interim(included_through=through, digest=digest, reason=reason, actor=actor, at=at)
+
+        return svc._update(contest_id(year), "contest", year, command)
 
     # ----- jury ballots (§4.6.4, D8) -----
 

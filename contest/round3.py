@@ -218,12 +218,20 @@ class Round3:
     # ----- closing round 3, nominations, approval -----
 
     def close(self, year: int, *, actor: Actor) -> Contest:
+        """Close round 3 (§4.7.9-§4.7.11) on exactly the history through the position it records, as rounds 1
+        and 2 close: the visits, notices, attendance and scorecards recorded up to `included_through`, read
+        from views caught up at least that far. A scorecard or a visit change saved after that position (while
+        the close is being decided and saved) is on record but not counted, and the verifier recomputes the
+        result from the same prefix (contest/verify.py). A contest change meanwhile fails the save, and the
+        close is decided again."""
         svc = self.service
         for _ in range(svc.RETRIES):
             contest = svc.contest(year)
-            through = svc.readmodels.catch_up()
+            through = svc.readmodels.catch_up()  # the views reflect at least every event through `through`
             digest = self.chain.digest_through(through)
-            contest.close_round3(svc.views.visits.facts(year), svc.views.scorecards.cards(year),
+            views = svc.views
+            contest.close_round3(views.visits.facts_through(year, through),
+                                 views.scorecards.cards_through(year, through),
                                  included_through=through, digest=digest, actor=actor, at=svc.clock.now())
             try:
                 svc.store.save(contest)

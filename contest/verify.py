@@ -7,6 +7,10 @@ winners, the approval. It also re-checks each vote against the window in force w
 ballot against the jury, and each quarantine or reinstatement of votes (issue 9) against its rules; the tally it
 recomputes leaves out the votes in quarantine, as the service's does (§4.6.7). Every difference is reported with
 its position, what was expected and what was found.
+
+With published checkpoints (D16: `--checkpoints`) it also checks that the file is the history those checkpoints
+named, and with `--expect-digest` that it holds the approval of the digest the council approved (D14): a forger
+who recomputes every recorded digest and the whole chain passes the checks above, but not these.
 """
 
 from __future__ import annotations
@@ -32,6 +36,57 @@ from domain.visit import assess_round3
 from domain.vote import Vote
 
 BoardRow = tuple[str, str, int, bool]  # receipt, municipality, rating, in quarantine
+
+CHECKPOINTS_FORMAT = "contest-checkpoints-v1"
+# The events that publish a checkpoint (D16), the kind they publish and the field naming its position.
+PUBLISHING: dict[type, tuple[str, str]] = {
+    Contest.Round1Closed: ("round1_closed", "included_through"),
+    Contest.InterimResultPublished: ("interim_result", "included_through"),
+    Contest.VotingWindowClosed: ("window_closed", "included_through"),
+    Contest.Round2Closed: ("round2_closed", "included_through"),
+    Contest.Round3Closed: ("round3_closed", "included_through"),
+    Contest.ResultApproved: ("approval", "digest_through"),
+}
+CHECKPOINT_KINDS = tuple(kind for kind, _ in PUBLISHING.values())
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """One published checkpoint (D16): the history through position `through` has digest `digest`."""
+
+    kind: str
+    through: int
+    digest: str
+    at: str | None = None
+    year: int | None = None
+
+
+def read_checkpoints(data: Any) -> list[Checkpoint]:
+    """The checkpoints as downloaded from GET /api/contests/<year>/checkpoints (format contest-checkpoints-v1),
+    or a JSON list of such objects. ValueError names what is wrong."""
+    year = None
+    if isinstance(data, dict):
+        if data.get("format") != CHECKPOINTS_FORMAT:
+            raise ValueError(f"not a checkpoints file: format is {data.get('format')!r}, not {CHECKPOINTS_FORMAT!r}")
+        year = data.get("year")
+        if year is not None and type(year) is not int:
+            raise ValueError("year must be a whole number")
+        data = data.get("checkpoints")
+    if not isinstance(data, list):
+        raise ValueError("expected the checkpoints object or a JSON list of checkpoints")
+    out = []
+    for i, item in enumerate(data):
+        if not isinstance(item, dict):
+            raise ValueError(f"checkpoint {i + 1}: not an object")
+        kind, through, digest = item.get("kind"), item.get("through"), item.get("digest")
+        if kind not in CHECKPOINT_KINDS:
+            raise ValueError(f"checkpoint {i + 1}: kind {kind!r} is not one of {', '.join(CHECKPOINT_KINDS)}")
+        if type(through) is not int or through < 0:
+            raise ValueError(f"checkpoint {i + 1}: through must be a position (a whole number >= 0)")
+        if not isinstance(digest, str) or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise ValueError(f"checkpoint {i + 1}: digest must be 64 lowercase hexadecimal digits")
+        out.append(Checkpoint(kind, through, digest, item.get("at"), year))
+    return out
 
 
 @dataclass
@@ -86,8 +141,16 @@ def offline_mapper() -> Mapper[Any]:
 class Verifier:
     MAX_FINDINGS_PER_CHECK = 20
 
-    def __init__(self, views: Any, board: list[BoardRow] | None = None) -> None:
+    def __init__(self, views: Any, board: list[BoardRow] | None = None,
+                 checkpoints: list[Checkpoint] | None = None, expect_digest: str | None = None) -> None:
         self.board = board
+        self.checkpoints = checkpoints
+        self.expect_digest = expect_digest
+        self._wanted = sorted({cp.through for cp in checkpoints or ()})  # positions whose chain is kept (D16)
+        self._wanted_next = 0
+        self._chain_through: dict[int, str] = {}
+        self._published: dict[tuple[str, int, str], list[tuple[int, int]]] = {}  # -> [(position, year)]
+        self._approvals: list[tuple[int, str, int, str]] = []  # position, digest, digest_through, recomputed
         self.votes: list[tuple[str, str, int, str]] = []  # (receipt, municipality, rating, vote id)
         self.replay = Replay(views)
         self.mapper = offline_mapper()
@@ -149,7 +212,13 @@ class Verifier:
             except Exception as e:
                 self.mismatch(position, "an event that applies to the state before it", topic,
                               f"{type(e).__name__}: {e}")
+            self._note_published(event, position)
         self.report.digest = self.chain
+        self._keep_chain_through(None)
+        if self.checkpoints is not None:
+            self._check_checkpoints()
+        if self.expect_digest is not None:
+            self._check_expected_digest()
         if not self._chain_broken and self.report.events:
             self.match(f"hash chain over {self.report.events} events")
         if self.board is not None:
@@ -173,6 +242,7 @@ class Verifier:
                       f"{len(board)} rows; not in the history: {extra[:5]}")
 
     def _check_chain(self, record: dict[str, Any], position: int, number: int) -> None:
+        self._keep_chain_through(position)
         self.chain = chain_next(self.chain, line_without_chain(record))
         self.chain_at[position] = self.chain
         found = record.get("chain")
@@ -350,9 +420,13 @@ class Verifier:
         contest = self._contest(self._year_of(event))
         if contest is None:
             return
-        self._check_digest("round 3 closing", event.digest, event.included_through, position)
+        through = event.included_through
+        self._check_digest("round 3 closing", event.digest, through, position)
+        # decided on the visits and scorecards recorded through `included_through`, not on any saved between that
+        # position and the close's own line (§4.7.9, as rounds 1 and 2)
         views = self.replay.views
-        assessment = assess_round3(contest, views.visits.facts(contest.year), views.scorecards.cards(contest.year))
+        assessment = assess_round3(contest, views.visits.facts_through(contest.year, through),
+                                   views.scorecards.cards_through(contest.year, through))
         result = assessment.result
         found = (event.winner, event.theme_winner)
         expected = (result.winner, result.theme_winner) if not assessment.blocked else ("(blocked)", "(blocked)")
@@ -367,11 +441,93 @@ class Verifier:
     def _check_Contest_ResultApproved(self, event: Any, position: int) -> None:
         contest = self._contest(self._year_of(event))
         self._check_digest("the council's approval (D14)", event.digest, event.digest_through, position)
+        self._approvals.append((position, event.digest, event.digest_through, self._digest_at(event.digest_through)))
         if contest is not None and contest.round3 is not None and event.round3_digest != contest.round3["digest"]:
             self.mismatch(position, "the approval names round 3's recorded result", contest.round3["digest"],
                           event.round3_digest)
         self.report.results["approved"] = f"decision {event.decision_number} of {event.decision_date}"
         self.report.results["approved digest"] = event.digest
+
+    def _check_Contest_VotingWindowClosed(self, event: Any, position: int) -> None:
+        self._check_published_digest("the window's closing (D16)", event, position)
+
+    def _check_Contest_InterimResultPublished(self, event: Any, position: int) -> None:
+        self._check_published_digest("an interim result (D16)", event, position)
+
+    def _check_published_digest(self, what: str, event: Any, position: int) -> None:
+        through, digest = getattr(event, "included_through", None), getattr(event, "digest", None)
+        if through is not None or digest is not None:  # recorded before checkpoints existed: none published
+            self._check_digest(what, digest, through if type(through) is int else -1, position)
+
+    # ----- checkpoints (D16) and the approved digest (D14) -----
+
+    def _keep_chain_through(self, position: int | None) -> None:
+        """Before the line at `position` is chained (None: at the end of the file), keep the chain as it stands
+        for every checkpoint position before it: the digest "through T" is the chain after the last line at or
+        before T. Only the positions the checkpoints name are kept, not the chain at every position."""
+        wanted = self._wanted
+        while self._wanted_next < len(wanted) and (position is None or wanted[self._wanted_next] < position):
+            through = wanted[self._wanted_next]
+            if position is not None or through <= self.last_position:  # beyond the file's end: nothing kept
+                self._chain_through[through] = self.chain
+            self._wanted_next += 1
+
+    def _note_published(self, event: Any, position: int) -> None:
+        published = PUBLISHING.get(type(event))
+        if published is None:
+            return
+        kind, field_name = published
+        through, digest = getattr(event, field_name, None), getattr(event, "digest", None)
+        if type(through) is int and isinstance(digest, str):
+            self._published.setdefault((kind, through, digest), []).append((position, self._year_of(event)))
+
+    def _check_checkpoints(self) -> None:
+        """Every checkpoint the auditor kept (D16): the recomputed chain through its position equals its digest,
+        and the file holds the event that published it (a line of that kind recording the same position and
+        digest). A checkpoint beyond the file's end is a mismatch: the file is not the history it named."""
+        assert self.checkpoints is not None
+        for cp in self.checkpoints:
+            name = f"checkpoint {cp.kind} through position {cp.through}"
+            found = self._chain_through.get(cp.through)
+            if found is None:
+                self.mismatch(cp.through, f"{name} (D16): the file reaches that position", cp.digest,
+                              f"the file ends at position {self.last_position}")
+                continue
+            if found != cp.digest:
+                self.mismatch(cp.through, f"{name} (D16): the digest of the file's history through it", cp.digest,
+                              found)
+                continue
+            where = [p for p, year in self._published.get((cp.kind, cp.through, cp.digest), ())
+                     if cp.year is None or year == cp.year]
+            if not where:
+                self.mismatch(cp.through, f"{name} (D16): the file holds the event that published it",
+                              f"a {cp.kind} event recording through {cp.through} and digest {cp.digest}",
+                              "no such event")
+                continue
+            self.match(f"{name}: digest {cp.digest}, published at position {where[0]}")
+
+    def _check_expected_digest(self) -> None:
+        """D14: the digest the council approved. The file must hold a Contest.ResultApproved line naming it, and
+        the recomputed chain through that approval's `digest_through` (the last position before the approval's
+        own line) must equal it; the file's final chain, which includes the approval line, is another value."""
+        expected = self.expect_digest
+        if not self._approvals:
+            self.mismatch(None, "the file holds the council's approval of the expected digest (D14)", expected,
+                          "no Contest.ResultApproved line")
+            return
+        naming = [a for a in self._approvals if a[1] == expected]
+        if not naming:
+            position, digest, _through, _recomputed = self._approvals[0]
+            self.mismatch(position, "the council's approval names the expected digest (D14)", expected, digest)
+            return
+        for position, digest, through, recomputed in naming:
+            if recomputed == digest:
+                self.match(f"the approved digest (D14): {digest}, the chain through position {through}, named by "
+                           f"the approval at position {position}")
+                return
+        position, digest, through, recomputed = naming[0]
+        self.mismatch(position, f"the approved digest (D14): the chain through position {through}", expected,
+                      recomputed)
 
     def _year_of(self, event: Any) -> int:
         contest = self.replay.contests.get(event.originator_id)
@@ -396,5 +552,6 @@ def read_board(stream: IO[str]) -> list[BoardRow]:
     return [(r["receipt"], r["municipality"], int(r["rating"]), r.get("quarantined", "0") == "1") for r in rows]
 
 
-def verify_file(stream: IO[str], views: Any, board: list[BoardRow] | None = None) -> Report:
-    return Verifier(views, board).run(iter(stream))
+def verify_file(stream: IO[str], views: Any, board: list[BoardRow] | None = None,
+                checkpoints: list[Checkpoint] | None = None, expect_digest: str | None = None) -> Report:
+    return Verifier(views, board, checkpoints, expect_digest).run(iter(stream))

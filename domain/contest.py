@@ -345,6 +345,7 @@ class Contest(Aggregate):
                        included_through: int, digest: str, actor: dict[str, str], at: datetime) -> None:
         self.round1 = {"ranking": ranking, "advancing": advancing, "cut": cut,
                        "included_through": included_through, "digest": digest, "closed_at": at}
+        self._add_checkpoint("round1_closed", included_through, digest, at)
         self.stage = ROUND2
         self.stage_changed_at[ROUND2] = at
 
@@ -405,22 +406,34 @@ class Contest(Aggregate):
         self.window = replace(self.window, opens_at=opens_at)
         self.window_status = WINDOW_OPEN
 
-    def close_window(self, *, actor: Actor, at: datetime, reason: str, manual: bool = False) -> bool:
-        """Close the vote window: the scheduler once `at` is past it; the secretariat at any time (with a
-        reason). Idempotent: closing a closed window records nothing and returns False."""
-        self.require_not_sealed()
+    def window_closes_now(self, *, at: datetime, manual: bool = False) -> bool:
+        """Whether `close_window` would record a closing at `at` (so the caller computes its checkpoint only
+        then, D16): not when it is closed already, nor for the scheduler before the closing time (§4.6.6)."""
         if self.window_status == WINDOW_CLOSED:
             return False
-        if not manual and at <= self.window.closes_at:
+        return manual or at > self.window.closes_at
+
+    def close_window(self, *, included_through: int, digest: str, actor: Actor, at: datetime, reason: str,
+                     manual: bool = False) -> bool:
+        """Close the vote window: the scheduler once `at` is past it; the secretariat at any time (with a
+        reason). Idempotent: closing a closed window records nothing and returns False. The event publishes a
+        checkpoint (D16): the audit digest of the history through `included_through`, the last position before
+        it, so the vote's history is anchored outside the service before round 2 closes."""
+        self.require_not_sealed()
+        if not self.window_closes_now(at=at, manual=manual):
             return False
         closes_at = min(at, self.window.closes_at)
-        self._window_closed(closes_at=closes_at, reason=reason, actor=actor.as_dict(), at=at)
+        self._window_closed(closes_at=closes_at, reason=reason, included_through=included_through, digest=digest,
+                            actor=actor.as_dict(), at=at)
         return True
 
     @event("VotingWindowClosed")
-    def _window_closed(self, closes_at: datetime, reason: str, actor: dict[str, str], at: datetime) -> None:
+    def _window_closed(self, closes_at: datetime, reason: str, actor: dict[str, str], at: datetime,
+                       included_through: int | None = None, digest: str | None = None) -> None:
+        # included_through/digest default to None: windows closed before checkpoints existed still replay (D16)
         self.window = replace(self.window, closes_at=max(closes_at, self.window.opens_at))
         self.window_status = WINDOW_CLOSED
+        self._add_checkpoint("window_closed", included_through, digest, at)
 
     def extend_window(self, closes_at: datetime, *, reason: str, actor: Actor, at: datetime) -> None:
         """Move the closing time later (§4.6.6: the secretariat can extend the window), while it is not closed."""
@@ -439,16 +452,36 @@ class Contest(Aggregate):
     def _window_extended(self, closes_at: datetime, reason: str, actor: dict[str, str], at: datetime) -> None:
         self.window = replace(self.window, closes_at=closes_at)
 
-    def publish_interim(self, *, reason: str, actor: Actor, at: datetime) -> None:
-        """D10: live tallies are the secretariat's; publishing an interim result is an event."""
+    def require_interim_publishable(self) -> None:
+        """D10: an interim result is published while the vote is open (and never in a sealed contest, D14)."""
         self.require_not_sealed()
         if self.window_status != WINDOW_OPEN:
             raise RuleViolation("an interim result is published while the vote is open", clause="D10")
-        self._interim_published(reason=reason, actor=actor.as_dict(), at=at)
+
+    def publish_interim(self, *, included_through: int, digest: str, reason: str, actor: Actor,
+                        at: datetime) -> None:
+        """D10: live tallies are the secretariat's; publishing an interim result is an event. It publishes a
+        checkpoint (D16): the audit digest through `included_through`, the history the interim result counts."""
+        self.require_interim_publishable()
+        self._interim_published(reason=reason, included_through=included_through, digest=digest,
+                                actor=actor.as_dict(), at=at)
 
     @event("InterimResultPublished")
-    def _interim_published(self, reason: str, actor: dict[str, str], at: datetime) -> None:
+    def _interim_published(self, reason: str, actor: dict[str, str], at: datetime,
+                           included_through: int | None = None, digest: str | None = None) -> None:
+        # included_through/digest default to None: interim results published before checkpoints still replay
         self.interim_published_at = at
+        self._add_checkpoint("interim_result", included_through, digest, at)
+
+    # ----- checkpoints (D16): each round's close, each interim result, the window's close and the approval -----
+    # Each publishes "the history through position `through` has digest `digest`" at once, publicly, so that anyone
+    # can keep it outside the service and later check an exported history against it. Set only by the events.
+    checkpoints: tuple[dict[str, Any], ...] = ()
+
+    def _add_checkpoint(self, kind: str, through: int | None, digest: str | None, at: datetime) -> None:
+        if through is None or digest is None:
+            return  # an event recorded before checkpoints existed publishes none
+        self.checkpoints = (*self.checkpoints, {"kind": kind, "through": through, "digest": digest, "at": at})
 
     # ----- quarantine of suspicious votes (§4.6.6, D10; issue 9): nothing is deleted -----
     # The set of quarantined vote ids, changed only by the two events below. A quarantined vote stays in the
@@ -605,6 +638,7 @@ class Contest(Aggregate):
         self.round2 = {"finalists": finalists, "outcome": outcome, "ballots": ballots, "tallies": tallies,
                        "included_through": included_through, "digest": digest, "closed_at": at,
                        "quarantined": len(self.quarantined)}  # votes left out of `tallies` (§4.6.7)
+        self._add_checkpoint("round2_closed", included_through, digest, at)
         self.stage = ROUND3
         self.stage_changed_at[ROUND3] = at
 
@@ -683,6 +717,7 @@ class Contest(Aggregate):
         self.round3 = {"winner": winner, "theme_winner": theme_winner, "result": result, "visits": visits,
                        "scorecards": scorecards, "included_through": included_through, "digest": digest,
                        "closed_at": at}
+        self._add_checkpoint("round3_closed", included_through, digest, at)
         self.stage = FINISHED
         self.stage_changed_at[FINISHED] = at
 
@@ -747,5 +782,6 @@ class Contest(Aggregate):
         self.approval = {"decision_number": decision_number, "decision_date": decision_date, "digest": digest,
                          "digest_through": digest_through, "round3_digest": round3_digest, "approved_at": at,
                          "approved_by": actor}
+        self._add_checkpoint("approval", digest_through, digest, at)
         self.stage = SEALED
         self.stage_changed_at[SEALED] = at

@@ -1,5 +1,7 @@
 """Round 3 read models (§4.7): each finalist's visit with its plan, notices (§4.7.2) and attendance (§4.7.3), and
-each seat's counted scorecard (the last one submitted, §4.7.8, §4.7.11)."""
+each seat's counted scorecard (the last one submitted, §4.7.8, §4.7.11). Both keep the position of every event they
+fold, so they also answer as things stood through a position: what round 3's close decided on (`included_through`)
+and what the verifier recomputes it from."""
 
 from __future__ import annotations
 
@@ -21,11 +23,13 @@ class VisitState:
     attendance: dict[str, str] | None = None
     attendance_recorded_at: datetime | None = None
     reschedules: list[dict[str, Any]] = field(default_factory=list)
+    history: list[tuple[int, VisitFacts]] = field(default_factory=list)  # (position, the facts after that event)
 
     def facts(self) -> VisitFacts:
         last = self.notices[-1] if self.notices else None
         notice = NoticeRecord(last["notice_date"], last["visit_date"], last["arrival"]) if last else None
-        return VisitFacts(self.municipality, self.plan, notice, self.attendance, len(self.reschedules))
+        attendance = dict(self.attendance) if self.attendance is not None else None
+        return VisitFacts(self.municipality, self.plan, notice, attendance, len(self.reschedules))
 
 
 class VisitsView:
@@ -39,8 +43,9 @@ class VisitsView:
         if isinstance(event, Visit.Scheduled):
             self._owner[event.originator_id] = (event.year, event.municipality)
             plan = VisitPlan(event.visit_date, event.arrival, event.duration_minutes, event.mode, event.remote_reason)
-            self.by_year.setdefault(event.year, {})[event.municipality] = VisitState(
+            state = self.by_year.setdefault(event.year, {})[event.municipality] = VisitState(
                 event.year, event.municipality, plan, event.at)
+            state.history.append((position, state.facts()))
             return
         year, municipality = self._owner[event.originator_id]
         state = self.by_year[year][municipality]
@@ -59,12 +64,23 @@ class VisitsView:
         elif isinstance(event, Visit.AttendanceRecorded):
             state.attendance = dict(event.present)
             state.attendance_recorded_at = event.at
+        state.history.append((position, state.facts()))
 
     def states(self, year: int) -> dict[str, VisitState]:
         return dict(self.by_year.get(year, {}))
 
     def facts(self, year: int) -> dict[str, VisitFacts]:
         return {m: s.facts() for m, s in self.by_year.get(year, {}).items()}
+
+    def facts_through(self, year: int, position: int) -> dict[str, VisitFacts]:
+        """Each visit as its events up to `position` left it (what round 3's close counts, §4.7.1-§4.7.3); a visit
+        planned after `position` is left out."""
+        result = {}
+        for municipality, state in self.by_year.get(year, {}).items():
+            facts = [f for at, f in state.history if at <= position]
+            if facts:
+                result[municipality] = facts[-1]
+        return result
 
 
 @dataclass
@@ -76,6 +92,7 @@ class ScorecardState:
     cast_by: str
     submitted_at: datetime
     versions: int
+    history: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (position, card) of every submission
 
     def card(self) -> dict[str, Any]:
         return {"scores": dict(self.scores), "justifications": dict(self.justifications),
@@ -96,9 +113,12 @@ class ScorecardsView:
         year, seat = self._owner[event.originator_id]
         seats = self.by_year.setdefault(year, {})
         previous = seats.get(seat)
-        seats[seat] = ScorecardState(seat=seat, scores=dict(event.scores), justifications=dict(event.justifications),
-                                     theme_points=dict(event.theme_points), cast_by=event.cast_by,
-                                     submitted_at=event.at, versions=(previous.versions if previous else 0) + 1)
+        state = ScorecardState(seat=seat, scores=dict(event.scores), justifications=dict(event.justifications),
+                               theme_points=dict(event.theme_points), cast_by=event.cast_by, submitted_at=event.at,
+                               versions=(previous.versions if previous else 0) + 1,
+                               history=list(previous.history) if previous else [])
+        state.history.append((position, state.card()))
+        seats[seat] = state
 
     def states(self, year: int) -> dict[str, ScorecardState]:
         return dict(self.by_year.get(year, {}))
@@ -106,3 +126,13 @@ class ScorecardsView:
     def cards(self, year: int) -> dict[str, dict[str, Any]]:
         """seat -> its counted (last) scorecard, as domain.visit.assess_round3 reads it."""
         return {seat: s.card() for seat, s in self.by_year.get(year, {}).items()}
+
+    def cards_through(self, year: int, position: int) -> dict[str, dict[str, Any]]:
+        """seat -> its last scorecard submitted at or before `position` (what round 3's close counts, §4.7.8)."""
+        result = {}
+        for seat, state in self.by_year.get(year, {}).items():
+            cards = [card for at, card in state.history if at <= position]
+            if cards:
+                result[seat] = {key: dict(value) if isinstance(value, dict) else value
+                                for key, value in cards[-1].items()}
+        return result

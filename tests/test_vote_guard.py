@@ -167,7 +167,9 @@ def test_a_vote_waiting_behind_an_uncommitted_close_is_decided_again_after_it(
 
     with another_instance(store_url, clock) as other:
         contest = other.contest(2024)
-        contest.close_window(actor=SEC, at=clock.now(), reason="closed while a vote is on its way", manual=True)
+        through = other.store.event_count()
+        contest.close_window(included_through=through, digest=other.audit.digest_through(through), actor=SEC,
+                             at=clock.now(), reason="closed while a vote is on its way", manual=True)
         close = [other.store.mapper.to_stored_event(e) for e in contest.collect_events()]
         with holding_an_uncommitted_insert(other.store, close):
             voter = threading.Thread(target=vote)
