@@ -12,6 +12,8 @@ from api.auth import current_actor, require
 from api.parsing import Blueprint
 from api.schemas import (
     AsOfSchema,
+    CalendarChangeSchema,
+    CalendarViewSchema,
     CheckpointsSchema,
     ConfigSchema,
     ContestSummarySchema,
@@ -95,6 +97,27 @@ class ConfigView(MethodView):
     def get(self, year: int) -> dict[str, Any]:
         """The whole configuration the contest's results are computed under"""
         return config(service().contest(year))
+
+
+@blp.route("/<int:year>/calendar")
+class CalendarView(MethodView):
+    @blp.response(200, CalendarViewSchema)
+    def get(self, year: int) -> dict[str, Any]:
+        """The working-day calendar recorded with the contest (§4.7.2, D17): every notice is decided by it"""
+        return {"year": year, "calendar": service().calendar(year)}
+
+    @require(SECRETARIAT)
+    @blp.arguments(CalendarChangeSchema)
+    @blp.response(200, CalendarViewSchema)
+    @blp.alt_response(409, description=CONFLICT["description"])
+    def put(self, body: dict[str, Any], year: int) -> dict[str, Any]:
+        """Replace the recorded working-day calendar (§4.7.2, D17), with a reason; refused once round 3 has started"""
+        value = dict(body["calendar"])
+        value["first_day"] = value["first_day"].isoformat()
+        value["last_day"] = value["last_day"].isoformat()
+        value["working_days"] = [d.isoformat() for d in value["working_days"]]
+        contest = service().set_calendar(year, value, reason=body["reason"], actor=current_actor())
+        return {"year": year, "calendar": contest.calendar.to_dict() if contest.calendar else None}
 
 
 @blp.route("/<int:year>/checkpoints")

@@ -132,6 +132,55 @@ class ContestSummarySchema(ma.Schema):
     version = ma.fields.Integer(metadata={"description": "the contest aggregate's version"})
 
 
+ISO_DAY = validate.Regexp(r"^\d{4}-\d{2}-\d{2}$", error="must be a date, YYYY-MM-DD")
+
+
+class CalendarSchema(ma.Schema):
+    """The working-day calendar as recorded (§4.7.2, D17); the domain checks the days against the span."""
+
+    country = ma.fields.String(required=True, validate=validate.OneOf(["LV"]))
+    source = ma.fields.String(required=True, validate=NAME,
+                              metadata={"description": "where the calendar comes from, e.g. 'holidays 0.109'"})
+    first_day = ma.fields.Date(required=True, metadata={"description": "the first day covered"})
+    last_day = ma.fields.Date(required=True, metadata={"description": "the last day covered"})
+    days_off = ma.fields.Dict(
+        keys=ma.fields.String(validate=ISO_DAY), values=ma.fields.String(validate=NAME), required=True,
+        validate=validate.Length(max=4000),
+        metadata={"description": "every Monday-Friday of the span that is not a working day -> its name"})
+    working_days = ma.fields.List(
+        ma.fields.Date(), required=True, validate=validate.Length(max=4000),
+        metadata={"description": "every Saturday or Sunday of the span declared a working day"})
+
+
+class CalendarChangeSchema(ma.Schema):
+    calendar = ma.fields.Nested(CalendarSchema, required=True)
+    reason = REASON
+
+
+class CalendarOutSchema(ma.Schema):
+    country = ma.fields.String()
+    source = ma.fields.String()
+    first_day = ma.fields.String()
+    last_day = ma.fields.String()
+    days_off = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    working_days = ma.fields.List(ma.fields.String())
+
+
+class CalendarViewSchema(ma.Schema):
+    year = ma.fields.Integer()
+    calendar = ma.fields.Nested(CalendarOutSchema, allow_none=True,
+                                metadata={"description": "the recorded calendar (D17); null if none is recorded"})
+
+
+class CalendarSummarySchema(ma.Schema):
+    country = ma.fields.String()
+    source = ma.fields.String()
+    first_day = ma.fields.String()
+    last_day = ma.fields.String()
+    days_off = ma.fields.Integer(metadata={"description": "how many days off the calendar lists"})
+    working_days = ma.fields.Integer(metadata={"description": "how many weekend working days it lists"})
+
+
 class CheckpointSchema(ma.Schema):
     kind = ma.fields.String(metadata={"description": "round1_closed, interim_result, window_closed, round2_closed, "
                                                      "round3_closed or approval"})
@@ -159,6 +208,8 @@ class ConfigSchema(ma.Schema):
     scoring = ma.fields.Dict()
     municipalities = ma.fields.List(ma.fields.Nested(MunicipalitySchema))
     jury = ma.fields.List(ma.fields.Nested(JurySeatSchema))
+    calendar = ma.fields.Nested(CalendarSummarySchema, allow_none=True,
+                                metadata={"description": "the recorded working-day calendar (§4.7.2, D17)"})
 
 
 class TokenRequestSchema(ma.Schema):

@@ -147,7 +147,8 @@ class Round3:
 
     def visit_out(self, contest: Contest, state: VisitState) -> dict[str, Any]:
         tz = contest.window.timezone
-        status = notice_status(state.facts().notice, state.plan, contest.rules.notice_working_days)
+        status = notice_status(contest.work_calendar(), state.facts().notice, state.plan,
+                               contest.rules.notice_working_days)
         return {
             "municipality": state.municipality,
             "name": contest.municipality(state.municipality).name,

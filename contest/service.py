@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from contest.audit import AuditChain
+from contest.calendar import contest_calendar, creation_reason
 from contest.clock import Clock, SystemClock
 from contest.presets import load_preset
 from contest.projection_store import ProjectionStore
@@ -113,8 +114,11 @@ class ContestService:
         return self._get(contest_id(year), "contest", year)
 
     def create_contest(self, setup: Mapping[str, Any], *, actor: Actor) -> Contest:
+        """Create a contest (`Contest.Created`) and, by the same command, record its working-day calendar for its
+        year and the next (`Contest.CalendarSet`, §4.7.2, D17), from the installed `holidays` library."""
         at = self.clock.now()
         contest = Contest.create(setup, actor=actor, at=at)
+        contest.set_calendar(contest_calendar(contest.year), reason=creation_reason(), actor=actor, at=at)
         if contest.id in self.store.repository:
             raise RuleViolation(f"the {contest.year} contest exists already", clause="§4.1")
         try:
@@ -165,6 +169,17 @@ class ContestService:
                 contest.set_municipalities(value, reason=reason, actor=actor, at=at)
 
         return self._update(contest_id(year), "contest", year, command)
+
+    def set_calendar(self, year: int, calendar: Mapping[str, Any], *, reason: str, actor: Actor) -> Contest:
+        """Replace the recorded working-day calendar (§4.7.2, D17), with a reason; refused once round 3 starts."""
+        at = self.clock.now()
+        return self._update(contest_id(year), "contest", year,
+                            lambda c: c.set_calendar(calendar, reason=reason, actor=actor, at=at))
+
+    def calendar(self, year: int) -> dict[str, Any] | None:
+        """The recorded calendar in its recorded form (None for a contest created without one)."""
+        recorded = self.contest(year).calendar
+        return recorded.to_dict() if recorded is not None else None
 
     def set_jury_seat(self, year: int, seat: Mapping[str, Any], *, reason: str, actor: Actor) -> Contest:
         at = self.clock.now()

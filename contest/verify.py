@@ -205,7 +205,11 @@ class Verifier:
             except Exception as e:
                 self.mismatch(position, "an event the domain code can rebuild", topic, f"{type(e).__name__}: {e}")
                 continue
-            self._check_event(event, position)
+            try:
+                self._check_event(event, position)
+            except Exception as e:  # a state the event's rules cannot be checked on (an earlier event is missing)
+                self.mismatch(position, "an event whose rules can be checked on the state before it", topic,
+                              f"{type(e).__name__}: {e}")
             try:
                 self.replay.apply(event, position)
             except Exception as e:

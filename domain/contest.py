@@ -37,7 +37,7 @@ from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.finalists import FinalistsOutcome, JuryDecision, determine_finalists
 from domain.questionnaire import Questionnaire, load_questionnaire
 from domain.scoring import ScoringParams, score_round1
-from domain.workdays import check_briefing_before_visits
+from domain.workdays import CALENDAR_CLAUSE, WorkCalendar, check_briefing_before_visits
 
 NAMESPACE = UUID("6f1c3f0e-5a43-4c55-9a1e-2b9c0d6e7a10")
 
@@ -55,6 +55,7 @@ FREEZES_AT: dict[str, tuple[str, str]] = {
     "window": (ROUND2, "§4.6.6"),
     "prizes": (SEALED, "§6-§7.4, D14"),
     "questionnaire": (ROUND1, "§4.2, Annex"),
+    "calendar": (ROUND3, CALENDAR_CLAUSE),
 }
 # Rule numbers freeze with the round they govern.
 RULE_FREEZES_AT: dict[str, tuple[str, str]] = {
@@ -156,7 +157,16 @@ class Contest(Aggregate):
                               "questions": len(self.questionnaire.questions)} if self.questionnaire else None,
             "municipalities": [m.to_dict() for m in self.municipalities],
             "jury": [s.to_dict() for s in self.jury],
+            "calendar": self.calendar.summary() if self.calendar else None,
         }
+
+    def work_calendar(self) -> WorkCalendar:
+        """The working-day calendar recorded with the contest (D17): every §4.7.2 decision counts by it."""
+        if self.calendar is None:
+            raise RuleViolation("no working-day calendar is recorded with this contest: the secretariat records one "
+                                "(PUT /api/contests/<year>/calendar) before round 3 starts", clause=CALENDAR_CLAUSE,
+                                field="calendar")
+        return self.calendar
 
     # ----- guards -----
 
@@ -277,6 +287,19 @@ class Contest(Aggregate):
     @event("RulesSet")
     def _rules_set(self, rules: dict[str, Any], reason: str, actor: dict[str, str], at: datetime) -> None:
         self.rules = Rules.parse(rules)
+
+    def set_calendar(self, calendar: Mapping[str, Any], *, reason: str, actor: Actor, at: datetime) -> None:
+        """Record the working-day calendar every §4.7.2 decision counts by (D17), with the reason; fixed once
+        round 3 starts, so every notice of round 3 is decided, and replayed, by one calendar."""
+        self._require_part("calendar")
+        if not isinstance(reason, str) or not reason.strip():
+            raise InvalidInput({"reason": ["say why the calendar is recorded or changed (D17)"]})
+        parsed = WorkCalendar.parse(calendar)
+        self._calendar_set(calendar=parsed.to_dict(), reason=reason.strip(), actor=actor.as_dict(), at=at)
+
+    @event("CalendarSet")
+    def _calendar_set(self, calendar: dict[str, Any], reason: str, actor: dict[str, str], at: datetime) -> None:
+        self.calendar = WorkCalendar.parse(calendar)
 
     # ----- round transitions -----
 
@@ -664,6 +687,7 @@ class Contest(Aggregate):
     # ----- round 3, result and approval (§4.7, §7) -----
     # Set only by the events below; class-level defaults, so the state above stays as it was.
     briefing = None  # the jury's briefing (§4.6.8): {"date", "note", "recorded_at"}
+    calendar = None  # WorkCalendar | None: the recorded working-day calendar (§4.7.2, D17), by CalendarSet
     round3 = None  # the record of round 3's closing: winners, the full table, the digest (§4.7.9-§4.7.11)
     approval = None  # the council's approval (§7.4, D14)
     supporter_nominations = ()  # supporters' nominations and prizes (§7.3)

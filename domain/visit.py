@@ -10,7 +10,8 @@ Rules enforced here:
   time in the contest's time zone (Europe/Riga).
 * The notice (§4.7.2) is recorded with its date and who was told; the domain writes its text
   (:mod:`domain.notice`). It is refused unless dated at least ``rules.notice_working_days`` Latvian working days
-  before the visit (:mod:`domain.workdays`).
+  before the visit, counted by the calendar recorded with the contest (:mod:`domain.workdays`, D17); a visit is
+  planned only on a day that calendar covers.
 * A notice is *valid* for the visit while the visit keeps the date and arrival time it announced and the notice
   still lies far enough before it. Rescheduling is an event; a new date or time needs a new notice.
 * Attendance (§4.7.3): which seats were there, each by its member or a named substitute (§3.2.1, D1); recorded
@@ -37,7 +38,13 @@ from domain.contest import NAMESPACE, ROUND3, Contest
 from domain.errors import InvalidInput, RuleViolation
 from domain.final_result import FinalResult, compute_final_result
 from domain.notice import Recipients, notice_texts, round2_standing
-from domain.workdays import check_briefing_before_visits, check_notice_period, latest_notice_date, working_days_between
+from domain.workdays import (
+    WorkCalendar,
+    check_briefing_before_visits,
+    check_notice_period,
+    latest_notice_date,
+    working_days_between,
+)
 
 ON_SITE, REMOTE = "on_site", "remote"
 MODES = (ON_SITE, REMOTE)
@@ -139,6 +146,8 @@ def check_plan(contest: Contest, plan: VisitPlan) -> None:
         raise RuleViolation("record the jury's briefing on the finalists first: visits are dated at least "
                             f"{rules.briefing_days} days after it", clause="§4.6.8", field="date")
     check_briefing_before_visits(contest.briefing["date"], plan.day, rules.briefing_days)
+    if rules.notice_working_days:  # the notice's deadline must be decidable by the recorded calendar (D17)
+        latest_notice_date(contest.work_calendar(), plan.day, rules.notice_working_days)
 
 
 @dataclass(frozen=True)
@@ -166,13 +175,15 @@ class NoticeStatus:
                 "working_days_required": self.working_days_required, "working_days_given": self.working_days_given}
 
 
-def notice_status(notice: NoticeRecord | None, plan: VisitPlan, working_days: int) -> NoticeStatus:
-    """Whether the visit as planned now has a valid §4.7.2 notice, and why (not)."""
-    latest = latest_notice_date(plan.day, working_days) if working_days else plan.day
+def notice_status(calendar: WorkCalendar, notice: NoticeRecord | None, plan: VisitPlan,
+                  working_days: int) -> NoticeStatus:
+    """Whether the visit as planned now has a valid §4.7.2 notice, and why (not), by the contest's recorded
+    calendar (D17)."""
+    latest = latest_notice_date(calendar, plan.day, working_days) if working_days else plan.day
     if notice is None:
         return NoticeStatus(False, f"no notice recorded: it is due by {latest.isoformat()} (§4.7.2)", None, latest,
                             working_days, None)
-    given = working_days_between(notice.notice_date, plan.day)
+    given = working_days_between(calendar, notice.notice_date, plan.day)
     if (notice.visit_date, notice.arrival) != (plan.day, plan.arrival):
         return NoticeStatus(
             False, f"the notice of {notice.notice_date.isoformat()} announced {notice.visit_date.isoformat()} at "
@@ -240,7 +251,7 @@ class Visit(Aggregate):
         return VisitFacts(self.municipality, self.plan, self.notice, self.attendance, self.reschedules)
 
     def notice_status(self, contest: Contest) -> NoticeStatus:
-        return notice_status(self.notice, self.plan, contest.rules.notice_working_days)
+        return notice_status(contest.work_calendar(), self.notice, self.plan, contest.rules.notice_working_days)
 
     # ----- commands -----
 
@@ -293,7 +304,7 @@ class Visit(Aggregate):
             raise RuleViolation(f"the notice states the round-2 results, which exist from {results_from.isoformat()}"
                                 f" (round 2 closed); {day.isoformat()} is earlier", clause="§4.7.2",
                                 field="notice_date")
-        check_notice_period(day, self.plan.day, contest.rules.notice_working_days)
+        check_notice_period(contest.work_calendar(), day, self.plan.day, contest.rules.notice_working_days)
         return day, who
 
     def record_notice(self, contest: Contest, notice_date: object, recipients: Mapping[str, Any], *, actor: Actor,
@@ -414,7 +425,8 @@ def assess_round3(contest: Contest, visits: Mapping[str, VisitFacts],
         if facts is None:
             blockers.append(Blocker("§4.7.1", f"{m} has no visit planned", m))
             continue
-        status = statuses[m] = notice_status(facts.notice, facts.plan, rules.notice_working_days)
+        status = statuses[m] = notice_status(contest.work_calendar(), facts.notice, facts.plan,
+                                             rules.notice_working_days)
         if not status.valid:
             blockers.append(Blocker("§4.7.2", f"the visit to {m} has no valid notice: {status.reason}", m))
         if facts.attendance is None:

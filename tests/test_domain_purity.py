@@ -1,4 +1,6 @@
-"""domain/ is plain Python (DEVELOPERS.md, issue 2): no Flask, no SQLAlchemy, no store modules, no clock reads."""
+"""domain/ is plain Python (DEVELOPERS.md, issue 2): no Flask, no SQLAlchemy, no store modules, no clock reads, and
+no `holidays`: the working-day calendar is the one recorded with the contest (RULES.md §4.7.2, D17), never the
+library a machine has installed."""
 
 from __future__ import annotations
 
@@ -9,7 +11,11 @@ from pathlib import Path
 
 DOMAIN = Path(__file__).resolve().parents[1] / "domain"
 FORBIDDEN = ("flask", "sqlalchemy", "psycopg", "sqlite3", "eventsourcing.sqlite", "eventsourcing.postgres",
-             "eventsourcing.persistence", "eventsourcing.application", "apscheduler", "marshmallow")
+             "eventsourcing.persistence", "eventsourcing.application", "apscheduler", "marshmallow", "holidays")
+
+
+def _offenders(path: Path) -> list[str]:
+    return [name for name in _imports(path) if any(name == f or name.startswith(f + ".") for f in FORBIDDEN)]
 
 
 def _imports(path: Path) -> list[str]:
@@ -24,13 +30,16 @@ def _imports(path: Path) -> list[str]:
 
 
 def test_domain_sources_import_no_framework_or_store() -> None:
-    offenders = [
-        f"{p.name}: {name}"
-        for p in sorted(DOMAIN.rglob("*.py"))
-        for name in _imports(p)
-        if any(name == f or name.startswith(f + ".") for f in FORBIDDEN)
-    ]
+    offenders = [f"{p.name}: {name}" for p in sorted(DOMAIN.rglob("*.py")) for name in _offenders(p)]
     assert offenders == []
+
+
+def test_d17_a_domain_module_importing_holidays_would_fail_the_check(tmp_path: Path) -> None:
+    for source in ("import holidays\n", "from holidays import country_holidays\n",
+                   "from holidays.countries import latvia\n"):
+        module = tmp_path / "calendar_from_library.py"
+        module.write_text(source, encoding="utf-8")
+        assert _offenders(module), source
 
 
 def test_importing_domain_loads_no_framework_or_store_module() -> None:

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+
+import holidays
 
 from contest.service import ContestService
 
@@ -63,10 +65,17 @@ def test_window_is_stored_as_utc_instants_across_riga_summer_time(service: Conte
 
 
 def test_preset_is_recorded_as_events_with_actor(service: ContestService) -> None:
-    # the contest's Created event and the registry's two events
-    assert service.event_count() == 3
+    # the contest's Created and CalendarSet events (§4.7.2, D17) and the registry's two events
+    assert service.event_count() == 4
     notifications = service.store.notification_log.select(start=1, limit=10)
     topics = [n.topic for n in notifications]
     assert any(t.endswith("Contest.Created") for t in topics)
+    # the calendar is recorded right after Created, by the same command, its reason naming the library's version
+    assert topics[topics.index(next(t for t in topics if t.endswith("Contest.Created"))) + 1].endswith(
+        "Contest.CalendarSet")
+    calendar_set = next(n for n in notifications if n.topic.endswith("Contest.CalendarSet"))
+    assert f"holidays {holidays.__version__}".encode() in calendar_set.state
+    recorded = service.contest(2024).calendar
+    assert (recorded.first_day, recorded.last_day) == (date(2024, 1, 1), date(2025, 12, 31))
     created = next(n for n in notifications if n.topic.endswith("Contest.Created"))
     assert b'"role":"system"' in created.state.replace(b" ", b"") or b'"system"' in created.state

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 
 from api.app import create_app
 from contest.audit import AuditChain
+from contest.calendar import contest_calendar
 from contest.cli import main as cli
 from contest.clock import FrozenClock
 from contest.residents import fake_personal_codes
@@ -388,6 +389,7 @@ def test_7_4_d14_approval_seals_the_contest(steps: Steps, client: FlaskClient, s
         steps.put("/theme", {"title_lv": "x", "title_en": "x", "reason": "r"}),
         steps.put("/prizes", {**service.contest(2024).prizes.to_dict(), "reason": "a late supporter"}),
         steps.put("/rules", {"rules": {"quorum": 5}, "reason": "r"}),
+        steps.put("/calendar", {"calendar": contest_calendar(2024), "reason": "r"}),
         client.patch(f"{API}/submissions/LV-RIX", json={"answers": {"s2.m1.q1": 100}},
                      headers=bearer(tokens["municipality"])),
         steps.post("/window/close", {"reason": "r"}),

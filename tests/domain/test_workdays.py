@@ -1,32 +1,45 @@
-"""Latvian working days for the round-3 notice (RULES.md §4.7.2) and the jury briefing (§4.6.8)."""
+"""Latvian working days for the round-3 notice (RULES.md §4.7.2) and the jury briefing (§4.6.8), counted by the
+calendar recorded with the contest (D17): here the recorded form as contest/calendar.py produces it from the
+maintained ``holidays`` library (2017-2026), and a hand-written one for the checks of the recorded form itself."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
+from typing import Any
 
-import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.errors import RuleViolation
+from contest.calendar import contest_calendar, latvian_calendar
+from domain.errors import InvalidInput, RuleViolation
 from domain.workdays import (
+    WorkCalendar,
     check_briefing_before_visits,
     check_notice_period,
-    is_working_day,
-    latest_notice_date,
-    nth_working_day_before,
     working_days_between,
 )
+from domain.workdays import is_working_day as _is_working_day
+from domain.workdays import latest_notice_date as _latest_notice_date
+from domain.workdays import nth_working_day_before as _nth_working_day_before
+
+# The recorded calendar for the years the examples below use (2017-2026), as the service records it.
+LV = WorkCalendar.parse(latvian_calendar(2017, 2026))
+is_working_day = partial(_is_working_day, LV)
+latest_notice_date = partial(_latest_notice_date, LV)
+nth_working_day_before = partial(_nth_working_day_before, LV)
+between = partial(working_days_between, LV)
+check = partial(check_notice_period, LV)
 
 
 def _naive_nth_working_day_before(d: date, n: int) -> date:
-    """The wrong way: Monday–Friday minus public holidays, ignoring Saturdays declared working days."""
-    lv = holidays.country_holidays("LV", years=range(d.year - 1, d.year + 1))
+    """The wrong way: Monday–Friday minus days off, ignoring Saturdays declared working days."""
+    off = {day for day, _ in LV.days_off}
     found = 0
     while found < n:
         d -= timedelta(days=1)
-        if d.weekday() < 5 and d not in lv:
+        if d.weekday() < 5 and d not in off:
             found += 1
     return d
 
@@ -81,9 +94,9 @@ def test_4_7_2_visit_on_wednesday_20_november_2024() -> None:
     assert nth_working_day_before(visit, 5) == date(2024, 11, 12)
     # Without the 18 November holiday it would be 19, 18, 15, 14, 13 -> the 13th:
     assert _naive_weekdays_only(visit, 5) == date(2024, 11, 13)
-    assert working_days_between(date(2024, 11, 12), visit) == 5  # 12, 13, 14, 15, 19
-    assert working_days_between(date(2024, 11, 13), visit) == 4  # 13, 14, 15, 19
-    assert working_days_between(date(2024, 11, 11), visit) == 6
+    assert between(date(2024, 11, 12), visit) == 5  # 12, 13, 14, 15, 19
+    assert between(date(2024, 11, 13), visit) == 4  # 13, 14, 15, 19
+    assert between(date(2024, 11, 11), visit) == 6
 
 
 def _naive_weekdays_only(d: date, n: int) -> date:
@@ -106,15 +119,15 @@ def test_4_7_2_visit_on_tuesday_31_december_2024_counts_the_working_saturday() -
     naive = _naive_nth_working_day_before(visit, 5)
     assert naive == date(2024, 12, 17)
     assert naive != latest_notice_date(visit)
-    assert working_days_between(date(2024, 12, 18), visit) == 5  # 18, 19, 20, 27, 28
+    assert between(date(2024, 12, 18), visit) == 5  # 18, 19, 20, 27, 28
 
 
 def test_4_7_2_notice_on_the_latest_date_is_accepted_one_day_later_refused() -> None:
     visit = date(2024, 11, 20)
-    check_notice_period(date(2024, 11, 12), visit)
-    check_notice_period(date(2024, 11, 1), visit)
+    check(date(2024, 11, 12), visit)
+    check(date(2024, 11, 1), visit)
     with pytest.raises(RuleViolation) as caught:
-        check_notice_period(date(2024, 11, 13), visit)
+        check(date(2024, 11, 13), visit)
     error = caught.value
     assert error.clause == "§4.7.2"
     assert error.field == "notice_date"
@@ -128,10 +141,10 @@ def test_4_7_2_notice_on_or_after_the_visit_is_refused() -> None:
     visit = date(2024, 12, 31)
     for notice in (visit, visit + timedelta(days=1)):
         with pytest.raises(RuleViolation) as caught:
-            check_notice_period(notice, visit)
+            check(notice, visit)
         assert caught.value.details["working_days_given"] == 0
     with pytest.raises(RuleViolation, match="2024-12-18"):
-        check_notice_period(date(2024, 12, 19), visit)
+        check(date(2024, 12, 19), visit)
 
 
 def test_4_7_2_easter_2024() -> None:
@@ -147,14 +160,14 @@ def test_4_7_2_midsummer_2025() -> None:
     #   Fri 20 -> 2; Thu 19 -> 3; Wed 18 -> 4; Tue 17 -> 5.
     assert latest_notice_date(date(2025, 6, 26)) == date(2025, 6, 17)
     with pytest.raises(RuleViolation, match="2025-06-17"):
-        check_notice_period(date(2025, 6, 18), date(2025, 6, 26))
+        check(date(2025, 6, 18), date(2025, 6, 26))
 
 
 def test_4_7_2_midsummer_2024_on_sunday_and_monday() -> None:
     # Visit Tue 25.06.2024: Mon 24 Midsummer Day, Sun 23 Midsummer Eve, Sat 22 (no);
     #   Fri 21 -> 1; Thu 20 -> 2; Wed 19 -> 3; Tue 18 -> 4; Mon 17 -> 5.
     assert latest_notice_date(date(2024, 6, 25)) == date(2024, 6, 17)
-    assert working_days_between(date(2024, 6, 17), date(2024, 6, 25)) == 5
+    assert between(date(2024, 6, 17), date(2024, 6, 25)) == 5
 
 
 def test_4_7_2_across_the_new_year() -> None:
@@ -171,17 +184,17 @@ def test_4_7_2_arguments_are_validated() -> None:
 
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(
-    visit=st.dates(min_value=date(2017, 1, 1), max_value=date(2026, 12, 31)),
+    visit=st.dates(min_value=date(2017, 2, 1), max_value=date(2026, 12, 31)),
     n=st.integers(min_value=1, max_value=15),
 )
 def test_4_7_2_latest_date_gives_exactly_n_working_days_and_a_day_later_one_fewer(visit: date, n: int) -> None:
     latest = latest_notice_date(visit, n)
     assert is_working_day(latest)
-    assert working_days_between(latest, visit) == n
-    assert working_days_between(latest + timedelta(days=1), visit) == n - 1
-    check_notice_period(latest, visit, n)
+    assert between(latest, visit) == n
+    assert between(latest + timedelta(days=1), visit) == n - 1
+    check(latest, visit, n)
     with pytest.raises(RuleViolation):
-        check_notice_period(latest + timedelta(days=1), visit, n)
+        check(latest + timedelta(days=1), visit, n)
 
 
 # --- the briefing (§4.6.8) ------------------------------------------------------------------------------------
@@ -200,3 +213,91 @@ def test_4_6_8_briefing_at_least_one_week_before_the_first_visit() -> None:
     assert error.details["days_given"] == 6
     with pytest.raises(RuleViolation):
         check_briefing_before_visits(first_visit, first_visit)
+
+
+# --- the recorded calendar itself (D17) -----------------------------------------------------------------------
+
+# A hand-written recorded calendar for the end of 2024: the same answers as the library's for these days.
+DEC_2024: dict[str, Any] = {
+    "country": "LV", "source": "hand-written for the tests", "first_day": "2024-11-01", "last_day": "2024-12-31",
+    "days_off": {"2024-11-18": "Latvijas Republikas Proklamēšanas diena", "2024-12-23": "Brīvdiena",
+                 "2024-12-24": "Ziemassvētku vakars", "2024-12-25": "Pirmie Ziemassvētki",
+                 "2024-12-26": "Otrie Ziemassvētki", "2024-12-30": "Brīvdiena", "2024-12-31": "Vecgada diena"},
+    "working_days": ["2024-12-14", "2024-12-28"],
+}
+
+
+def test_d17_the_library_calendar_for_2024_2025_is_recorded_in_the_agreed_form() -> None:
+    data = contest_calendar(2024)
+    assert set(data) == {"country", "source", "first_day", "last_day", "days_off", "working_days"}
+    assert (data["country"], data["first_day"], data["last_day"]) == ("LV", "2024-01-01", "2025-12-31")
+    assert data["source"].startswith("holidays ")
+    assert data["working_days"] == ["2024-12-14", "2024-12-28", "2025-05-10", "2025-11-08"]
+    assert data["days_off"]["2024-11-18"] == "Latvijas Republikas Proklamēšanas diena"  # names in Latvian
+    assert data["days_off"]["2024-01-01"] == "Jaungada diena"
+    assert "2024-05-06" in data["days_off"]  # 4 May 2024 was a Saturday: Monday 6 May is given off
+    assert "2024-12-23" in data["days_off"] and "2024-12-30" in data["days_off"]  # moved by Cabinet order
+    assert all(date.fromisoformat(d).weekday() < 5 for d in data["days_off"])  # Sunday 23 June is not listed
+    assert WorkCalendar.parse(data).to_dict() == data  # the recorded form round-trips exactly
+
+
+def test_d17_the_examples_hold_on_a_hand_written_calendar_too() -> None:
+    cal = WorkCalendar.parse(DEC_2024)
+    assert _latest_notice_date(cal, date(2024, 12, 31)) == date(2024, 12, 18)
+    assert _latest_notice_date(cal, date(2024, 11, 20)) == date(2024, 11, 12)
+    assert _is_working_day(cal, date(2024, 12, 14)) and _is_working_day(cal, date(2024, 12, 28))
+    assert not _is_working_day(cal, date(2024, 12, 21))
+    # Without Proclamation Day in the recorded calendar, the notice of a 20 November visit is due a day later.
+    without = WorkCalendar.parse({**DEC_2024, "days_off": {k: v for k, v in DEC_2024["days_off"].items()
+                                                           if k != "2024-11-18"}})
+    assert _latest_notice_date(without, date(2024, 11, 20)) == date(2024, 11, 13)
+
+
+@pytest.mark.parametrize("outside", [date(2024, 10, 31), date(2025, 1, 1)])
+def test_d17_a_date_the_recorded_calendar_does_not_cover_is_refused(outside: date) -> None:
+    cal = WorkCalendar.parse(DEC_2024)
+    with pytest.raises(RuleViolation) as caught:
+        _is_working_day(cal, outside)
+    assert caught.value.clause == "§4.7.2, D17"
+    assert "the recorded calendar does not cover " + outside.isoformat() in caught.value.message
+    assert caught.value.details["first_day"] == "2024-11-01"
+    with pytest.raises(RuleViolation, match="does not cover"):
+        check_notice_period(cal, date(2024, 12, 20), outside)
+
+
+def test_d17_counting_back_past_the_span_is_refused_not_guessed() -> None:
+    cal = WorkCalendar.parse(DEC_2024)
+    assert _latest_notice_date(cal, date(2024, 11, 8)) == date(2024, 11, 1)  # 7, 6, 5, 4, 1 November
+    with pytest.raises(RuleViolation, match="does not cover 2024-10-31"):
+        _latest_notice_date(cal, date(2024, 11, 7))  # would need 31 October
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"first_day": "2024-13-01"}, "calendar.first_day"),
+    ({"last_day": "1.12.2024"}, "calendar.last_day"),
+    ({"first_day": "2025-01-01"}, "calendar.last_day"),  # first_day after last_day
+    ({"last_day": "2040-12-31"}, "calendar.last_day"),  # more than ten years
+    ({"country": "EE"}, "calendar.country"),
+    ({"source": " "}, "calendar.source"),
+    ({"days_off": {"2024-12-21": "sestdiena"}}, "calendar.days_off.2024-12-21"),  # a Saturday
+    ({"days_off": {"2025-01-01": "Jaungada diena"}}, "calendar.days_off.2025-01-01"),  # outside the span
+    ({"days_off": {"2024-02-30": "x"}}, "calendar.days_off.2024-02-30"),
+    ({"days_off": {"2024-12-02": ""}}, "calendar.days_off.2024-12-02"),  # unnamed
+    ({"days_off": ["2024-12-02"]}, "calendar.days_off"),
+    ({"working_days": ["2024-12-16"]}, "calendar.working_days[0]"),  # a Monday
+    ({"working_days": ["2024-12-14", "2025-01-04"]}, "calendar.working_days[1]"),  # outside the span
+    ({"working_days": ["2024-12-14", "2024-12-14"]}, "calendar.working_days[1]"),
+    ({"working_days": "2024-12-14"}, "calendar.working_days"),
+    ({"extra": 1}, "calendar.extra"),
+])
+def test_d17_a_malformed_calendar_is_refused_naming_the_field(change: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        WorkCalendar.parse({**DEC_2024, **change})
+    assert field in caught.value.errors, caught.value.errors
+
+
+def test_d17_the_functions_take_only_a_recorded_calendar() -> None:
+    with pytest.raises(TypeError):
+        _is_working_day(DEC_2024, date(2024, 12, 2))  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput):
+        WorkCalendar.parse(None)
