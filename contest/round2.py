@@ -303,8 +303,8 @@ class Round2:
                 ballot = Ballot(year=year, seat=seat)
             ballot.cast(contest, points, justifications, cast_by=cast_by, actor=actor, at=svc.clock.now())
             try:
-                svc.store.save(ballot)
-            except IntegrityError:
+                svc.store.save(ballot, unchanged=(contest.id, contest.version))  # not if round 2 closed meanwhile
+            except (IntegrityError, AggregateChanged):
                 continue
             return ballot
         raise RuleViolation("the ballot kept changing; try again", clause="concurrency")

@@ -12,6 +12,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from contest.audit import AuditChain
+from contest.guard import AggregateChanged
 from contest.round2 import ContestGate
 from domain.actors import JUROR, Actor
 from domain.config import instant_str
@@ -68,10 +69,13 @@ class Round3:
                                 clause="§4.7.1", field="municipality")
         visit = Visit.schedule(contest, municipality, plan, actor=actor, at=svc.clock.now())
         try:
-            svc.store.save(visit)
+            # decided on the contest as read: stored only if it has not changed since (round 3 not closed meanwhile)
+            svc.store.save(visit, unchanged=(contest.id, contest.version))
         except IntegrityError:
             raise RuleViolation(f"the visit to {municipality} was planned concurrently; reschedule it instead",
                                 clause="§4.7.1") from None
+        except AggregateChanged:
+            return self.schedule_visit(year, municipality, plan, actor=actor)  # decided again on the new state
         return visit
 
     def _visit_command(self, year: int, municipality: str,
@@ -82,8 +86,8 @@ class Round3:
             visit = self._visit(year, municipality)
             command(visit, contest, svc.clock.now())
             try:
-                svc.store.save(visit)
-            except IntegrityError:
+                svc.store.save(visit, unchanged=(contest.id, contest.version))  # not if round 3 closed meanwhile
+            except (IntegrityError, AggregateChanged):
                 continue
             return visit
         raise RuleViolation("the visit kept changing; try again", clause="concurrency")
@@ -128,8 +132,8 @@ class Round3:
             card.submit(contest, scores, justifications, theme_points, cast_by=cast_by, actor=actor,
                         at=svc.clock.now())
             try:
-                svc.store.save(card)
-            except IntegrityError:
+                svc.store.save(card, unchanged=(contest.id, contest.version))  # not if round 3 closed meanwhile
+            except (IntegrityError, AggregateChanged):
                 continue
             return card
         raise RuleViolation("the scorecard kept changing; try again", clause="concurrency")
