@@ -1,0 +1,250 @@
+"""The single streaming pass: line-level checks (canonical form, chain, positions, versions) and the events of
+each contest folded into small per-contest state; the closings are checked in verifier.closings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from verifier import closings
+from verifier.chain import Chain, canonical_without_chain, cut_chain
+from verifier.reading import decode, lines, quarantined_vote_ids
+from verifier.report import Report
+from verifier.round2 import ballot_problem, eligible_municipalities
+from verifier.spill import Spill
+from verifier.state import Contest, parse_time, typed
+
+WATCHED_KINDS = ("quarantine", "reinstate")
+
+
+class Verifier:
+    def __init__(self, path: str, pinned: set[int] | None = None) -> None:
+        self.path = path
+        self.report = Report()
+        self.chain = Chain(pinned)
+        self.spill = Spill()
+        self.contests: dict[str, Contest] = {}  # contest aggregate -> state
+        self.by_year: dict[int, Contest] = {}
+        self.members: dict[str, tuple[str, int, str]] = {}  # ballot/scorecard/submission/visit -> (kind, year, key)
+        self.versions: dict[str, int] = {}
+        self.watched = quarantined_vote_ids(path)
+        self.watched_votes: dict[str, tuple[int, str, int, int | None]] = {}  # id -> (year, municipality, rating, pos)
+        self.chain_broken = False
+        self.last_position: int | None = None
+        self.previous_position: int | None = None
+
+    def run(self) -> Report:
+        try:
+            for line_no, text in lines(self.path):
+                self._line(line_no, text)
+            self.chain.finish()
+            self._finish()
+        finally:
+            self.spill.close()
+        self.report.digest = self.chain.value
+        return self.report
+
+    # ----- one line -----
+
+    def _line(self, line_no: int, text: str) -> None:
+        r = self.report
+        record = decode(text)
+        r.events += 1
+        if record is None:
+            r.mismatch(None, line_no, "a JSON object per line", "a JSON object", text[:80])
+            self.chain.advance(None, text)
+            return
+        position = record.get("position") if isinstance(record.get("position"), int) else None
+        hashed, recorded, canonical = cut_chain(text)
+        if not canonical:
+            r.mismatch(position, line_no, "canonical form (the chain member between aggregate_id and payload)",
+                       "a canonical line", "the chain member missing or out of place")
+            hashed, recorded = canonical_without_chain(record), record.get("chain")
+        self.previous_position = self.last_position
+        value = self.chain.advance(position, hashed)
+        if value != recorded and not self.chain_broken:
+            self.chain_broken = True
+            r.mismatch(position, line_no, "chain hash", value, recorded)
+        if position is None:
+            r.mismatch(None, line_no, "positions strictly increasing", "an integer position", record.get("position"))
+        elif self.last_position is not None and position <= self.last_position:
+            r.mismatch(position, line_no, "positions strictly increasing", f"> {self.last_position}", position)
+        if position is not None and (self.last_position is None or position > self.last_position):
+            self.last_position = position
+        self._version(record, position, line_no)
+        self._event(record, position, line_no)
+
+    def _version(self, record: dict[str, Any], position: int | None, line_no: int) -> None:
+        agg, version = str(record.get("aggregate_id")), record.get("version")
+        if str(record.get("type", "")).endswith("Vote.Cast") and version == 1 and agg not in self.versions:
+            self.spill.key("aggregate", agg, position, line_no)  # a million single-event aggregates: spilled
+            return
+        expected = self.versions.get(agg, 0) + 1
+        if version != expected:
+            self.report.mismatch(position, line_no, f"aggregate {agg} versions 1, 2, 3, …", expected, version)
+        if isinstance(version, int):
+            self.versions[agg] = max(version, self.versions.get(agg, 0))
+
+    # ----- events -----
+
+    def _event(self, record: dict[str, Any], position: int | None, line_no: int) -> None:
+        name = str(record.get("type", "")).rsplit(":", 1)[-1]
+        payload = record.get("payload") if isinstance(record.get("payload"), dict) else {}
+        agg = str(record.get("aggregate_id"))
+        pos = position if position is not None else -1
+        if name == "Vote.Cast":
+            self._vote(record, payload, agg, position, line_no)
+        elif name == "Contest.Created":
+            c = Contest(int(payload.get("year") or (payload.get("setup") or {}).get("year") or 0), agg,
+                        payload.get("setup") or {})
+            self.contests[agg], self.by_year[c.year] = c, c
+        elif name.startswith("Contest."):
+            c = self.contests.get(agg)
+            if c is None:
+                self.report.mismatch(position, line_no, "a contest event after Contest.Created", "a known contest",
+                                     agg)
+                return
+            self._contest_event(c, name, record, payload, pos, line_no)
+        elif name.endswith(".Opened") or name == "Submission.Started" or name == "Visit.Scheduled":
+            self._member_opened(name, agg, payload, position, line_no)
+        elif agg in self.members:
+            self._member_event(name, agg, record, payload, pos, line_no)
+
+    def _member_opened(self, name: str, agg: str, payload: dict[str, Any], position: int | None,
+                       line_no: int) -> None:
+        year = payload.get("year")
+        c = self.by_year.get(year) if isinstance(year, int) else None
+        if c is None:
+            self.report.mismatch(position, line_no, f"{name} of a known contest", "a contest's year", year)
+            return
+        key = str(payload.get("seat") or payload.get("municipality") or "")
+        kind = name.split(".")[0]
+        self.members[agg] = (kind, c.year, key)
+        if kind == "Ballot" and key not in c.voting_seats():
+            self.report.mismatch(position, line_no, "a ballot from a voting seat (§3.2.1, D1)",
+                                 sorted(c.voting_seats()), key)
+        if kind == "Scorecard" and key not in c.voting_seats():
+            self.report.mismatch(position, line_no, "a score sheet from a voting seat (§3.2.1, D1)",
+                                 sorted(c.voting_seats()), key)
+        if kind == "Visit":
+            c.visits[agg] = key
+
+    def _member_event(self, name: str, agg: str, record: dict[str, Any], payload: dict[str, Any], pos: int,
+                      line_no: int) -> None:
+        _kind, year, key = self.members[agg]
+        c = self.by_year[year]
+        if name == "Submission.AnswersSaved":
+            if c.stage != "round1" or c.round1_closed is not None:
+                self.report.mismatch(pos, line_no, "answers saved while round 1 is open (§4.4)", "round 1 open",
+                                     c.stage)
+            c.saves.setdefault(key, []).append((pos, dict(payload.get("answers") or {})))
+        elif name == "Ballot.Cast":
+            if c.round1_closed is None or c.round2_closed is not None or c.stage == "sealed":
+                self.report.mismatch(pos, line_no, "a ballot while round 2 is open (§4.6.4, D8)", "round 2 open",
+                                     "closed" if c.round2_closed else "not open")
+            problem = ballot_problem(payload.get("points"), payload.get("justifications"), c.round2_ten())
+            if problem:
+                self.report.mismatch(pos, line_no, f"the ballot rules (§4.6.4, D8): {problem}", problem,
+                                     payload.get("points"))
+            c.ballots.append((pos, key, dict(payload.get("points") or {})))
+        elif name == "Visit.AttendanceRecorded":
+            c.attendance.append((pos, c.visits.get(agg, key), dict(payload.get("present") or {})))
+        elif name.startswith("Visit.") and payload.get("municipality"):
+            c.visits[agg] = str(payload["municipality"])
+        elif name == "Scorecard.Submitted":
+            c.scorecards.append((pos, key, payload))
+
+    def _contest_event(self, c: Contest, name: str, record: dict[str, Any], payload: dict[str, Any], pos: int,
+                       line_no: int) -> None:
+        event = name.split(".", 1)[1]
+        if event == "StageChanged":
+            c.stage = str(payload.get("stage"))
+        elif "Window" in event:
+            if "opens_at" in payload:
+                c.opens_at = typed(payload["opens_at"]) or c.opens_at
+            if "closes_at" in payload:
+                c.closes_at = typed(payload["closes_at"]) or c.closes_at
+        if isinstance(payload.get("window"), dict):
+            c.opens_at = parse_time(payload["window"].get("opens_at")) or c.opens_at
+            c.closes_at = parse_time(payload["window"].get("closes_at")) or c.closes_at
+        if isinstance(payload.get("rules"), dict) and event != "Round3Closed":
+            c.setup["rules"] = {**c.rules, **payload["rules"]}
+        if event in ("VotesQuarantined", "VotesReinstated"):
+            self._quarantine(c, event, record, payload, pos, line_no)
+        elif event == "VoteSecretsBound":
+            if c.bindings:
+                self.report.mismatch(pos, line_no, "one Contest.VoteSecretsBound per contest", 1, len(c.bindings) + 1)
+            elif c.first_vote is not None:
+                self.report.mismatch(c.first_vote, None, "every vote after the contest's Contest.VoteSecretsBound",
+                                     f"the binding first (it is at position {pos})", "a vote before it")
+            c.bindings.append((pos, payload))
+            self.report.fingerprints[f"voter ({c.year})"] = payload.get("voter_fingerprint")
+            self.report.fingerprints[f"receipt ({c.year})"] = payload.get("receipt_fingerprint")
+        elif {"tied", "chosen"} <= set(payload):
+            c.decisions.append((pos, payload))
+        closings.contest_event(self, c, event, payload, pos, line_no)
+
+    def _quarantine(self, c: Contest, event: str, record: dict[str, Any], payload: dict[str, Any], pos: int,
+                    line_no: int) -> None:
+        kind = "quarantine" if event == "VotesQuarantined" else "reinstate"
+        actor = record.get("actor") or payload.get("actor") or {}
+        if not isinstance(actor, dict) or actor.get("role") != "secretariat":
+            self.report.mismatch(pos, line_no, f"a {kind} decision by the secretariat", "secretariat",
+                                 actor.get("role") if isinstance(actor, dict) else actor)
+        if not str(payload.get("reason") or "").strip():
+            self.report.mismatch(pos, line_no, f"a {kind} decision with a reason", "a reason", payload.get("reason"))
+        if c.round2_closed is not None or c.stage == "sealed":
+            self.report.mismatch(pos, line_no, f"a {kind} decision before round 2 closed (§4.6.7, D11)",
+                                 "round 2 open", "closed")
+        votes = [str(v) for v in payload.get("votes") or []]
+        foreign = [v for v in votes if self.watched_votes.get(v, (None,))[0] != c.year]
+        if foreign:
+            self.report.mismatch(pos, line_no, f"a {kind} decision of votes of the contest", "votes cast before it",
+                                 foreign[:5])
+        c.quarantine_log.append((pos, kind, votes))
+        if kind == "quarantine":
+            c.quarantined.update(votes)
+        else:
+            c.quarantined.difference_update(votes)
+
+    def _vote(self, record: dict[str, Any], payload: dict[str, Any], agg: str, position: int | None,
+              line_no: int) -> None:
+        year = payload.get("year")
+        c = self.by_year.get(year) if isinstance(year, int) else None
+        r = self.report
+        if c is None:
+            r.mismatch(position, line_no, "a vote of a known contest", "a contest's year", year)
+            return
+        if c.first_vote is None:
+            c.first_vote = position
+        at = typed(payload.get("at")) if payload.get("at") is not None else parse_time(record.get("time"))
+        if not c.in_window(at):
+            r.mismatch(position, line_no, "a vote inside the window in force when it was recorded (§4.6.6)",
+                       f"{c.opens_at} – {c.closes_at}", str(at))
+        municipality = str(payload.get("municipality"))
+        if municipality not in eligible_municipalities(c.rules, c.codes, c.round2_ten()):
+            r.mismatch(position, line_no, "a vote for an eligible municipality (D10)", "an eligible code", municipality)
+        rating = payload.get("rating")
+        lo, hi = int(c.rules.get("vote_rating_min", 1)), int(c.rules.get("vote_rating_max", 5))
+        if isinstance(rating, bool) or not isinstance(rating, int) or not lo <= rating <= hi:
+            r.mismatch(position, line_no, "a rating on the scale (D10)", f"{lo}–{hi}", rating)
+            rating = 0
+        self.spill.key(f"resident {c.year}", str(payload.get("resident_key")), position, line_no)
+        self.spill.vote(str(payload.get("receipt")), municipality, rating, agg, position, line_no)
+        cell = c.tally.setdefault(municipality, [0, 0])
+        cell[0] += 1
+        cell[1] += rating
+        c.votes += 1
+        c.recent_votes.append((position if position is not None else -1, municipality, rating))
+        if agg in self.watched:
+            self.watched_votes[agg] = (c.year, municipality, rating, position)
+
+    # ----- the end -----
+
+    def _finish(self) -> None:
+        for kind, key, position, line, first in self.spill.repeats():
+            if kind == "aggregate":
+                self.report.mismatch(position, line, f"aggregate {key} versions 1, 2, 3, …", 2, 1)
+            else:
+                self.report.mismatch(position, line, "one vote per resident per contest (§4.6.6, D10)",
+                                     f"no earlier vote (the first is at position {first})", key)
+        closings.finish(self)
