@@ -71,10 +71,10 @@ def _expect_digest(v: Verifier) -> None:
         v.report.mismatch(None, None, "--expect-digest: an approval in the file (D14)", expected, "no approval")
         return
     c, a = approvals[-1]
-    pos = next((p for k, _, _, p in c.checkpoints if k == "approval"), None)
     actual = v.chain.digest_through(a.get("digest_through"))
     found = a.get("digest") if a.get("digest") != expected else actual
-    v.report.mismatch(pos, None, "--expect-digest: the approved digest (D14)", expected, found)
+    # no line of the file is wrong: the file differs from what was published outside it (no position)
+    v.report.mismatch(None, None, f"--expect-digest: the approved digest ({c.year}, D14)", expected, found)
 
 
 def read_board(path: str) -> Iterator[tuple[str, str, int, int, int]]:
@@ -103,9 +103,10 @@ def _board(v: Verifier) -> None:
         bad += 1
         if kind == "missing":
             receipt, municipality, rating, mark, position, line = row
-            v.report.mismatch(position, line, "the board lists the vote as the history leaves it",
+            # the board, not the history, differs: no position (the vote's position is in `expected`)
+            v.report.mismatch(None, None, "the board lists the vote as the history leaves it",
                               {"receipt": receipt, "municipality": municipality, "rating": rating,
-                               "quarantined": mark},
+                               "quarantined": mark, "position": position},
                               None if board_row is None else {"municipality": board_row[1], "rating": board_row[2],
                                                               "quarantined": board_row[3], "board line": board_row[4]})
         else:
