@@ -102,7 +102,7 @@ def _board(v: Verifier) -> None:
     for kind, row, board_row in v.spill.board_differences(quarantined):
         bad += 1
         if kind == "missing":
-            receipt, municipality, rating, mark, position, line = row
+            receipt, municipality, rating, mark, position, _line = row
             # the board, not the history, differs: no position (the vote's position is in `expected`)
             v.report.mismatch(None, None, "the board lists the vote as the history leaves it",
                               {"receipt": receipt, "municipality": municipality, "rating": rating,
