@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def verify(path: str, checkpoints: list[dict] | None = None, expect_digest: str | None = None,
            board: str | None = None) -> Report:
-    v = Verifier(path, {cp["through"] for cp in checkpoints or []})
+    v = Verifier(path, {cp["through"] for cp in checkpoints or []}, board)
     v.checkpoints_in = checkpoints or []
     v.expect_digest = expect_digest
     v.board_path = board

@@ -7,7 +7,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import Any, TextIO
 
 QUARANTINE_MARKS = (b"Contest.VotesQuarantined", b"Contest.VotesReinstated")
 
@@ -31,24 +31,23 @@ def quarantined_vote_ids(path: str) -> set[str]:
 def lines(path: str) -> Iterator[tuple[int, str]]:
     """(line number from 1, the line's text without its end of line)."""
     progress = Progress() if sys.stderr.isatty() else None
-    with open(path, "rb") as f:
+    with open(path, encoding="utf-8", errors="replace", newline="\n") as f:
         yield from _lines(f, progress)
     if progress:
         progress.done()
 
 
-def _lines(f: BinaryIO, progress: Progress | None) -> Iterator[tuple[int, str]]:
+def _lines(f: TextIO, progress: Progress | None) -> Iterator[tuple[int, str]]:
     n = 0
-    for raw in f:
+    for text in f:
         n += 1
         if progress and n % 50000 == 0:
             progress.show(n)
-        text = raw.decode("utf-8", errors="replace")
-        if text.endswith("\n"):
+        if text[-1:] == "\n":
             text = text[:-1]
-        if text.endswith("\r"):
+        if text[-1:] == "\r":
             text = text[:-1]
-        if not text.strip():
+        if not text:
             continue
         yield n, text
 

@@ -1,5 +1,7 @@
-"""Bounded-memory bookkeeping for the million single-event vote aggregates: (key, position) records spilled to a
-temporary sqlite3 file (standard library) with a small cache, checked for repeats at the end; and the board."""
+"""Bounded-memory bookkeeping for the million single-event vote aggregates: (key, position, line) records spilled
+into hash-partitioned temporary files, each partition checked for repeats at the end (a partition holds a bounded
+share of the keys: the number of partitions grows with the file's size); and, only with --board, the votes and the
+board in a temporary sqlite3 file (standard library) with a small cache."""
 
 from __future__ import annotations
 
@@ -12,49 +14,54 @@ from collections.abc import Iterator
 BATCH = 5000
 
 
+KEYS_PER_PARTITION = 8192  # per 4 MB of export: about 2,000 events of 2 keys each, with room
+
+
 class Spill:
-    def __init__(self) -> None:
-        fd, self.path = tempfile.mkstemp(prefix="verifier-", suffix=".sqlite3")
+    def __init__(self, file_size: int = 0, board: bool = False) -> None:
+        self.board = board
+        self.dir = tempfile.TemporaryDirectory(prefix="verifier-")
+        self.parts = max(16, min(1024, file_size // (4 << 20)))
+        self.files = [open(os.path.join(self.dir.name, f"{i}.txt"), "w", encoding="utf-8", buffering=1 << 16)  # noqa: SIM115
+                       for i in range(self.parts)]
+        fd, self.path = tempfile.mkstemp(prefix="verifier-", suffix=".sqlite3", dir=self.dir.name)
         os.close(fd)
         self.db = sqlite3.connect(self.path)
         for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-4000", "temp_store=FILE"):
             self.db.execute(f"PRAGMA {pragma}")
-        self.db.execute("CREATE TABLE seen (kind TEXT, key TEXT, position INTEGER, line INTEGER)")
         self.db.execute("CREATE TABLE votes (receipt TEXT, municipality TEXT, rating INTEGER, vote TEXT, "
                         "position INTEGER, line INTEGER)")
         self.db.execute("CREATE TABLE board (receipt TEXT, municipality TEXT, rating INTEGER, quarantined INTEGER, "
                         "line INTEGER)")
-        self._seen: list[tuple[str, str, int | None, int]] = []
         self._votes: list[tuple[str, str, int, str, int | None, int]] = []
 
     def key(self, kind: str, key: str, position: int | None, line: int) -> None:
-        self._seen.append((kind, key, position, line))
-        if len(self._seen) >= BATCH:
-            self._flush()
+        self.files[hash(key) % self.parts].write(f"{kind}\t{key}\t{position}\t{line}\n")
 
     def vote(self, receipt: str, municipality: str, rating: int, vote: str, position: int | None, line: int) -> None:
+        if not self.board:
+            return
         self._votes.append((receipt, municipality, rating, vote, position, line))
         if len(self._votes) >= BATCH:
             self._flush()
 
     def _flush(self) -> None:
-        if self._seen:
-            self.db.executemany("INSERT INTO seen VALUES (?,?,?,?)", self._seen)
-            self._seen.clear()
         if self._votes:
             self.db.executemany("INSERT INTO votes VALUES (?,?,?,?,?,?)", self._votes)
             self._votes.clear()
 
     def repeats(self) -> Iterator[tuple[str, str, int | None, int, int | None]]:
         """(kind, key, position, line, first position) of every record whose (kind, key) was seen at an earlier line."""
-        self._flush()
-        self.db.execute("CREATE INDEX seen_key ON seen (kind, key, line)")
-        dup = self.db.execute("SELECT kind, key FROM seen GROUP BY kind, key HAVING COUNT(*) > 1").fetchall()
-        for kind, key in dup:
-            rows = self.db.execute("SELECT position, line FROM seen WHERE kind=? AND key=? ORDER BY line",
-                                   (kind, key)).fetchall()
-            for position, line in rows[1:]:
-                yield kind, key, position, line, rows[0][0]
+        for f in self.files:
+            f.close()
+        for i in range(self.parts):
+            first: dict[tuple[str, str], str] = {}
+            with open(os.path.join(self.dir.name, f"{i}.txt"), encoding="utf-8") as f:
+                for row in f:
+                    kind, key, position, line = row.rstrip("\n").split("\t")
+                    seen = first.setdefault((kind, key), position)
+                    if seen is not position:
+                        yield kind, key, _int(position), int(line), _int(seen)
 
     def load_board(self, rows: Iterator[tuple[str, str, int, int, int]]) -> None:
         batch = []
@@ -87,6 +94,12 @@ class Spill:
             yield "extra", row, None
 
     def close(self) -> None:
+        for f in self.files:
+            f.close()
         self.db.close()
         with contextlib.suppress(OSError):
-            os.unlink(self.path)
+            self.dir.cleanup()
+
+
+def _int(text: str) -> int | None:
+    return None if text == "None" else int(text)

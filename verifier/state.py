@@ -50,7 +50,6 @@ class Contest:
     saves: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     tally: dict[str, list[int]] = field(default_factory=dict)  # every vote: municipality -> [count, sum]
     recent_votes: deque[tuple[int, str, int]] = field(default_factory=lambda: deque(maxlen=RECENT_VOTES))
-    votes: int = 0
     first_vote: int | None = None
     bindings: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     quarantine_log: list[tuple[int, str, list[str]]] = field(default_factory=list)
@@ -66,6 +65,25 @@ class Contest:
         window = self.setup.get("window") or {}
         self.opens_at = parse_time(window.get("opens_at"))
         self.closes_at = parse_time(window.get("closes_at"))
+        self.resident_kind = f"resident {self.year}"
+        self.changed()
+
+    def changed(self) -> None:
+        """After any contest event: refresh what every vote is checked against (kept, not recomputed per vote)."""
+        never = datetime.max.replace(tzinfo=timezone.utc)
+        # §4.6.6: opens_at <= at, and at before the end of the closing second (closes_at is the window's last second)
+        self.window_from = self.opens_at or never
+        self.window_until = (self.closes_at + timedelta(seconds=1)) if self.closes_at else self.window_from
+        self._vote_rules: tuple[int, int, frozenset[str]] | None = None
+
+    def vote_rules(self) -> tuple[int, int, frozenset[str]]:
+        """(lowest rating, highest rating, the eligible municipalities): D10."""
+        if self._vote_rules is None:
+            rules = self.rules
+            eligible = self.codes if rules.get("vote_eligible", "all") == "all" else self.round2_ten()
+            self._vote_rules = (int(rules.get("vote_rating_min", 1)), int(rules.get("vote_rating_max", 5)),
+                                frozenset(eligible))
+        return self._vote_rules
 
     @property
     def rules(self) -> dict[str, Any]:
@@ -84,12 +102,6 @@ class Contest:
 
     def chair(self) -> str | None:
         return next((s["id"] for s in self.jury if s.get("chair")), None)
-
-    def in_window(self, at: datetime | None) -> bool:
-        """§4.6.6: opens_at <= at, and at before the end of the closing second (closes_at is the last second)."""
-        if at is None or self.opens_at is None or self.closes_at is None:
-            return False
-        return self.opens_at <= at < self.closes_at + timedelta(seconds=1)
 
     def round2_ten(self) -> list[str]:
         return list((self.round1_closed or {}).get("advancing") or [])
