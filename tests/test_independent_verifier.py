@@ -187,8 +187,7 @@ def forge_consistently(rs: list[dict[str, Any]]) -> list[str]:
         p = r["payload"]
         through = p.get("digest_through") if r["type"].endswith("ResultApproved") else p.get("included_through")
         if isinstance(through, int) and p.get("digest"):
-            p["digest"] = max((v for k, v in chain.items() if k <= through), default=None, key=lambda _: 0) \
-                if False else chain[max(k for k in chain if k <= through)]
+            p["digest"] = chain[max(k for k in chain if k <= through)]
         if r["type"].endswith("ResultApproved"):
             p["round3_digest"] = rs[index_of(rs, "Round3Closed")]["payload"]["digest"]
         lines = rechain(rs)
