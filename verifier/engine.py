@@ -4,7 +4,7 @@ each contest folded into small per-contest state; the closings are checked in ve
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timezone
 from json import loads
 from typing import Any
 
@@ -235,14 +235,20 @@ class Verifier:
         if c.first_vote is None:
             c.first_vote = position
         at_value = payload.get("at")
+        lo, hi, eligible, window_from, window_until = c.vote_limits
         try:
-            at: datetime | None = datetime.fromisoformat(at_value["_data_"])  # the common case, decoded directly
+            text = at_value["_data_"]
+            # the common case: both in the export's own UTC form, where text order is time order
+            inside = window_from <= text < window_until if len(text) in (25, 32) and text[-6:] == "+00:00" \
+                else window_from <= datetime.fromisoformat(text).astimezone(timezone.utc).isoformat() < window_until
         except (TypeError, KeyError, ValueError):
             at = typed(at_value) if at_value is not None else parse_time(record.get("time"))
-        lo, hi, eligible = c.vote_rules()
-        if at is None or at.tzinfo is None or not c.window_from <= at < c.window_until:
+            inside = at is not None and at.tzinfo is not None \
+                and window_from <= at.astimezone(timezone.utc).isoformat() < window_until
+        if not inside:
             r.mismatch(position, line_no, "a vote inside the window in force when it was recorded (§4.6.6)",
-                       f"{c.opens_at} – {c.closes_at}", str(at))
+                       f"{c.opens_at} – {c.closes_at}", at_value.get("_data_") if isinstance(at_value, dict)
+                       else at_value)
         municipality = str(payload.get("municipality"))
         if municipality not in eligible:
             r.mismatch(position, line_no, "a vote for an eligible municipality (D10)", "an eligible code", municipality)
@@ -255,7 +261,10 @@ class Verifier:
         spill.files[hash(key) % spill.parts].write(f"{c.resident_kind}\t{key}\t{position}\t{line_no}\n")
         if spill.board:
             spill.vote(str(payload.get("receipt")), municipality, rating, agg, position, line_no)
-        cell = c.tally.setdefault(municipality, [0, 0])
+        try:
+            cell = c.tally[municipality]
+        except KeyError:
+            cell = c.tally[municipality] = [0, 0]
         cell[0] += 1
         cell[1] += rating
         c.recent_votes.append((position if position is not None else -1, municipality, rating))

@@ -13,19 +13,38 @@ QUARANTINE_MARKS = (b"Contest.VotesQuarantined", b"Contest.VotesReinstated")
 
 
 def quarantined_vote_ids(path: str) -> set[str]:
-    """Every vote id named by a quarantine or reinstatement line (only those lines are decoded)."""
+    """Every vote id named by a quarantine or reinstatement line: the raw bytes are searched in large blocks and
+    only the (few) lines holding such an event type are decoded."""
     ids: set[str] = set()
     with open(path, "rb") as f:
-        for raw in f:
-            if b"VotesQuarantined" in raw or b"VotesReinstated" in raw:
-                try:
-                    record = json.loads(raw)
-                except ValueError:
-                    continue
-                if isinstance(record, dict) and str(record.get("type", "")).endswith(
-                        ("Contest.VotesQuarantined", "Contest.VotesReinstated")):
-                    ids.update(str(v) for v in (record.get("payload") or {}).get("votes") or [])
+        tail = b""
+        while True:
+            block = f.read(1 << 22)
+            if not block:
+                break
+            data = tail + block
+            cut = data.rfind(b"\n") + 1
+            data, tail = data[:cut], data[cut:]
+            _scan(data, ids)
+        _scan(tail, ids)
     return ids
+
+
+def _scan(data: bytes, ids: set[str]) -> None:
+    for mark in QUARANTINE_MARKS:
+        at = data.find(mark)
+        while at >= 0:
+            start = data.rfind(b"\n", 0, at) + 1
+            end = data.find(b"\n", at)
+            end = len(data) if end < 0 else end
+            try:
+                record = json.loads(data[start:end])
+            except ValueError:
+                record = None
+            if isinstance(record, dict) and str(record.get("type", "")).endswith(tuple(m.decode() for m in
+                                                                                      QUARANTINE_MARKS)):
+                ids.update(str(v) for v in (record.get("payload") or {}).get("votes") or [])
+            at = data.find(mark, end)
 
 
 def lines(path: str) -> Iterator[tuple[int, str]]:

@@ -55,13 +55,18 @@ class Spill:
         for f in self.files:
             f.close()
         for i in range(self.parts):
-            first: dict[tuple[str, str], str] = {}
             with open(os.path.join(self.dir.name, f"{i}.txt"), encoding="utf-8") as f:
-                for row in f:
-                    kind, key, position, line = row.rstrip("\n").split("\t")
-                    seen = first.setdefault((kind, key), position)
-                    if seen is not position:
-                        yield kind, key, _int(position), int(line), _int(seen)
+                rows = f.read().splitlines()
+            keys = [row.rsplit("\t", 2)[0] for row in rows]
+            if len(set(keys)) == len(keys):  # the common case: no repeat in this partition
+                continue
+            first: dict[str, str] = {}
+            for key, row in zip(keys, rows, strict=True):
+                position, line = row.rsplit("\t", 2)[1:]
+                seen = first.setdefault(key, position)
+                if seen is not position:
+                    kind, name = key.split("\t", 1)
+                    yield kind, name, _int(position), int(line), _int(seen)
 
     def load_board(self, rows: Iterator[tuple[str, str, int, int, int]]) -> None:
         batch = []

@@ -69,21 +69,17 @@ class Contest:
         self.changed()
 
     def changed(self) -> None:
-        """After any contest event: refresh what every vote is checked against (kept, not recomputed per vote)."""
-        never = datetime.max.replace(tzinfo=timezone.utc)
-        # §4.6.6: opens_at <= at, and at before the end of the closing second (closes_at is the window's last second)
-        self.window_from = self.opens_at or never
-        self.window_until = (self.closes_at + timedelta(seconds=1)) if self.closes_at else self.window_from
-        self._vote_rules: tuple[int, int, frozenset[str]] | None = None
-
-    def vote_rules(self) -> tuple[int, int, frozenset[str]]:
-        """(lowest rating, highest rating, the eligible municipalities): D10."""
-        if self._vote_rules is None:
-            rules = self.rules
-            eligible = self.codes if rules.get("vote_eligible", "all") == "all" else self.round2_ten()
-            self._vote_rules = (int(rules.get("vote_rating_min", 1)), int(rules.get("vote_rating_max", 5)),
-                                frozenset(eligible))
-        return self._vote_rules
+        """After any contest event: refresh what every vote is checked against (kept, not recomputed per vote):
+        (lowest rating, highest rating, the eligible municipalities (D10), the window as ISO UTC text (§4.6.6):
+        opens_at <= at, and at before the end of the closing second (closes_at is the window's last second))."""
+        rules = self.rules
+        eligible = self.codes if rules.get("vote_eligible", "all") == "all" else self.round2_ten()
+        never = "9999"
+        since = self.opens_at.astimezone(timezone.utc).isoformat() if self.opens_at else never
+        until = (self.closes_at + timedelta(seconds=1)).astimezone(timezone.utc).isoformat() if self.closes_at \
+            else since
+        self.vote_limits = (int(rules.get("vote_rating_min", 1)), int(rules.get("vote_rating_max", 5)),
+                            frozenset(eligible), since, until)
 
     @property
     def rules(self) -> dict[str, Any]:
