@@ -37,8 +37,9 @@ class Verifier:
 
     def run(self) -> Report:
         try:
+            line = self._line
             for line_no, text in lines(self.path):
-                self._line(line_no, text)
+                line(line_no, text)
             self.chain.finish()
             self._finish()
         finally:
@@ -49,6 +50,13 @@ class Verifier:
     # ----- one line -----
 
     def _line(self, line_no: int, text: str) -> None:
+        """One line, as read (its end of line, if any, is not part of the hashed text)."""
+        if text[-1:] == "\n":
+            end = -2 if text[-2:] == "\r\n" else -1
+        else:
+            end = len(text)
+        if len(text) < 4 and not text.strip():
+            return
         r = self.report
         r.events += 1
         try:
@@ -57,14 +65,14 @@ class Verifier:
             record = None
         if record.__class__ is not dict:
             r.mismatch(None, line_no, "a JSON object per line", "a JSON object", text[:80])
-            self.chain.advance(None, text)
+            self.chain.advance(None, text[:end])
             return
         position = record.get("position")
         if position.__class__ is not int:
             position = None
         i = text.find(',"chain":"')  # the chain member, cut out of the line's own text (docs/AUDIT.md)
         if i > 0 and text.startswith('","payload":', i + 74) and text.find('"aggregate_id":', 0, i) > 0:
-            hashed, recorded = text[:i + 1] + text[i + 76:], text[i + 10:i + 74]
+            hashed, recorded = text[:i + 1] + text[i + 76:end], text[i + 10:i + 74]
         else:
             r.mismatch(position, line_no, "canonical form (the chain member between aggregate_id and payload)",
                        "a canonical line", "the chain member missing or out of place")

@@ -48,7 +48,7 @@ def _scan(data: bytes, ids: set[str]) -> None:
 
 
 def lines(path: str) -> Iterator[tuple[int, str]]:
-    """(line number from 1, the line's text without its end of line)."""
+    """(line number from 1, the line's text as read, with its end of line)."""
     progress = Progress() if sys.stderr.isatty() else None
     with open(path, encoding="utf-8", errors="replace", newline="\n") as f:
         yield from _lines(f, progress)
@@ -57,17 +57,12 @@ def lines(path: str) -> Iterator[tuple[int, str]]:
 
 
 def _lines(f: TextIO, progress: Progress | None) -> Iterator[tuple[int, str]]:
-    n = 0
-    for text in f:
-        n += 1
-        if progress and n % 50000 == 0:
+    if progress is None:
+        yield from enumerate(f, start=1)  # each line with its end of line: the engine leaves it out of the hash
+        return
+    for n, text in enumerate(f, start=1):
+        if n % 50000 == 0:
             progress.show(n)
-        if text[-1:] == "\n":
-            text = text[:-1]
-        if text[-1:] == "\r":
-            text = text[:-1]
-        if not text:
-            continue
         yield n, text
 
 
