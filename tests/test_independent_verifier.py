@@ -23,7 +23,7 @@ from contest.service import ContestService
 from tests.helpers import SEC, VOTE_DAY, all_ballots, bearer, close_vote, play_round1
 from tests.test_audit import rechain
 from tests.test_quarantine import BURST, cast
-from tests.test_round3 import FIVE_AT_E, Steps, score_all
+from tests.test_round3 import FIVE_AT_E, Steps, reach_round3, score_all
 
 ROOT = Path(__file__).resolve().parent.parent
 VERIFIER = ROOT / "verifier"
@@ -360,3 +360,28 @@ def test_both_verifiers_check_the_published_checkpoints(genuine: dict[str, Any],
     beyond.write_text(json.dumps([{"kind": "approval", "through": 10 ** 9, "digest": "0" * 64}]), encoding="utf-8")
     project, independent = run_both(tmp_path, "genuine", lines, None, ["--checkpoints", str(beyond)])
     assert not independent["ok"] and project["ok"] == independent["ok"]
+
+
+def test_both_verifiers_accept_a_round3_tie_decided_by_the_jury(service: ContestService, clock: FrozenClock,
+                                                                 client: FlaskClient, tokens: dict[str, str],
+                                                                 tmp_path: Path) -> None:
+    """D12: the chair cannot split A and B; the jury's recorded decision picks B (tests/test_round3.py's case)."""
+    finalists = reach_round3(service, clock)
+    jurors = {seat: service.issue_token("juror", actor=SEC, seat=seat, year=2024)[0] for seat in [*VOTING, "lps"]}
+    steps = Steps(client, clock, tokens["secretariat"], finalists)
+    a, b = finalists[:2]
+    steps.all_visits(FIVE_AT_E)
+    score_all(steps, jurors, chair=[4, 4, 3, 2, 1], ugf=[5, 4, 2, 3, 3])
+    decision = {"kind": "winner", "tied": [a, b], "chosen": [b], "text": "Plašāks atbalsts ģimenēm ar bērniem",
+                "votes_for": 4, "votes_total": 7}
+    assert steps.post("/decisions", decision).status_code == 201
+    assert steps.post("/round3/close").status_code == 200
+    lines = list(export_lines(service.store))
+    project, independent = run_both(tmp_path, "decided", lines)
+    assert independent["ok"], independent["mismatches"]
+    assert project["ok"] and independent["results"]["winner (2024)"] == b == project["results"]["winner (2024)"]
+    records = [json.loads(line) for line in lines]
+    i = index_of(records, "Round3Closed")
+    records[i]["payload"]["result"]["winner"] = a  # the decision said B
+    project, independent = run_both(tmp_path, "undecided", rechain(records))
+    assert not independent["ok"] and first_failing(independent)[0] == records[i]["position"]

@@ -204,6 +204,8 @@ class Verifier:
             c.bindings.append((pos, payload))
             self.report.fingerprints[f"voter ({c.year})"] = payload.get("voter_fingerprint")
             self.report.fingerprints[f"receipt ({c.year})"] = payload.get("receipt_fingerprint")
+        elif isinstance(payload.get("decision"), dict) and {"tied", "chosen"} <= set(payload["decision"]):
+            c.decisions.append((pos, payload["decision"]))  # Contest.JuryDecisionRecorded (§3.2.4, D11–D13)
         elif {"tied", "chosen"} <= set(payload):
             c.decisions.append((pos, payload))
         closings.contest_event(self, c, event, payload, pos, line_no)

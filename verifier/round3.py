@@ -46,7 +46,7 @@ def recompute(finalists: list[str], visits: dict[str, dict[str, Any]], sheets: d
     win_key = {m: (averages[m], int(chair_scores.get(m, 0))) for m in scored}
     win_order, ties = order(scored, win_key, decisions, 1, ("winner",))
     theme_key = {m: (themes[m], int(chair_theme.get(m, 0))) for m in finalists}
-    theme_order, theme_ties = order(list(finalists), theme_key, decisions, 1, ("theme", "theme_prize"))
+    theme_order, theme_ties = order(list(finalists), theme_key, decisions, 1, ("!winner",))
     return Result(win_order[0] if win_order and not ties else None,
                   theme_order[0] if theme_order and not theme_ties else None,
                   averages, sums, counts, themes, counted_visits, counted_seats, ties + theme_ties)

@@ -34,9 +34,18 @@ def find_decision(decisions: list[dict[str, Any]], group: list[str], kinds: tupl
                   ) -> dict[str, Any] | None:
     found = None
     for d in decisions:
-        if set(d.get("tied") or []) == set(group) and (not kinds or d.get("kind") in kinds):
+        if set(d.get("tied") or []) == set(group) and _kind_fits(d.get("kind"), kinds):
             found = d  # the last one recorded counts
     return found
+
+
+def _kind_fits(kind: Any, kinds: tuple[str, ...]) -> bool:
+    """No kinds: any; ("!x", …): any kind but those; else one of them."""
+    if not kinds:
+        return True
+    if kinds[0].startswith("!"):
+        return kind not in {k[1:] for k in kinds}
+    return kind in kinds
 
 
 def _neg(value: Any) -> Any:
