@@ -23,7 +23,7 @@ from contest.service import ContestService
 from tests.helpers import SEC, VOTE_DAY, all_ballots, bearer, close_vote, play_round1
 from tests.test_audit import rechain
 from tests.test_quarantine import BURST, cast
-from tests.test_round3 import FIVE_AT_E, Steps, reach_round3, score_all
+from tests.test_round3 import FIVE_AT_E, FOUR_AT_E, Steps, reach_round3, score_all
 
 ROOT = Path(__file__).resolve().parent.parent
 VERIFIER = ROOT / "verifier"
@@ -385,3 +385,30 @@ def test_both_verifiers_accept_a_round3_tie_decided_by_the_jury(service: Contest
     records[i]["payload"]["result"]["winner"] = a  # the decision said B
     project, independent = run_both(tmp_path, "undecided", rechain(records))
     assert not independent["ok"] and first_failing(independent)[0] == records[i]["position"]
+
+
+def test_both_verifiers_leave_out_a_short_visit_and_a_seat_with_too_few_visits(
+        service: ContestService, clock: FrozenClock, client: FlaskClient, tokens: dict[str, str],
+        tmp_path: Path) -> None:
+    """§4.7.3: E's first visit had four voting seats and did not count; after a second visit, §4.7.4: vpd was at two
+    counted visits only, so its scores do not count."""
+    finalists = reach_round3(service, clock)
+    jurors = {seat: service.issue_token("juror", actor=SEC, seat=seat, year=2024)[0] for seat in [*VOTING, "lps"]}
+    steps = Steps(client, clock, tokens["secretariat"], finalists)
+    steps.all_visits(FOUR_AT_E)
+    score_all(steps, jurors)
+    e = finalists[4]
+    assert steps.post("/round3/close").status_code == 409  # §4.7.3: E's visit does not count
+    clock.set(datetime(2024, 12, 2, 9, tzinfo=UTC))  # E visited again: rescheduled, a new notice, new attendance
+    assert steps.post(f"/visits/{e}/reschedule", {"date": "2024-12-12", "arrival": "10:00", "duration_minutes": 180,
+                                                  "reason": "only four voting members came"}).status_code == 200
+    clock.set(datetime(2024, 12, 5, 9, tzinfo=UTC))
+    assert steps.notice(e, "2024-12-05").status_code == 201
+    clock.set(datetime(2024, 12, 12, 14, tzinfo=UTC))
+    assert steps.attend(e, FIVE_AT_E[4]).status_code == 200
+    assert steps.post("/round3/close").status_code == 200
+    lines = list(export_lines(service.store))
+    project, independent = run_both(tmp_path, "short", lines)
+    assert independent["ok"], independent["mismatches"]
+    assert project["ok"] and independent["results"]["winner (2024)"] == project["results"]["winner (2024)"]
+    assert independent["results"]["theme prize (2024)"] == project["results"]["theme prize (2024)"]

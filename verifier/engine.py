@@ -172,6 +172,8 @@ class Verifier:
             c.ballots.append((pos, key, dict(payload.get("points") or {})))
         elif name == "Visit.AttendanceRecorded":
             c.attendance.append((pos, c.visits.get(agg, key), dict(payload.get("present") or {})))
+        elif name == "Visit.Rescheduled":  # a new date: the earlier attendance no longer counts
+            c.attendance.append((pos, c.visits.get(agg, key), {}))
         elif name.startswith("Visit.") and payload.get("municipality"):
             c.visits[agg] = str(payload["municipality"])
         elif name == "Scorecard.Submitted":
