@@ -16,8 +16,6 @@ from verifier.round2 import ballot_problem
 from verifier.spill import Spill
 from verifier.state import Contest, parse_time, typed
 
-WATCHED_KINDS = ("quarantine", "reinstate")
-
 
 class Verifier:
     def __init__(self, path: str, pinned: set[int] | None = None, board: str | None = None) -> None:

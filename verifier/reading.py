@@ -7,7 +7,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import TextIO
 
 QUARANTINE_MARKS = (b"Contest.VotesQuarantined", b"Contest.VotesReinstated")
 
@@ -64,14 +64,6 @@ def _lines(f: TextIO, progress: Progress | None) -> Iterator[tuple[int, str]]:
         if n % 50000 == 0:
             progress.show(n)
         yield n, text
-
-
-def decode(text: str) -> dict[str, Any] | None:
-    try:
-        record = json.loads(text)
-    except ValueError:
-        return None
-    return record if isinstance(record, dict) else None
 
 
 class Progress:
