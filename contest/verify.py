@@ -454,11 +454,16 @@ class Verifier:
         assessment = assess_round3(contest, views.visits.facts_through(contest.year, through),
                                    views.scorecards.cards_through(contest.year, through))
         result = assessment.result
+        recorded_table = event.result if isinstance(event.result, dict) else {}
         found = (event.winner, event.theme_winner)
+        found_in_table = (recorded_table.get("winner"), recorded_table.get("theme_winner"))
         expected = (result.winner, result.theme_winner) if not assessment.blocked else ("(blocked)", "(blocked)")
-        if expected != found:
+        if expected != found or expected != found_in_table:
             self.mismatch(position, "round 3: the winner and the theme-prize winner (§4.7.9-§4.7.11, D12, D13)",
-                          expected, found)
+                          expected, found if expected != found else found_in_table)
+        elif _plain(result.to_dict()) != _plain(recorded_table):
+            self.mismatch(position, "round 3: the recorded table equals the recomputed one (§4.7.3-§4.7.11)",
+                          "the recomputed averages, counted seats and visits", "a different table")
         else:
             self.match("round 3: the winner and the theme-prize winner")
         self.report.results[f"winner ({contest.year})"] = event.winner
@@ -581,3 +586,8 @@ def read_board(stream: IO[str]) -> list[BoardRow]:
 def verify_file(stream: IO[str], views: Any, board: list[BoardRow] | None = None,
                 checkpoints: list[Checkpoint] | None = None, expect_digest: str | None = None) -> Report:
     return Verifier(views, board, checkpoints, expect_digest).run(iter(stream))
+
+
+def _plain(value: Any) -> Any:
+    """A recorded or recomputed value as JSON reads it back (tuples as lists, dates as text), for comparing."""
+    return json.loads(json.dumps(value, sort_keys=True, default=str))

@@ -198,13 +198,18 @@ def _round3(v: Verifier, c: Contest, p: dict[str, Any], pos: int, line_no: int) 
     r.results[f"winner ({c.year})"] = res.winner
     r.results[f"theme prize ({c.year})"] = res.theme_winner
     c.round3_closed = p
+    c.round3_position = pos
 
 
 def _approval(v: Verifier, c: Contest, p: dict[str, Any], pos: int, line_no: int) -> None:
     r = v.report
-    if p.get("digest_through") != v.previous_position:
-        r.mismatch(pos, line_no, f"the approval ({c.year}, D14) names the position before its own line",
-                   v.previous_position, p.get("digest_through"))
+    through = p.get("digest_through")
+    closed_at = c.round3_position or 0
+    if not isinstance(through, int) or not closed_at <= through < pos:
+        # D14: the last position before the approval as the service saw it when deciding; an event of another
+        # aggregate (a token issued, say) may fall between it and the approval's own line
+        r.mismatch(pos, line_no, f"the approval ({c.year}, D14) names a position after round 3's close and before "
+                   "its own line", f"{closed_at} <= digest_through < {pos}", through)
     if c.round3_closed is None:
         r.mismatch(pos, line_no, f"the approval ({c.year}, §7.4) after round 3 closed", "Round3Closed first", None)
     elif p.get("round3_digest") != c.round3_closed.get("digest"):
@@ -213,6 +218,7 @@ def _approval(v: Verifier, c: Contest, p: dict[str, Any], pos: int, line_no: int
     r.results["approved"] = f"decision {p.get('decision_number')} of {(p.get('decision_date') or {}).get('_data_')}"
     r.results["approved digest"] = p.get("digest")
     c.approved = p
+    c.approved_position = pos
     c.stage = "sealed"
 
 

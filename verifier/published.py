@@ -73,8 +73,9 @@ def _expect_digest(v: Verifier) -> None:
     c, a = approvals[-1]
     actual = v.chain.digest_through(a.get("digest_through"))
     found = a.get("digest") if a.get("digest") != expected else actual
-    # no line of the file is wrong: the file differs from what was published outside it (no position)
-    v.report.mismatch(None, None, f"--expect-digest: the approved digest ({c.year}, D14)", expected, found)
+    # reported at the approval's line: the digest it names (or the history it names) is not the one you hold
+    v.report.mismatch(c.approved_position, None, f"--expect-digest: the approved digest ({c.year}, D14)", expected,
+                      found)
 
 
 def read_board(path: str) -> Iterator[tuple[str, str, int, int, int]]:

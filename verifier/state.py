@@ -47,6 +47,8 @@ class Contest:
     round2_closed: dict[str, Any] | None = None
     round3_closed: dict[str, Any] | None = None
     approved: dict[str, Any] | None = None
+    approved_position: int | None = None  # the approval's own line
+    round3_position: int | None = None  # round 3's closing line
     saves: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     tally: dict[str, list[int]] = field(default_factory=dict)  # every vote: municipality -> [count, sum]
     recent_votes: deque[tuple[int, str, int]] = field(default_factory=lambda: deque(maxlen=RECENT_VOTES))
