@@ -7,21 +7,39 @@ winners, the approval. It also re-checks each vote against the window in force w
 ballot against the jury, and each quarantine or reinstatement of votes (issue 9) against its rules; the tally it
 recomputes leaves out the votes in quarantine, as the service's does (§4.6.7). Every difference is reported with
 its position, what was expected and what was found.
+
+It streams (contest/verify_stream.py): a first pass finds, without decoding the votes, the lines naming quarantined
+or reinstated votes and `…_through` positions; the second decodes each line once, hashes the line's own text with
+its `"chain"` member cut out (the canonical form, docs/AUDIT.md; a line that is not canonical is re-serialised as
+before), folds `Vote.Cast` lines straight from their payload, keeps the chain only at the positions asked for and
+for recent lines, and spills one-vote-per-resident and every aggregate's versions to temporary files checked at the
+end. Its memory does not grow with the number of votes (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from hashlib import sha256
 from typing import IO, Any
 from uuid import UUID
 
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, Mapper, StoredEvent, UUIDAsHex
+from eventsourcing.utils import get_topic
 
 from contest.audit import GENESIS, chain_next, line_without_chain
 from contest.replay import Replay
 from contest.store import DateAsISO
+from contest.verify_stream import (
+    ChainPositions,
+    ResidentSpill,
+    VersionSpill,
+    VoteRow,
+    binary_source,
+    scan,
+    vote_row,
+)
 from domain.actors import SECRETARIAT
 from domain.ballot import Ballot
 from domain.ballots import validate_ballot
@@ -30,8 +48,14 @@ from domain.errors import DomainError
 from domain.submission import Submission
 from domain.visit import assess_round3
 from domain.vote import Vote
+from projections.round2 import KeptVotesView, VotesView, _id_bytes, _micros
 
 BoardRow = tuple[str, str, int, bool]  # receipt, municipality, rating, in quarantine
+CAST_TOPIC = get_topic(Vote.Cast)
+REVIEW_TOPICS = (get_topic(Contest.VotesQuarantined), get_topic(Contest.VotesReinstated))
+# what the first pass looks for: quarantine and reinstatement lines, and lines naming a position's digest
+FIRST_PASS_PATTERNS = (b"Contest.Votes", b'_through"')
+AFTER_THE_LINES = 1 << 62  # the sort key of findings made after the last line (the board, the summary)
 
 
 @dataclass
@@ -86,20 +110,31 @@ def offline_mapper() -> Mapper[Any]:
 class Verifier:
     MAX_FINDINGS_PER_CHECK = 20
 
-    def __init__(self, views: Any, board: list[BoardRow] | None = None) -> None:
+    PROGRESS_EVERY = 1 << 14  # lines between two progress updates
+
+    def __init__(self, views: Any, board: list[BoardRow] | None = None, progress: Any = None) -> None:
         self.board = board
-        self.votes: list[tuple[str, str, int, str]] = []  # (receipt, municipality, rating, vote id)
+        self.votes: list[tuple[str, str, int, str]] = []  # (receipt, municipality, rating, vote id), for --board
+        self.views = views
         self.replay = Replay(views)
         self.mapper = offline_mapper()
         self.report = Report()
+        self.progress = progress  # anything with update(events done), e.g. contest.progress.TerminalProgress
         self.chain = GENESIS
-        self.chain_at: dict[int, str] = {0: GENESIS}
+        self._chain_bytes = GENESIS.encode()
+        self.chains = ChainPositions()  # the chain at the positions asked for and at recent ones: digest_at
+        self._wanted: set[int] = set()
         self.last_position = 0
-        self.versions: dict[str, int] = {}
-        self.resident_keys: set[tuple[int, str]] = set()
+        self.versions = VersionSpill()  # every aggregate's versions, checked at the end
+        self.residents = ResidentSpill()  # one vote per resident, checked at the end
         self._counts: dict[str, int] = {}
         self._chain_broken = False
         self._reviews: dict[str, int] = {}  # votes quarantined / reinstated, counted over the events (issue 9)
+        self._line = 0  # the line being read (findings are listed in line order)
+        self._deferred = False  # findings of the checks made at the end for earlier lines
+        self._order: dict[int, tuple[int, int]] = {}  # id(finding) -> (line, deferred)
+        self._first_pass_lines: set[int] = set()
+        self._eligible_cache: dict[Any, tuple[int, frozenset[Any]]] = {}  # contest id -> (version, eligible)
 
     # ----- findings -----
 
@@ -107,22 +142,105 @@ class Verifier:
         n = self._counts.get(check, 0) + 1
         self._counts[check] = n
         if n <= self.MAX_FINDINGS_PER_CHECK:
-            self.report.mismatches.append(Finding(position, check, expected, found, line))
+            finding = Finding(position, check, expected, found, line)
         elif n == self.MAX_FINDINGS_PER_CHECK + 1:
-            self.report.mismatches.append(Finding(position, f"{check} (further ones not listed)", "", "", line))
+            finding = Finding(position, f"{check} (further ones not listed)", "", "", line)
+        else:
+            return
+        self._order[id(finding)] = (self._line, int(self._deferred))
+        self.report.mismatches.append(finding)
 
     def match(self, what: str) -> None:
         self.report.matches.append(what)
 
     # ----- reading -----
 
-    def run(self, lines: Iterator[str]) -> Report:
-        for number, raw in enumerate(lines, start=1):
-            raw = raw.strip()
-            if not raw:
-                continue
+    def want_digest_at(self, positions: Iterable[int]) -> None:
+        """Positions whose digest will be asked for (`digest_at`) beyond those the export's own events name, e.g.
+        a checkpoints file's; call before `run`."""
+        self._wanted.update(positions)
+
+    def digest_at(self, position: int) -> str | None:
+        """The chain after the last line at or before `position` (GENESIS before the first line): known for every
+        position an event of the export names (`…_through`), those given to `want_digest_at`, every position from
+        the last line read on, and recent lines; None otherwise."""
+        return self.chains.digest_at(position)
+
+    _digest_at = digest_at
+
+    def run(self, lines: Any) -> Report:
+        """Verify an export: a binary or text file, or any iterable of its lines (spooled to a temporary file)."""
+        try:
+            with binary_source(lines) as f:
+                self._first_pass(f)
+                f.seek(0)
+                self._read(f)
+            self._line, self._deferred = AFTER_THE_LINES, True
+            self._check_spilled()
+            self._deferred = False
+        finally:
+            self.versions.close()
+            self.residents.close()
+        self.report.digest = self.chain
+        if not self._chain_broken and self.report.events:
+            self.match(f"hash chain over {self.report.events} events")
+        if self.board is not None:
+            self._check_board()
+        self._summarise()
+        self._sort_findings()
+        return self.report
+
+    def _first_pass(self, f: IO[bytes]) -> None:
+        """The lines naming votes under review or positions (found by a bytes search, the others not decoded):
+        which votes the replay keeps (KeptVotesView) and which positions' chain is kept."""
+        keep: set[bytes] = set()
+        wanted = set(self._wanted)
+        for number, line in scan(f, FIRST_PASS_PATTERNS):
+            self._first_pass_lines.add(number)
             try:
-                record = json.loads(raw)
+                record = json.loads(line)
+                payload = record["payload"]
+                topic = record["type"]
+            except (ValueError, KeyError, TypeError):
+                continue
+            if not isinstance(payload, dict):
+                continue
+            wanted.update(v for k, v in payload.items() if str(k).endswith("_through") and type(v) is int)
+            votes = payload.get("votes")
+            if topic in REVIEW_TOPICS and isinstance(votes, list):
+                keep.update(b for b in (_id_bytes(v) for v in votes if isinstance(v, str)) if b is not None)
+        self.chains.want(wanted)
+        if type(getattr(self.views, "votes", None)) is VotesView:
+            self.views.votes = KeptVotesView(keep)
+            self.replay = Replay(self.views)
+
+    def _fast_votes(self) -> Any:
+        """The votes view's `cast` when `Vote.Cast` lines may skip the mapper (as contest/rows.py's fold: no
+        upcasting, and the votes view is the only reader of votes), else None."""
+        votes = getattr(self.views, "votes", None)
+        if (getattr(Vote.Cast, "class_version", 1) == 1 and self.mapper.cipher is None
+                and self.mapper.compressor is None and votes is not None
+                and self.replay._dispatch.get(Vote.Cast) == [votes.apply]):
+            return votes.cast
+        return None
+
+    def _read(self, f: IO[bytes]) -> None:
+        cast = self._fast_votes()
+        micros = not isinstance(self.views.votes, KeptVotesView) if cast is not None else False
+        decode = json.JSONDecoder().raw_decode
+        report, progress, every = self.report, self.progress, self.PROGRESS_EVERY - 1
+        for number, raw in enumerate(f, start=1):
+            line = raw.strip()
+            if not line:
+                continue
+            self._line = number
+            if progress is not None and not number & every:
+                progress.update(report.events)
+            try:
+                text = line.decode("utf-8")
+                record, end = decode(text)
+                if end != len(text):
+                    json.loads(text)  # raises the error json.loads gives for the extra data
                 position = int(record["position"])
                 topic, version = record["type"], int(record["version"])
                 aggregate_id, payload = record["aggregate_id"], record["payload"]
@@ -130,9 +248,23 @@ class Verifier:
                 self.mismatch(None, "a readable export line", "a JSON record of the documented form",
                               f"{type(e).__name__}: {str(e)[:80]}", line=number)
                 continue
-            self.report.events += 1
-            self._check_chain(record, position, number)
-            self._check_order(position, aggregate_id, version, number)
+            report.events += 1
+            vote = vote_row(aggregate_id, version, payload) if topic == CAST_TOPIC and cast is not None else None
+            self._check_chain(record, position, number, line if vote is not None else None)
+            self._check_order(position, aggregate_id, version, number, vote.id_bytes if vote is not None else None)
+            if vote is not None:  # the fast path: the vote's fields straight from the payload
+                self._check_event(vote, position)
+                try:
+                    cast(vote.id_bytes, vote.year, vote.municipality, vote.rating, vote.network,
+                         _micros(vote.at) if micros and vote.network else 0, bool(vote.comment))
+                    self.replay.position = position
+                except Exception as e:
+                    self.mismatch(position, "an event that applies to the state before it", topic,
+                                  f"{type(e).__name__}: {e}")
+                continue
+            if topic in REVIEW_TOPICS and number not in self._first_pass_lines:
+                self.mismatch(position, "a canonical export line (its votes under review were not found by the "
+                              "first pass)", "the documented form", "a line written otherwise", line=number)
             try:
                 state = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
                 event = self.mapper.to_domain_event(StoredEvent(UUID(aggregate_id), version, topic, state))
@@ -145,13 +277,25 @@ class Verifier:
             except Exception as e:
                 self.mismatch(position, "an event that applies to the state before it", topic,
                               f"{type(e).__name__}: {e}")
-        self.report.digest = self.chain
-        if not self._chain_broken and self.report.events:
-            self.match(f"hash chain over {self.report.events} events")
-        if self.board is not None:
-            self._check_board()
-        self._summarise()
-        return self.report
+        if progress is not None:
+            progress.update(report.events)
+
+    def _check_spilled(self) -> None:
+        """The checks whose state was spilled to disk, reported at their lines: each aggregate's versions, and one
+        vote per resident (§4.6.6)."""
+        for line, position, aggregate_id, expected, found in sorted(self.versions.findings()):
+            self._line = line
+            self.mismatch(position, f"version of aggregate {aggregate_id} (an event removed, added or repeated)",
+                          expected, found, line=line)
+        for line, position in sorted(self.residents.repeats()):
+            self._line = line
+            self.mismatch(position, "one vote per resident (§4.6.6)", "a first vote", "a second vote")
+        self._line = AFTER_THE_LINES
+
+    def _sort_findings(self) -> None:
+        """Findings in the order of the lines they concern, each line's own checks first."""
+        order = self._order
+        self.report.mismatches.sort(key=lambda m: order.get(id(m), (AFTER_THE_LINES, 1)))
 
     def _check_board(self) -> None:
         """The public vote board equals the votes in the history, each marked in quarantine or not as the history
@@ -168,29 +312,38 @@ class Verifier:
                       f"{len(history)} votes; missing from the board: {missing[:5]}",
                       f"{len(board)} rows; not in the history: {extra[:5]}")
 
-    def _check_chain(self, record: dict[str, Any], position: int, number: int) -> None:
-        self.chain = chain_next(self.chain, line_without_chain(record))
-        self.chain_at[position] = self.chain
+    def _check_chain(self, record: dict[str, Any], position: int, number: int, line: bytes | None = None) -> None:
+        """The chain after this line. With the line's bytes, its own text with the `"chain"` member cut out is
+        hashed (a canonical line's text is its canonical form, docs/AUDIT.md); when that does not give the line's
+        chain, or without the bytes, the record is re-serialised canonically, as the service does."""
         found = record.get("chain")
+        chain = None
+        if line is not None and type(found) is str and len(found) == 64 and found.isascii():
+            member = b',"chain":"' + found.encode() + b'"'
+            k = line.find(member)
+            if k > 0 and line.startswith(b',"payload":', k + len(member)):
+                h = sha256(self._chain_bytes + b"\n" + line[:k] + line[k + len(member):]).hexdigest()
+                if h == found:
+                    chain = h
+        if chain is None:
+            chain = chain_next(self.chain, line_without_chain(record))
+        self.chain = chain
+        self._chain_bytes = chain.encode()
+        self.chains.record(position, chain)
         if found != self.chain:
             self._chain_broken = True
             self.mismatch(position, "chain hash (the line or one before it was changed, removed, added or moved)",
                           self.chain, found, line=number)
 
-    def _check_order(self, position: int, aggregate_id: str, version: int, number: int) -> None:
+    def _check_order(self, position: int, aggregate_id: str, version: int, number: int,
+                     key: bytes | None = None) -> None:
+        """Positions strictly increase (here); each aggregate's versions run 1, 2, 3, … (spilled, checked at the
+        end by `_check_spilled`)."""
         if position <= self.last_position:
             self.mismatch(position, "positions strictly increasing (a duplicated or reordered line)",
                           f"> {self.last_position}", position, line=number)
         self.last_position = max(self.last_position, position)
-        expected = self.versions.get(aggregate_id, 0) + 1
-        if version != expected:
-            self.mismatch(position, f"version of aggregate {aggregate_id} (an event removed, added or repeated)",
-                          expected, version, line=number)
-        self.versions[aggregate_id] = max(version, self.versions.get(aggregate_id, 0))
-
-    def _digest_at(self, position: int) -> str:
-        best = max((p for p in self.chain_at if p <= position), default=0)
-        return self.chain_at[best]
+        self.versions.add(aggregate_id, version, number, position, key)
 
     # ----- the rules again -----
 
@@ -201,7 +354,7 @@ class Verifier:
             return None
 
     def _check_event(self, event: Any, position: int) -> None:
-        if isinstance(event, Vote.Cast):
+        if type(event) is VoteRow or isinstance(event, Vote.Cast):  # a VoteRow: a Vote.Cast line's fast path
             self._check_vote(event, position)
         elif isinstance(event, Ballot.Opened):
             contest = self._contest(event.year)
@@ -234,7 +387,7 @@ class Verifier:
         if not contest.accepts_votes_at(event.at):
             self.mismatch(position, "a vote inside the window in force when it was recorded (§4.6.6)",
                           contest.window_times(), event.at.isoformat())
-        if event.municipality not in contest.eligible_for_vote():
+        if not self._eligible(contest, event.municipality):
             self.mismatch(position, "a vote for an eligible municipality (D10)", "a participant", event.municipality)
         rules = contest.rules
         if not rules.vote_rating_min <= event.rating <= rules.vote_rating_max:
@@ -242,10 +395,17 @@ class Verifier:
                           f"{rules.vote_rating_min}-{rules.vote_rating_max}", event.rating)
         if self.board is not None:
             self.votes.append((event.receipt, event.municipality, event.rating, str(event.originator_id)))
-        key = (event.year, event.resident_key)
-        if key in self.resident_keys:
-            self.mismatch(position, "one vote per resident (§4.6.6)", "a first vote", "a second vote")
-        self.resident_keys.add(key)
+        self.residents.add(event.year, event.resident_key, self._line, position)  # checked at the end
+
+    def _eligible(self, contest: Contest, municipality: Any) -> bool:
+        """`municipality in contest.eligible_for_vote()`, the list made once per version of the contest."""
+        cached = self._eligible_cache.get(contest.id)
+        if cached is None or cached[0] != contest.version:
+            cached = self._eligible_cache[contest.id] = (contest.version, frozenset(contest.eligible_for_vote()))
+        try:
+            return municipality in cached[1]
+        except TypeError:  # not hashable: not a municipality's code
+            return municipality in contest.eligible_for_vote()
 
     def _check_ballot(self, event: Any, position: int) -> None:
         owner = self.replay.views.ballots._owner.get(event.originator_id)
@@ -392,5 +552,6 @@ def read_board(stream: IO[str]) -> list[BoardRow]:
     return [(r["receipt"], r["municipality"], int(r["rating"]), r.get("quarantined", "0") == "1") for r in rows]
 
 
-def verify_file(stream: IO[str], views: Any, board: list[BoardRow] | None = None) -> Report:
-    return Verifier(views, board).run(iter(stream))
+def verify_file(stream: Any, views: Any, board: list[BoardRow] | None = None, progress: Any = None) -> Report:
+    """Verify an export: a file (binary or text) or an iterable of its lines."""
+    return Verifier(views, board, progress).run(stream)
