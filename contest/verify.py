@@ -19,6 +19,7 @@ end. Its memory does not grow with the number of votes (docs/BENCHMARKS.md).
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from hashlib import sha256
@@ -53,8 +54,9 @@ from projections.round2 import KeptVotesView, VotesView, _id_bytes, _micros
 BoardRow = tuple[str, str, int, bool]  # receipt, municipality, rating, in quarantine
 CAST_TOPIC = get_topic(Vote.Cast)
 REVIEW_TOPICS = (get_topic(Contest.VotesQuarantined), get_topic(Contest.VotesReinstated))
-# what the first pass looks for: quarantine and reinstatement lines, and lines naming a position's digest
-FIRST_PASS_PATTERNS = (b"Contest.Votes", b'_through"')
+# what the first pass looks for: the contests' lines, among them the quarantines and reinstatements of votes and
+# the closings naming a position's digest (`…_through`)
+FIRST_PASS_PATTERN = b"domain.contest:Contest."
 AFTER_THE_LINES = 1 << 62  # the sort key of findings made after the last line (the board, the summary)
 
 
@@ -133,8 +135,9 @@ class Verifier:
         self._line = 0  # the line being read (findings are listed in line order)
         self._deferred = False  # findings of the checks made at the end for earlier lines
         self._order: dict[int, tuple[int, int]] = {}  # id(finding) -> (line, deferred)
-        self._first_pass_lines: set[int] = set()
-        self._eligible_cache: dict[Any, tuple[int, frozenset[Any]]] = {}  # contest id -> (version, eligible)
+        self._kept_votes: set[bytes] = set()  # the votes the first pass found named by a review
+        self._contests_now: dict[int, Contest | None] = {}  # year -> its contest, until an event that is no vote
+        self._vote_contexts: dict[int, tuple[Contest | None, frozenset[str], int, int]] = {}  # the same, for votes
 
     # ----- findings -----
 
@@ -195,8 +198,7 @@ class Verifier:
         which votes the replay keeps (KeptVotesView) and which positions' chain is kept."""
         keep: set[bytes] = set()
         wanted = set(self._wanted)
-        for number, line in scan(f, FIRST_PASS_PATTERNS):
-            self._first_pass_lines.add(number)
+        for line in scan(f, FIRST_PASS_PATTERN):
             try:
                 record = json.loads(line)
                 payload = record["payload"]
@@ -210,6 +212,7 @@ class Verifier:
             if topic in REVIEW_TOPICS and isinstance(votes, list):
                 keep.update(b for b in (_id_bytes(v) for v in votes if isinstance(v, str)) if b is not None)
         self.chains.want(wanted)
+        self._kept_votes = keep
         if type(getattr(self.views, "votes", None)) is VotesView:
             self.views.votes = KeptVotesView(keep)
             self.replay = Replay(self.views)
@@ -229,6 +232,10 @@ class Verifier:
         micros = not isinstance(self.views.votes, KeptVotesView) if cast is not None else False
         decode = json.JSONDecoder().raw_decode
         report, progress, every = self.report, self.progress, self.PROGRESS_EVERY - 1
+        chains, spill = self.chains, self.versions.votes
+        ring_append = chains.ring.append
+        buffers, mask, pack, flush_at = spill.buffers, spill.mask, spill.row.pack, spill.flush_at
+        applied_vote: int | None = None  # the position of the last vote folded since the last other event
         for number, raw in enumerate(f, start=1):
             line = raw.strip()
             if not line:
@@ -250,21 +257,55 @@ class Verifier:
                 continue
             report.events += 1
             vote = vote_row(aggregate_id, version, payload) if topic == CAST_TOPIC and cast is not None else None
-            self._check_chain(record, position, number, line if vote is not None else None)
-            self._check_order(position, aggregate_id, version, number, vote.id_bytes if vote is not None else None)
-            if vote is not None:  # the fast path: the vote's fields straight from the payload
+            if vote is not None:  # the fast path: what _check_chain, _check_order and Replay.apply do, inline
+                found = record.get("chain")
+                chain = None
+                if type(found) is str and len(found) == 64 and found.isascii():
+                    chain_bytes = found.encode()
+                    k = line.find(b',"chain":"' + chain_bytes + b'"')  # 75 bytes; "payload" follows it
+                    if k > 0 and line.startswith(b',"payload":', k + 75) and sha256(
+                            self._chain_bytes + b"\n" + line[:k] + line[k + 75:]).hexdigest() == found:
+                        chain = found
+                        self.chain, self._chain_bytes = found, chain_bytes
+                        if chains.top_position <= position <= chains.next_wanted:  # ChainPositions.record, inline
+                            chains.top = at = (position, found)
+                            chains.top_position = position
+                            ring_append(at)
+                        else:
+                            chains.record(position, found)
+                if chain is None:
+                    self._check_chain(record, position, number)
+                if position <= self.last_position:
+                    self.mismatch(position, "positions strictly increasing (a duplicated or reordered line)",
+                                  f"> {self.last_position}", position, line=number)
+                else:
+                    self.last_position = position
+                key = vote.id_bytes  # the version, spilled (VersionSpill): one C call and an append
+                buffer = buffers[key[0] & mask]
+                try:
+                    buffer += pack(key, number, version, position)
+                except struct.error:
+                    spill.add_odd(key, number, version, position)
+                if len(buffer) >= flush_at:
+                    spill.flush(key[0] & mask)
+                    buffers = spill.buffers
                 self._check_event(vote, position)
                 try:
                     cast(vote.id_bytes, vote.year, vote.municipality, vote.rating, vote.network,
                          _micros(vote.at) if micros and vote.network else 0, bool(vote.comment))
-                    self.replay.position = position
+                    applied_vote = position
                 except Exception as e:
                     self.mismatch(position, "an event that applies to the state before it", topic,
                                   f"{type(e).__name__}: {e}")
                 continue
-            if topic in REVIEW_TOPICS and number not in self._first_pass_lines:
-                self.mismatch(position, "a canonical export line (its votes under review were not found by the "
-                              "first pass)", "the documented form", "a line written otherwise", line=number)
+            self._check_chain(record, position, number, line if topic == CAST_TOPIC else None)
+            self._check_order(position, aggregate_id, version, number)
+            if applied_vote is not None:
+                self.replay.position, applied_vote = applied_vote, None
+            if topic in REVIEW_TOPICS and isinstance(payload, dict) and isinstance(payload.get("votes"), list) \
+                    and not {b for b in map(_id_bytes, payload["votes"]) if b is not None} <= self._kept_votes:
+                self.mismatch(position, "a canonical export line (the first pass did not find this review of votes)",
+                              "the documented form", "a line written otherwise", line=number)
             try:
                 state = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
                 event = self.mapper.to_domain_event(StoredEvent(UUID(aggregate_id), version, topic, state))
@@ -277,6 +318,10 @@ class Verifier:
             except Exception as e:
                 self.mismatch(position, "an event that applies to the state before it", topic,
                               f"{type(e).__name__}: {e}")
+            self._contests_now.clear()
+            self._vote_contexts.clear()
+        if applied_vote is not None:
+            self.replay.position = applied_vote
         if progress is not None:
             progress.update(report.events)
 
@@ -335,23 +380,30 @@ class Verifier:
             self.mismatch(position, "chain hash (the line or one before it was changed, removed, added or moved)",
                           self.chain, found, line=number)
 
-    def _check_order(self, position: int, aggregate_id: str, version: int, number: int,
-                     key: bytes | None = None) -> None:
+    def _check_order(self, position: int, aggregate_id: str, version: int, number: int) -> None:
         """Positions strictly increase (here); each aggregate's versions run 1, 2, 3, … (spilled, checked at the
         end by `_check_spilled`)."""
         if position <= self.last_position:
             self.mismatch(position, "positions strictly increasing (a duplicated or reordered line)",
                           f"> {self.last_position}", position, line=number)
         self.last_position = max(self.last_position, position)
-        self.versions.add(aggregate_id, version, number, position, key)
+        self.versions.add(aggregate_id, version, number, position)
 
     # ----- the rules again -----
 
     def _contest(self, year: int) -> Contest | None:
+        """The year's contest as it stands before the event being checked (looked up once per year between two
+        events that are not votes: a vote changes no contest)."""
+        cacheable = type(year) is int
+        if cacheable and year in self._contests_now:
+            return self._contests_now[year]
         try:
-            return self.replay.contest(year)
+            found: Contest | None = self.replay.contest(year)
         except DomainError:
-            return None
+            found = None
+        if cacheable:
+            self._contests_now[year] = found
+        return found
 
     def _check_event(self, event: Any, position: int) -> None:
         if type(event) is VoteRow or isinstance(event, Vote.Cast):  # a VoteRow: a Vote.Cast line's fast path
@@ -380,32 +432,40 @@ class Verifier:
                 checker(event, position)
 
     def _check_vote(self, event: Any, position: int) -> None:
-        contest = self._contest(event.year)
+        context = self._vote_contexts.get(event.year) if type(event.year) is int else None
+        if context is None:
+            context = self._vote_context(event.year)
+        contest, eligible, low, high = context
         if contest is None:
             self.mismatch(position, "a vote for an existing contest", "a contest", event.year)
             return
         if not contest.accepts_votes_at(event.at):
             self.mismatch(position, "a vote inside the window in force when it was recorded (§4.6.6)",
                           contest.window_times(), event.at.isoformat())
-        if not self._eligible(contest, event.municipality):
+        try:
+            eligible_one = event.municipality in eligible
+        except TypeError:  # not hashable: not a municipality's code
+            eligible_one = False
+        if not eligible_one:
             self.mismatch(position, "a vote for an eligible municipality (D10)", "a participant", event.municipality)
-        rules = contest.rules
-        if not rules.vote_rating_min <= event.rating <= rules.vote_rating_max:
-            self.mismatch(position, "a rating within the scale (D10)",
-                          f"{rules.vote_rating_min}-{rules.vote_rating_max}", event.rating)
+        if not low <= event.rating <= high:
+            self.mismatch(position, "a rating within the scale (D10)", f"{low}-{high}", event.rating)
         if self.board is not None:
             self.votes.append((event.receipt, event.municipality, event.rating, str(event.originator_id)))
         self.residents.add(event.year, event.resident_key, self._line, position)  # checked at the end
 
-    def _eligible(self, contest: Contest, municipality: Any) -> bool:
-        """`municipality in contest.eligible_for_vote()`, the list made once per version of the contest."""
-        cached = self._eligible_cache.get(contest.id)
-        if cached is None or cached[0] != contest.version:
-            cached = self._eligible_cache[contest.id] = (contest.version, frozenset(contest.eligible_for_vote()))
-        try:
-            return municipality in cached[1]
-        except TypeError:  # not hashable: not a municipality's code
-            return municipality in contest.eligible_for_vote()
+    def _vote_context(self, year: Any) -> tuple[Contest | None, frozenset[str], int, int]:
+        """What a vote of `year` is checked against, as the contest stands: the contest, the municipalities
+        eligible (D10) and the rating scale; kept until the next event that is not a vote (a vote changes no
+        contest)."""
+        contest = self._contest(year)
+        if contest is None:
+            return None, frozenset(), 0, 0
+        rules = contest.rules
+        context = (contest, frozenset(contest.eligible_for_vote()), rules.vote_rating_min, rules.vote_rating_max)
+        if type(year) is int:
+            self._vote_contexts[year] = context
+        return context
 
     def _check_ballot(self, event: Any, position: int) -> None:
         owner = self.replay.views.ballots._owner.get(event.originator_id)

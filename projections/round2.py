@@ -393,7 +393,10 @@ class KeptVotesView(VotesView):
         tally = tallies.get(municipality)
         if tally is None:
             tally = tallies[municipality] = Tally()
-        tally.add(rating)
+        tally.count += 1  # Tally.add, inline
+        tally.total += rating
+        distribution = tally.distribution
+        distribution[rating] = distribution.get(rating, 0) + 1
         if vote_id in self.keep and vote_id not in self._kept:
             kind = (year, municipality, rating)
             kind_no = self._kind_no.get(kind)
