@@ -126,15 +126,22 @@ def audit() -> None:
 @click.option("--through", type=int, default=None, help="stop at this position (default: everything)")
 @click.pass_context
 def audit_export(ctx: click.Context, out: str, through: int | None) -> None:
-    """Write the whole history as canonical JSON Lines with the hash chain (docs/AUDIT.md)."""
+    """Write the whole history as canonical JSON Lines with the hash chain (docs/AUDIT.md). On a terminal, standard
+    error shows the events written and the rate as it goes."""
     from contest.audit import export_lines
+    from contest.progress import TerminalProgress
 
     svc = _service(ctx)
     count = 0
+    progress = TerminalProgress("exporting")
     with click.open_file(out, "w", encoding="utf-8") as f:
         for line in export_lines(svc.store, stop=through):
             f.write(line + "\n")
             count += 1
+            if not count & 0x3FFF:
+                progress.update(count)
+    progress.update(count)
+    progress.close()
     click.echo(f"exported {count} events", err=True)
 
 
@@ -145,9 +152,11 @@ def audit_export(ctx: click.Context, out: str, through: int | None) -> None:
 @click.option("--board", "board_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="the published vote board (CSV) to check against the history's votes")
 def audit_verify(file: str, as_json: bool, expect_digest: str | None, board_file: str | None) -> None:
-    """Recompute the chain and every result from FILE alone; exit 1 on any mismatch."""
+    """Recompute the chain and every result from FILE alone; exit 1 on any mismatch. On a terminal, standard error
+    shows the events verified and the rate as it goes."""
     import json
 
+    from contest.progress import TerminalProgress
     from contest.verify import Finding, read_board, verify_file
     from projections.views import Views
 
@@ -155,8 +164,10 @@ def audit_verify(file: str, as_json: bool, expect_digest: str | None, board_file
     if board_file:
         with open(board_file, encoding="utf-8", newline="") as b:
             board = read_board(b)
-    with open(file, encoding="utf-8") as f:
-        report = verify_file(f, Views(), board)
+    progress = TerminalProgress("verifying")
+    with open(file, "rb") as f:
+        report = verify_file(f, Views(), board, progress=progress if progress.enabled else None)
+    progress.close()
     if expect_digest is not None:
         if report.digest != expect_digest:
             report.mismatches.append(Finding(None, "the digest of the whole file equals the approved one",

@@ -19,8 +19,8 @@ def shows_progress(stream: Any) -> bool:
 
 
 class TerminalProgress:
-    """`update(done)` at most every `every` seconds writes "\\r<label>: 123,456 events, 98,765/s"; `close()` ends
-    the line. Does nothing at all when `stream` is not a terminal."""
+    """`update(done)` writes "\\r<label>: 123,456 events, 98,765/s" at most every `every` seconds; `close()` writes
+    the final figures and ends the line. Does nothing at all when `stream` is not a terminal."""
 
     def __init__(self, label: str, stream: IO[str] | None = None, every: float = 0.5) -> None:
         self.stream = sys.stderr if stream is None else stream
@@ -29,7 +29,6 @@ class TerminalProgress:
         self.every = every
         self.t0 = time.monotonic()
         self._last = self.t0
-        self._shown = False
         self.done = 0
 
     def update(self, done: int) -> None:
@@ -46,10 +45,10 @@ class TerminalProgress:
         rate = done / seconds if seconds > 0 else 0.0
         self.stream.write(f"\r{self.label}: {done:,} events, {rate:,.0f}/s ")
         self.stream.flush()
-        self._shown = True
 
     def close(self) -> None:
-        if self.enabled and self._shown:
+        """The final count and rate, and the end of the line (on a terminal)."""
+        if self.enabled:
             self._write(self.done, time.monotonic())
             self.stream.write("\n")
             self.stream.flush()
