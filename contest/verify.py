@@ -236,13 +236,15 @@ class Verifier:
         ring_append = chains.ring.append
         buffers, mask, pack, flush_at = spill.buffers, spill.mask, spill.row.pack, spill.flush_at
         applied_vote: int | None = None  # the position of the last vote folded since the last other event
+        # the fast path keeps these in locals and hands them back (_sync) before anything else reads them
+        prev, last_position, events = self._chain_bytes, self.last_position, report.events
         for number, raw in enumerate(f, start=1):
             line = raw.strip()
             if not line:
                 continue
             self._line = number
             if progress is not None and not number & every:
-                progress.update(report.events)
+                progress.update(events)
             try:
                 text = line.decode("utf-8")
                 record, end = decode(text)
@@ -255,31 +257,34 @@ class Verifier:
                 self.mismatch(None, "a readable export line", "a JSON record of the documented form",
                               f"{type(e).__name__}: {str(e)[:80]}", line=number)
                 continue
-            report.events += 1
+            events += 1
             vote = vote_row(aggregate_id, version, payload) if topic == CAST_TOPIC and cast is not None else None
             if vote is not None:  # the fast path: what _check_chain, _check_order and Replay.apply do, inline
                 found = record.get("chain")
-                chain = None
                 if type(found) is str and len(found) == 64 and found.isascii():
                     chain_bytes = found.encode()
                     k = line.find(b',"chain":"' + chain_bytes + b'"')  # 75 bytes; "payload" follows it
-                    if k > 0 and line.startswith(b',"payload":', k + 75) and sha256(
-                            self._chain_bytes + b"\n" + line[:k] + line[k + 75:]).hexdigest() == found:
-                        chain = found
-                        self.chain, self._chain_bytes = found, chain_bytes
-                        if chains.top_position <= position <= chains.next_wanted:  # ChainPositions.record, inline
-                            chains.top = at = (position, found)
-                            chains.top_position = position
-                            ring_append(at)
-                        else:
-                            chains.record(position, found)
-                if chain is None:
-                    self._check_chain(record, position, number)
-                if position <= self.last_position:
-                    self.mismatch(position, "positions strictly increasing (a duplicated or reordered line)",
-                                  f"> {self.last_position}", position, line=number)
+                    hashed = k > 0 and line.startswith(b',"payload":', k + 75) and sha256(
+                        prev + b"\n" + line[:k] + line[k + 75:]).hexdigest() == found
                 else:
-                    self.last_position = position
+                    hashed = False
+                if hashed:
+                    prev = chain_bytes
+                    if chains.top_position <= position <= chains.next_wanted:  # ChainPositions.record, inline
+                        chains.top = at = (position, found)
+                        chains.top_position = position
+                        ring_append(at)
+                    else:
+                        chains.record(position, found)
+                else:
+                    self._sync(prev, last_position, events)
+                    self._check_chain(record, position, number)
+                    prev = self._chain_bytes
+                if position <= last_position:
+                    self.mismatch(position, "positions strictly increasing (a duplicated or reordered line)",
+                                  f"> {last_position}", position, line=number)
+                else:
+                    last_position = position
                 key = vote.id_bytes  # the version, spilled (VersionSpill): one C call and an append
                 buffer = buffers[key[0] & mask]
                 try:
@@ -298,8 +303,10 @@ class Verifier:
                     self.mismatch(position, "an event that applies to the state before it", topic,
                                   f"{type(e).__name__}: {e}")
                 continue
+            self._sync(prev, last_position, events)
             self._check_chain(record, position, number, line if topic == CAST_TOPIC else None)
             self._check_order(position, aggregate_id, version, number)
+            prev, last_position = self._chain_bytes, self.last_position
             if applied_vote is not None:
                 self.replay.position, applied_vote = applied_vote, None
             if topic in REVIEW_TOPICS and isinstance(payload, dict) and isinstance(payload.get("votes"), list) \
@@ -320,10 +327,18 @@ class Verifier:
                               f"{type(e).__name__}: {e}")
             self._contests_now.clear()
             self._vote_contexts.clear()
+        self._sync(prev, last_position, events)
         if applied_vote is not None:
             self.replay.position = applied_vote
         if progress is not None:
-            progress.update(report.events)
+            progress.update(events)
+
+    def _sync(self, chain: bytes, last_position: int, events: int) -> None:
+        """The fast path's locals back into the verifier's state."""
+        if chain is not self._chain_bytes:
+            self._chain_bytes, self.chain = chain, chain.decode()
+        self.last_position = last_position
+        self.report.events = events
 
     def _check_spilled(self) -> None:
         """The checks whose state was spilled to disk, reported at their lines: each aggregate's versions, and one
