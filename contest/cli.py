@@ -6,21 +6,25 @@ import os
 import secrets
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from contest.presets import available_presets
-from contest.service import ContestService
 from contest.settings import Settings
 from domain.actors import SECRETARIAT, TOKEN_ROLES, Actor, system_actor
 from domain.errors import DomainError, InvalidInput, NotFound, RuleViolation
+
+if TYPE_CHECKING:  # the service (and the store's drivers) is imported only by the commands that use it: `audit
+    from contest.service import ContestService  # verify` reads a file and starts in a fraction of the time
 
 CLI_ACTOR = Actor(role=SECRETARIAT, principal="cli")
 
 
 def _service(ctx: click.Context) -> ContestService:
     if "service" not in ctx.obj:
+        from contest.service import ContestService
+
         ctx.obj["service"] = ContestService.from_settings(ctx.obj["settings"])
     return ctx.obj["service"]
 

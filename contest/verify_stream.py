@@ -307,6 +307,8 @@ class ResidentSpill:
 
     def __init__(self) -> None:
         self.spill = Spill(34)
+        self._buffers, self._mask = self.spill.buffers, self.spill.mask  # the list is kept, its items replaced
+        self._pack, self._flush_at = self.spill.row.pack, self.spill.flush_at
 
     def add(self, year: Any, resident_key: Any, line: int, position: int) -> None:
         key = None
@@ -320,15 +322,14 @@ class ResidentSpill:
                 key = raw + year.to_bytes(2, "big")
         if key is None:
             key = hashed_key(("resident", year, resident_key), 34)
-        spill = self.spill
-        p = key[0] & spill.mask
-        buffer = spill.buffers[p]
+        p = key[0] & self._mask  # Spill.add, inline
+        buffer = self._buffers[p]
         try:
-            buffer += spill.row.pack(key, line, 0, position)
+            buffer += self._pack(key, line, 0, position)
         except struct.error:
-            spill.add_odd(key, line, 0, position)
-        if len(buffer) >= spill.flush_at:
-            spill.flush(p)
+            self.spill.add_odd(key, line, 0, position)
+        if len(buffer) >= self._flush_at:
+            self.spill.flush(p)
 
     def repeats(self) -> Iterator[tuple[int, int]]:
         """(line, position) of every vote after the first of its resident, partition by partition."""
