@@ -18,15 +18,34 @@ Each phase runs in a process of its own (its peak RSS is its own), on a store ho
 The floor and ours are run back to back, alternately, `--rounds` times; the best of each is reported (the machine
 is shared: the best run is the one least disturbed).
 
+The verifiers (`--verifiers`, on by default; `--verifiers-only` runs nothing else): at each of `--verify-sizes`
+(votes; 250,000 and 1,000,000) the export of that history (made once with `contest audit export` and kept under
+bench/.data/, `--fresh-exports` to make it again) is read by three programs, each in a process of its own, in
+paired alternating runs (floor, ours, independent, then independent, ours, floor, ... `--pairs` times):
+
+  floor        `python bench/replay.py --phase verify-floor FILE`: read the file and json.loads every line
+  ours         `python -m contest.cli audit verify FILE --json`
+  independent  `python3 -I verifier FILE --json` (the standard-library verifier in verifier/, when present)
+
+Each run's events/s is the file's events over the process's wall time (start-up included), its ratio the one to
+the floor of the same pair, its CPU time user + system (resource usage of the child), its peak RSS the child's
+own (wait4's ru_maxrss). Reported: the median with min and max over the pairs, and the load average around them.
+
     .venv/bin/python bench/replay.py                                  # SQLite, 1M votes, memory at 250k and 1M
     .venv/bin/python bench/replay.py --store both --votes 1000000
+    .venv/bin/python bench/replay.py --verifiers-only --pairs 3       # the verifiers alone, 250k and 1M
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
+import statistics
+import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import benchlib as bl
@@ -178,8 +197,138 @@ def count_lines(path: Any) -> int:
 
 
 def cli(args: list[str], store_url: str) -> bl.Measured:
-    run = bl.run_measured([str(bl.REPO / ".venv/bin/contest"), *args], env={"CONTEST_STORE": store_url})
+    run = bl.run_measured([bl.PYTHON, "-m", "contest.cli", *args], env={"CONTEST_STORE": store_url})
     return run
+
+
+# ----- the verifiers, paired -----
+
+VERIFIER_DIR = bl.REPO / "verifier"
+
+
+def run_child(args: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """One child process to its end: wall seconds, CPU seconds (user + system) and its own peak RSS (wait4)."""
+    bl.ensure_dirs()
+    out_path, err_path = bl.LOGS / f"verify-{os.getpid()}.out", bl.LOGS / f"verify-{os.getpid()}.err"
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=bl.REPO, env=dict(os.environ, **(env or {})), stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+    stdout, stderr = out_path.read_text(), err_path.read_text()
+    out_path.unlink(missing_ok=True)
+    err_path.unlink(missing_ok=True)
+    return {"returncode": os.waitstatus_to_exitcode(status), "seconds": seconds,
+            "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+            "stdout": stdout, "stderr": stderr}
+
+
+def verifier_commands(path: Path) -> dict[str, list[str] | None]:
+    python3 = shutil.which("python3") or bl.PYTHON
+    independent = [python3, "-I", "verifier", str(path), "--json"] if VERIFIER_DIR.is_dir() else None
+    return {"floor": [bl.PYTHON, str(bl.BENCH / SCRIPT), "--phase", "verify-floor", "--target", str(path)],
+            "ours": [bl.PYTHON, "-m", "contest.cli", "audit", "verify", str(path), "--json"],
+            "independent": independent}
+
+
+def export_file(votes: int, fresh: bool) -> tuple[Path, dict[str, Any]]:
+    """The export of the history with `votes` votes, made once with `contest audit export` (measured then)."""
+    path = bl.DATA / f"export-v{dataset.VERSION}-{votes}.jsonl"
+    if path.exists() and not fresh:
+        return path, {"reused": True}
+    with dataset.votes_store(votes, "sqlite", f"export-{votes}") as (url, _):
+        tmp = path.with_suffix(".tmp")
+        run = run_child([bl.PYTHON, "-m", "contest.cli", "audit", "export", "--out", str(tmp)],
+                        env={"CONTEST_STORE": url})
+        if run["returncode"] != 0:
+            raise RuntimeError(f"export failed: {run['stderr'][-2000:]}")
+        tmp.rename(path)
+    events = count_lines(path)
+    return path, {"reused": False, "events": events, "seconds": round(run["seconds"], 2),
+                  "per_s": round(events / run["seconds"]), "cpu_seconds": round(run["cpu_seconds"], 2),
+                  "peak_rss_mib": run["peak_rss_mib"], "bytes": path.stat().st_size}
+
+
+def spread(values: list[float], digits: int = 3) -> dict[str, float]:
+    return {"median": round(statistics.median(values), digits), "min": round(min(values), digits),
+            "max": round(max(values), digits)}
+
+
+def measure_verifiers(sizes: list[int], pairs: int, fresh: bool) -> list[dict[str, Any]]:
+    rows = []
+    for votes in sizes:
+        path, export = export_file(votes, fresh)
+        events = count_lines(path)
+        commands = verifier_commands(path)
+        names = [n for n in ("floor", "ours", "independent") if commands[n] is not None]
+        made = "reused" if export["reused"] else f"{export['per_s']:,}/s, {export['peak_rss_mib']:,.0f} MiB"
+        print(f"  {events:,} events ({path.stat().st_size / 2**20:,.0f} MiB), export: {made}"
+              f"; independent verifier: {'present' if commands['independent'] else 'not present'}", flush=True)
+        runs: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
+        load_before = bl.uptime()
+        busy = round(bl.wait_until_quiet(), 2)
+        for i in range(pairs):
+            for name in names if i % 2 == 0 else list(reversed(names)):
+                run = run_child(commands[name])  # type: ignore[arg-type]
+                run["per_s"] = events / run["seconds"]
+                run["cpu_per_s"] = events / run["cpu_seconds"] if run["cpu_seconds"] else 0.0
+                if name == "floor":
+                    run["ok"] = run["returncode"] == 0
+                else:
+                    try:
+                        report = json.loads(run["stdout"])
+                        run["ok"] = run["returncode"] == 0 and report.get("ok") is True \
+                            and report.get("events") == events
+                    except ValueError:
+                        run["ok"] = False
+                run.pop("stdout")
+                run["stderr"] = run["stderr"][-500:]
+                runs[name].append(run)
+            print(f"    pair {i + 1}: " + "   ".join(
+                f"{n} {runs[n][-1]['per_s']:>9,.0f}/s {runs[n][-1]['peak_rss_mib']:>6,.0f} MiB"
+                f"{'' if runs[n][-1]['ok'] else ' FAILED'}" for n in names) + f"   (load {bl.uptime()})", flush=True)
+        row: dict[str, Any] = {"votes": votes, "events": events, "file_bytes": path.stat().st_size,
+                               "export": export, "load_before": load_before, "busy_before": busy,
+                               "load_after": bl.uptime(), "pairs": pairs,
+                               "independent_present": commands["independent"] is not None}
+        for name in names:
+            r = runs[name]
+            row[name] = {"per_s": spread([x["per_s"] for x in r], 0),
+                         "cpu_per_s": spread([x["cpu_per_s"] for x in r], 0),
+                         "peak_rss_mib": spread([x["peak_rss_mib"] for x in r], 1), "ok": all(x["ok"] for x in r),
+                         "command": " ".join(map(str, commands[name])).replace(str(bl.REPO) + "/", "")}  # type: ignore[arg-type]
+            if name != "floor":
+                row[name]["ratio"] = spread([x["per_s"] / f["per_s"] for x, f in zip(r, runs["floor"], strict=True)])
+                row[name]["cpu_ratio"] = spread([x["cpu_per_s"] / f["cpu_per_s"]
+                                                 for x, f in zip(r, runs["floor"], strict=True)])
+        rows.append(row)
+    return rows
+
+
+def print_verifiers(rows: list[dict[str, Any]]) -> None:
+    print("\n== verifiers (median [min-max] over the pairs; ratio = ours / the floor of the same pair, by wall "
+          "time; cpu ratio by CPU time)")
+    for r in rows:
+        print(f"  {r['events']:>9,} events  load before {r['load_before']}, after {r['load_after']}")
+        for name in ("floor", "ours", "independent"):
+            m = r.get(name)
+            if m is None:
+                print(f"    {name:<12} not present (no verifier/ directory)")
+                continue
+            ratio = (f"   ratio {m['ratio']['median']:.2f} [{m['ratio']['min']:.2f}-{m['ratio']['max']:.2f}]"
+                     f"   cpu ratio {m['cpu_ratio']['median']:.2f}") if "ratio" in m else ""
+            print(f"    {name:<12} {m['per_s']['median']:>9,.0f}/s [{m['per_s']['min']:,.0f}-{m['per_s']['max']:,.0f}]"
+                  f"{ratio}   peak RSS {m['peak_rss_mib']['median']:,.0f} MiB "
+                  f"[{m['peak_rss_mib']['min']:,.0f}-{m['peak_rss_mib']['max']:,.0f}]"
+                  f"{'' if m['ok'] else '   NOT OK'}   $ {m['command']}")
+    if len(rows) >= 2:
+        low, high = rows[0], rows[-1]
+        for name in ("ours", "independent"):
+            if name in low and name in high:
+                growth = high[name]["peak_rss_mib"]["median"] / low[name]["peak_rss_mib"]["median"]
+                print(f"  peak RSS growth {name}: {low[name]['peak_rss_mib']['median']:,.0f} -> "
+                      f"{high[name]['peak_rss_mib']['median']:,.0f} MiB (x{growth:.2f}) from {low['events']:,} to "
+                      f"{high['events']:,} events")
 
 
 # ----- the benchmark -----
@@ -260,6 +409,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="alternating floor/ours runs; the best is reported")
     parser.add_argument("--memory-sizes", default="250000,1000000",
                         help="history sizes (votes) for the peak-RSS comparison on SQLite ('' to skip)")
+    parser.add_argument("--verifiers", action=argparse.BooleanOptionalAction, default=True,
+                        help="measure the verifiers against their floor at --verify-sizes")
+    parser.add_argument("--verifiers-only", action="store_true", help="measure the verifiers and nothing else")
+    parser.add_argument("--verify-sizes", default="250000,1000000", help="history sizes (votes) for the verifiers")
+    parser.add_argument("--pairs", type=int, default=3, help="paired alternating runs of the verifiers")
+    parser.add_argument("--fresh-exports", action="store_true", help="make the verifiers' export files again")
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--target", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -267,6 +422,17 @@ def main() -> None:
         print(json.dumps(PHASES[args.phase](args.target)))
         return
     bl.print_header("replay: rebuilding every projection, export and verify, against their floors", SCRIPT)
+    verifiers: list[dict[str, Any]] = []
+    if args.verifiers or args.verifiers_only:
+        print("-- the verifiers against the floor (read + json.loads), paired", flush=True)
+        verifiers = measure_verifiers([int(x) for x in args.verify_sizes.split(",")], args.pairs, args.fresh_exports)
+        print_verifiers(verifiers)
+    if args.verifiers_only:
+        print(f"   reproduce: {bl.command(SCRIPT)}")
+        path = bl.save_result("replay-verifiers", {"command": bl.command(SCRIPT), "machine": bl.machine(),
+                                                   "args": vars(args), "verifiers": verifiers})
+        print(f"   figures: {path.relative_to(bl.REPO)}")
+        return
     stores = ["sqlite", "postgresql"] if args.store == "both" else [args.store]
     results: dict[str, Any] = {}
     for kind in stores:
@@ -291,8 +457,11 @@ def main() -> None:
               f"{m['export_peak_rss_mib']:,.0f} MiB, verify {m['verify_peak_rss_mib']:,.0f} MiB")
     print(f"   load after: {bl.uptime()}")
     print(f"   reproduce: {bl.command(SCRIPT)}")
+    if verifiers:
+        print_verifiers(verifiers)
     path = bl.save_result(f"replay-{args.store}", {"command": bl.command(SCRIPT), "machine": bl.machine(),
-                                                   "args": vars(args), "results": results, "memory": memory})
+                                                   "args": vars(args), "results": results, "memory": memory,
+                                                   "verifiers": verifiers})
     print(f"   figures: {path.relative_to(bl.REPO)}")
 
 

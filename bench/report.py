@@ -102,6 +102,16 @@ def rows() -> tuple[list[list[str]], dict[str, Any] | None, list[str]]:
                           replay["command"]])
         notes.append(f"replay: {replay['recorded_at']}")
 
+    verifiers = load("replay-verifiers")
+    if replay and replay.get("verifiers") and (not verifiers or replay["recorded_at"] > verifiers["recorded_at"]):
+        verifiers = replay
+    if verifiers:
+        machine = machine or verifiers["machine"]
+        table += verifier_rows(verifiers)
+        notes.append(f"verifiers: {verifiers['recorded_at']}, load before / after each size "
+                     + "; ".join(f"{n(v['events'])} events {v['load_before']} / {v['load_after']}"
+                                 for v in verifiers["verifiers"]))
+
     scoring = load("scoring")
     if scoring:
         machine = machine or scoring["machine"]
@@ -114,6 +124,40 @@ def rows() -> tuple[list[list[str]], dict[str, Any] | None, list[str]]:
                           f"x{scoring['growth_1000_to_10000']}", "", "", "~x13 (n log n)", "", scoring["command"]])
         notes.append(f"scoring: {scoring['recorded_at']}")
     return table, machine, notes
+
+
+def verifier_rows(source: dict[str, Any]) -> list[list[str]]:
+    """The verifiers against their floor (bench/replay.py --verifiers): median [min-max] over the pairs."""
+    table = []
+    labels = {"ours": "`contest audit verify FILE --json`", "independent": "`python3 -I verifier FILE --json`"}
+    rows = source["verifiers"]
+    for v in rows:
+        floor = v["floor"]
+        for name, label in labels.items():
+            m = v.get(name)
+            what = (f"3. {label} on the export of {n(v['events'])} events (events/s; median [min-max], "
+                    f"{v['pairs']} pairs)")
+            if m is None:
+                table.append([what, "not present (no verifier/ directory)", "", "", "", "", source["command"]])
+                continue
+            ratio = m["ratio"]
+            table.append([what, f"{n(m['per_s']['median'])}/s [{n(m['per_s']['min'])}-{n(m['per_s']['max'])}]; "
+                          f"peak RSS {n(m['peak_rss_mib']['median'])} MiB",
+                          f"{n(floor['per_s']['median'])}/s (read + json.loads); "
+                          f"{n(floor['peak_rss_mib']['median'])} MiB",
+                          f"{ratio['median']:.2f} [{ratio['min']:.2f}-{ratio['max']:.2f}]",
+                          ">= 0.5" if name == "ours" else "(reported)",
+                          met(ratio["median"] >= 0.5 and m["ok"]) if name == "ours" else "", source["command"]])
+    if len(rows) >= 2:
+        a, b = rows[0], rows[-1]
+        for name, label in labels.items():
+            if a.get(name) and b.get(name):
+                growth = b[name]["peak_rss_mib"]["median"] / a[name]["peak_rss_mib"]["median"]
+                table.append([f"5. peak RSS of {label} from {n(a['events'])} to {n(b['events'])} events",
+                              f"{n(a[name]['peak_rss_mib']['median'])} -> {n(b[name]['peak_rss_mib']['median'])} MiB "
+                              f"(x{growth:.2f})", "", "", "<= x1.5" if name == "ours" else "",
+                              met(growth <= 1.5) if name == "ours" else "", source["command"]])
+    return table
 
 
 def render() -> str:

@@ -67,13 +67,16 @@ def chain_next(previous: str, line: str) -> str:
 
 
 def export_lines(store: EventStore, stop: int | None = None) -> Iterator[str]:
-    """The export: one JSON line per event in global order, each with "chain", the hash after it."""
+    """The export: one JSON line per event in global order, each with "chain", the hash after it. Streams (one
+    event at a time). Each record is serialised once: its canonical line is hashed, and the `"chain"` member is
+    inserted where sorted keys put it, after `aggregate_id` (what serialising the record with it gives)."""
     h = GENESIS
     for n in store.notifications(start=1, stop=stop):
         record = canonical_record(store, n)
-        h = chain_next(h, dumps(record))
-        record["chain"] = h
-        yield dumps(record)
+        line = dumps(record)
+        h = chain_next(h, line)
+        cut = len(dumps({"actor": record["actor"], "aggregate_id": record["aggregate_id"]})) - 1
+        yield f'{line[:cut]},"chain":"{h}"{line[cut:]}'
 
 
 def line_without_chain(record: dict[str, Any]) -> str:

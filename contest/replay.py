@@ -25,6 +25,7 @@ class Replay:
         self.views = views
         self.contests: dict[UUID, Contest] = {}
         self.position = 0
+        self._ids: dict[int, UUID] = {}  # year -> its contest's id (uuid5 once per year, not once per vote)
         self._dispatch: dict[type, list[Callable[[Any, int], None]]] = {}
         for view in views.all():
             for cls in view.handles:
@@ -43,7 +44,10 @@ class Replay:
         return self
 
     def contest(self, year: int) -> Contest:
-        found = self.contests.get(contest_id(year))
+        cid = self._ids.get(year) if type(year) is int else contest_id(year)
+        if cid is None:
+            cid = self._ids[year] = contest_id(year)
+        found = self.contests.get(cid)
         if found is None:
             raise NotFound("contest", year)
         return found

@@ -11,21 +11,40 @@ its position, what was expected and what was found.
 With published checkpoints (D16: `--checkpoints`) it also checks that the file is the history those checkpoints
 named, and with `--expect-digest` that it holds the approval of the digest the council approved (D14): a forger
 who recomputes every recorded digest and the whole chain passes the checks above, but not these.
+
+It streams (contest/verify_stream.py): a first pass finds, without decoding the votes, the lines naming quarantined
+or reinstated votes and `…_through` positions; the second decodes each line once, hashes the line's own text with
+its `"chain"` member cut out (the canonical form, docs/AUDIT.md; a line that is not canonical is re-serialised as
+before), folds `Vote.Cast` lines straight from their payload, keeps the chain only at the positions asked for and
+for recent lines, and spills one-vote-per-resident and every aggregate's versions to temporary files checked at the
+end. Its memory does not grow with the number of votes (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import struct
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from hashlib import sha256
 from typing import IO, Any
 from uuid import UUID
 
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, Mapper, StoredEvent, UUIDAsHex
+from eventsourcing.utils import get_topic
 
 from contest.audit import GENESIS, chain_next, line_without_chain
 from contest.replay import Replay
 from contest.store import DateAsISO
+from contest.verify_stream import (
+    ChainPositions,
+    ResidentSpill,
+    VersionSpill,
+    VoteRow,
+    binary_source,
+    scan,
+    vote_row,
+)
 from domain.actors import SECRETARIAT
 from domain.ballot import Ballot
 from domain.ballots import validate_ballot
@@ -34,8 +53,15 @@ from domain.errors import DomainError
 from domain.submission import Submission
 from domain.visit import assess_round3
 from domain.vote import Vote
+from projections.round2 import KeptVotesView, VotesView, _id_bytes, _micros
 
 BoardRow = tuple[str, str, int, bool]  # receipt, municipality, rating, in quarantine
+CAST_TOPIC = get_topic(Vote.Cast)
+REVIEW_TOPICS = (get_topic(Contest.VotesQuarantined), get_topic(Contest.VotesReinstated))
+# what the first pass looks for: the contests' lines, among them the quarantines and reinstatements of votes and
+# the closings naming a position's digest (`…_through`)
+FIRST_PASS_PATTERN = b"domain.contest:Contest."
+AFTER_THE_LINES = 1 << 62  # the sort key of findings made after the last line (the board, the summary)
 
 CHECKPOINTS_FORMAT = "contest-checkpoints-v1"
 # The events that publish a checkpoint (D16), the kind they publish and the field naming its position.
@@ -144,28 +170,39 @@ def offline_mapper() -> Mapper[Any]:
 class Verifier:
     MAX_FINDINGS_PER_CHECK = 20
 
+    PROGRESS_EVERY = 1 << 14  # lines between two progress updates
+
     def __init__(self, views: Any, board: list[BoardRow] | None = None,
-                 checkpoints: list[Checkpoint] | None = None, expect_digest: str | None = None) -> None:
+                 checkpoints: list[Checkpoint] | None = None, expect_digest: str | None = None,
+                 progress: Any = None) -> None:
         self.board = board
         self.checkpoints = checkpoints
         self.expect_digest = expect_digest
-        self._wanted = sorted({cp.through for cp in checkpoints or ()})  # positions whose chain is kept (D16)
-        self._wanted_next = 0
-        self._chain_through: dict[int, str] = {}
         self._published: dict[tuple[str, int, str], list[tuple[int, int]]] = {}  # -> [(position, year)]
         self._approvals: list[tuple[int, str, int, str]] = []  # position, digest, digest_through, recomputed
-        self.votes: list[tuple[str, str, int, str]] = []  # (receipt, municipality, rating, vote id)
+        self.votes: list[tuple[str, str, int, str]] = []  # (receipt, municipality, rating, vote id), for --board
+        self.views = views
         self.replay = Replay(views)
         self.mapper = offline_mapper()
         self.report = Report()
+        self.progress = progress  # anything with update(events done), e.g. contest.progress.TerminalProgress
         self.chain = GENESIS
-        self.chain_at: dict[int, str] = {0: GENESIS}
+        self._chain_bytes = GENESIS.encode()
+        self.chains = ChainPositions()  # the chain at the positions asked for and at recent ones: digest_at
+        self._wanted: set[int] = set()
         self.last_position = 0
-        self.versions: dict[str, int] = {}
-        self.resident_keys: set[tuple[int, str]] = set()
+        self.versions = VersionSpill()  # every aggregate's versions, checked at the end
+        self.residents = ResidentSpill()  # one vote per resident, checked at the end
         self._counts: dict[str, int] = {}
         self._chain_broken = False
         self._reviews: dict[str, int] = {}  # votes quarantined / reinstated, counted over the events (issue 9)
+        self._line = 0  # the line being read (findings are listed in line order)
+        self._deferred = False  # findings of the checks made at the end for earlier lines
+        self._order: dict[int, tuple[int, int]] = {}  # id(finding) -> (line, deferred)
+        self._kept_votes: set[bytes] = set()  # the votes the first pass found named by a review
+        self._contests_now: dict[int, Contest | None] = {}  # year -> its contest, until an event that is no vote
+        self._vote_contexts: dict[int, tuple[Contest | None, frozenset[str], int, int]] = {}  # the same, for votes
+        self.want_digest_at(cp.through for cp in checkpoints or ())  # the chain through each checkpoint (D16)
 
     # ----- findings -----
 
@@ -173,22 +210,115 @@ class Verifier:
         n = self._counts.get(check, 0) + 1
         self._counts[check] = n
         if n <= self.MAX_FINDINGS_PER_CHECK:
-            self.report.mismatches.append(Finding(position, check, expected, found, line))
+            finding = Finding(position, check, expected, found, line)
         elif n == self.MAX_FINDINGS_PER_CHECK + 1:
-            self.report.mismatches.append(Finding(position, f"{check} (further ones not listed)", "", "", line))
+            finding = Finding(position, f"{check} (further ones not listed)", "", "", line)
+        else:
+            return
+        self._order[id(finding)] = (self._line, int(self._deferred))
+        self.report.mismatches.append(finding)
 
     def match(self, what: str) -> None:
         self.report.matches.append(what)
 
     # ----- reading -----
 
-    def run(self, lines: Iterator[str]) -> Report:
-        for number, raw in enumerate(lines, start=1):
-            raw = raw.strip()
-            if not raw:
-                continue
+    def want_digest_at(self, positions: Iterable[int]) -> None:
+        """Positions whose digest will be asked for (`digest_at`) beyond those the export's own events name, e.g.
+        a checkpoints file's; call before `run`."""
+        self._wanted.update(positions)
+
+    def digest_at(self, position: int) -> str | None:
+        """The chain after the last line at or before `position` (GENESIS before the first line): known for every
+        position an event of the export names (`…_through`), those given to `want_digest_at`, every position from
+        the last line read on, and recent lines; None otherwise."""
+        return self.chains.digest_at(position)
+
+    _digest_at = digest_at
+
+    def run(self, lines: Any) -> Report:
+        """Verify an export: a binary or text file, or any iterable of its lines (spooled to a temporary file)."""
+        try:
+            with binary_source(lines) as f:
+                self._first_pass(f)
+                f.seek(0)
+                self._read(f)
+            self._line, self._deferred = AFTER_THE_LINES, True
+            self._check_spilled()
+            self._deferred = False
+        finally:
+            self.versions.close()
+            self.residents.close()
+        self.report.digest = self.chain
+        if self.checkpoints is not None:
+            self._check_checkpoints()
+        if self.expect_digest is not None:
+            self._check_expected_digest()
+        if not self._chain_broken and self.report.events:
+            self.match(f"hash chain over {self.report.events} events")
+        if self.board is not None:
+            self._check_board()
+        self._summarise()
+        self._sort_findings()
+        return self.report
+
+    def _first_pass(self, f: IO[bytes]) -> None:
+        """The lines naming votes under review or positions (found by a bytes search, the others not decoded):
+        which votes the replay keeps (KeptVotesView) and which positions' chain is kept."""
+        keep: set[bytes] = set()
+        wanted = set(self._wanted)
+        for line in scan(f, FIRST_PASS_PATTERN):
             try:
-                record = json.loads(raw)
+                record = json.loads(line)
+                payload = record["payload"]
+                topic = record["type"]
+            except (ValueError, KeyError, TypeError):
+                continue
+            if not isinstance(payload, dict):
+                continue
+            wanted.update(v for k, v in payload.items() if str(k).endswith("_through") and type(v) is int)
+            votes = payload.get("votes")
+            if topic in REVIEW_TOPICS and isinstance(votes, list):
+                keep.update(b for b in (_id_bytes(v) for v in votes if isinstance(v, str)) if b is not None)
+        self.chains.want(wanted)
+        self._kept_votes = keep
+        if type(getattr(self.views, "votes", None)) is VotesView:
+            self.views.votes = KeptVotesView(keep)
+            self.replay = Replay(self.views)
+
+    def _fast_votes(self) -> Any:
+        """The votes view's `cast` when `Vote.Cast` lines may skip the mapper (as contest/rows.py's fold: no
+        upcasting, and the votes view is the only reader of votes), else None."""
+        votes = getattr(self.views, "votes", None)
+        if (getattr(Vote.Cast, "class_version", 1) == 1 and self.mapper.cipher is None
+                and self.mapper.compressor is None and votes is not None
+                and self.replay._dispatch.get(Vote.Cast) == [votes.apply]):
+            return votes.cast
+        return None
+
+    def _read(self, f: IO[bytes]) -> None:
+        cast = self._fast_votes()
+        micros = not isinstance(self.views.votes, KeptVotesView) if cast is not None else False
+        decode = json.JSONDecoder().raw_decode
+        report, progress, every = self.report, self.progress, self.PROGRESS_EVERY - 1
+        chains, spill = self.chains, self.versions.votes
+        ring_append = chains.ring.append
+        buffers, mask, pack, flush_at = spill.buffers, spill.mask, spill.row.pack, spill.flush_at
+        applied_vote: int | None = None  # the position of the last vote folded since the last other event
+        # the fast path keeps these in locals and hands them back (_sync) before anything else reads them
+        prev, last_position, events = self._chain_bytes, self.last_position, report.events
+        for number, raw in enumerate(f, start=1):
+            line = raw.strip()
+            if not line:
+                continue
+            self._line = number
+            if progress is not None and not number & every:
+                progress.update(events)
+            try:
+                text = line.decode("utf-8")
+                record, end = decode(text)
+                if end != len(text):
+                    json.loads(text)  # raises the error json.loads gives for the extra data
                 position = int(record["position"])
                 topic, version = record["type"], int(record["version"])
                 aggregate_id, payload = record["aggregate_id"], record["payload"]
@@ -196,9 +326,62 @@ class Verifier:
                 self.mismatch(None, "a readable export line", "a JSON record of the documented form",
                               f"{type(e).__name__}: {str(e)[:80]}", line=number)
                 continue
-            self.report.events += 1
-            self._check_chain(record, position, number)
+            events += 1
+            vote = vote_row(aggregate_id, version, payload) if topic == CAST_TOPIC and cast is not None else None
+            if vote is not None:  # the fast path: what _check_chain, _check_order and Replay.apply do, inline
+                found = record.get("chain")
+                if type(found) is str and len(found) == 64 and found.isascii():
+                    chain_bytes = found.encode()
+                    k = line.find(b',"chain":"' + chain_bytes + b'"')  # 75 bytes; "payload" follows it
+                    hashed = k > 0 and line.startswith(b',"payload":', k + 75) and sha256(
+                        prev + b"\n" + line[:k] + line[k + 75:]).hexdigest() == found
+                else:
+                    hashed = False
+                if hashed:
+                    prev = chain_bytes
+                    if chains.top_position <= position <= chains.next_wanted:  # ChainPositions.record, inline
+                        chains.top = at = (position, found)
+                        chains.top_position = position
+                        ring_append(at)
+                    else:
+                        chains.record(position, found)
+                else:
+                    self._sync(prev, last_position, events)
+                    self._check_chain(record, position, number)
+                    prev = self._chain_bytes
+                if position <= last_position:
+                    self.mismatch(position, "positions strictly increasing (a duplicated or reordered line)",
+                                  f"> {last_position}", position, line=number)
+                else:
+                    last_position = position
+                key = vote.id_bytes  # the version, spilled (VersionSpill): one C call and an append
+                buffer = buffers[key[0] & mask]
+                try:
+                    buffer += pack(key, number, version, position)
+                except struct.error:
+                    spill.add_odd(key, number, version, position)
+                if len(buffer) >= flush_at:
+                    spill.flush(key[0] & mask)
+                    buffers = spill.buffers
+                self._check_event(vote, position)
+                try:
+                    cast(vote.id_bytes, vote.year, vote.municipality, vote.rating, vote.network,
+                         _micros(vote.at) if micros and vote.network else 0, bool(vote.comment))
+                    applied_vote = position
+                except Exception as e:
+                    self.mismatch(position, "an event that applies to the state before it", topic,
+                                  f"{type(e).__name__}: {e}")
+                continue
+            self._sync(prev, last_position, events)
+            self._check_chain(record, position, number, line if topic == CAST_TOPIC else None)
             self._check_order(position, aggregate_id, version, number)
+            prev, last_position = self._chain_bytes, self.last_position
+            if applied_vote is not None:
+                self.replay.position, applied_vote = applied_vote, None
+            if topic in REVIEW_TOPICS and isinstance(payload, dict) and isinstance(payload.get("votes"), list) \
+                    and not {b for b in map(_id_bytes, payload["votes"]) if b is not None} <= self._kept_votes:
+                self.mismatch(position, "a canonical export line (the first pass did not find this review of votes)",
+                              "the documented form", "a line written otherwise", line=number)
             try:
                 state = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
                 event = self.mapper.to_domain_event(StoredEvent(UUID(aggregate_id), version, topic, state))
@@ -216,18 +399,37 @@ class Verifier:
                 self.mismatch(position, "an event that applies to the state before it", topic,
                               f"{type(e).__name__}: {e}")
             self._note_published(event, position)
-        self.report.digest = self.chain
-        self._keep_chain_through(None)
-        if self.checkpoints is not None:
-            self._check_checkpoints()
-        if self.expect_digest is not None:
-            self._check_expected_digest()
-        if not self._chain_broken and self.report.events:
-            self.match(f"hash chain over {self.report.events} events")
-        if self.board is not None:
-            self._check_board()
-        self._summarise()
-        return self.report
+            self._contests_now.clear()
+            self._vote_contexts.clear()
+        self._sync(prev, last_position, events)
+        if applied_vote is not None:
+            self.replay.position = applied_vote
+        if progress is not None:
+            progress.update(events)
+
+    def _sync(self, chain: bytes, last_position: int, events: int) -> None:
+        """The fast path's locals back into the verifier's state."""
+        if chain is not self._chain_bytes:
+            self._chain_bytes, self.chain = chain, chain.decode()
+        self.last_position = last_position
+        self.report.events = events
+
+    def _check_spilled(self) -> None:
+        """The checks whose state was spilled to disk, reported at their lines: each aggregate's versions, and one
+        vote per resident (§4.6.6)."""
+        for line, position, aggregate_id, expected, found in sorted(self.versions.findings()):
+            self._line = line
+            self.mismatch(position, f"version of aggregate {aggregate_id} (an event removed, added or repeated)",
+                          expected, found, line=line)
+        for line, position in sorted(self.residents.repeats()):
+            self._line = line
+            self.mismatch(position, "one vote per resident (§4.6.6)", "a first vote", "a second vote")
+        self._line = AFTER_THE_LINES
+
+    def _sort_findings(self) -> None:
+        """Findings in the order of the lines they concern, each line's own checks first."""
+        order = self._order
+        self.report.mismatches.sort(key=lambda m: order.get(id(m), (AFTER_THE_LINES, 1)))
 
     def _check_board(self) -> None:
         """The public vote board equals the votes in the history, each marked in quarantine or not as the history
@@ -244,41 +446,56 @@ class Verifier:
                       f"{len(history)} votes; missing from the board: {missing[:5]}",
                       f"{len(board)} rows; not in the history: {extra[:5]}")
 
-    def _check_chain(self, record: dict[str, Any], position: int, number: int) -> None:
-        self._keep_chain_through(position)
-        self.chain = chain_next(self.chain, line_without_chain(record))
-        self.chain_at[position] = self.chain
+    def _check_chain(self, record: dict[str, Any], position: int, number: int, line: bytes | None = None) -> None:
+        """The chain after this line. With the line's bytes, its own text with the `"chain"` member cut out is
+        hashed (a canonical line's text is its canonical form, docs/AUDIT.md); when that does not give the line's
+        chain, or without the bytes, the record is re-serialised canonically, as the service does."""
         found = record.get("chain")
+        chain = None
+        if line is not None and type(found) is str and len(found) == 64 and found.isascii():
+            member = b',"chain":"' + found.encode() + b'"'
+            k = line.find(member)
+            if k > 0 and line.startswith(b',"payload":', k + len(member)):
+                h = sha256(self._chain_bytes + b"\n" + line[:k] + line[k + len(member):]).hexdigest()
+                if h == found:
+                    chain = h
+        if chain is None:
+            chain = chain_next(self.chain, line_without_chain(record))
+        self.chain = chain
+        self._chain_bytes = chain.encode()
+        self.chains.record(position, chain)
         if found != self.chain:
             self._chain_broken = True
             self.mismatch(position, "chain hash (the line or one before it was changed, removed, added or moved)",
                           self.chain, found, line=number)
 
     def _check_order(self, position: int, aggregate_id: str, version: int, number: int) -> None:
+        """Positions strictly increase (here); each aggregate's versions run 1, 2, 3, … (spilled, checked at the
+        end by `_check_spilled`)."""
         if position <= self.last_position:
             self.mismatch(position, "positions strictly increasing (a duplicated or reordered line)",
                           f"> {self.last_position}", position, line=number)
         self.last_position = max(self.last_position, position)
-        expected = self.versions.get(aggregate_id, 0) + 1
-        if version != expected:
-            self.mismatch(position, f"version of aggregate {aggregate_id} (an event removed, added or repeated)",
-                          expected, version, line=number)
-        self.versions[aggregate_id] = max(version, self.versions.get(aggregate_id, 0))
-
-    def _digest_at(self, position: int) -> str:
-        best = max((p for p in self.chain_at if p <= position), default=0)
-        return self.chain_at[best]
+        self.versions.add(aggregate_id, version, number, position)
 
     # ----- the rules again -----
 
     def _contest(self, year: int) -> Contest | None:
+        """The year's contest as it stands before the event being checked (looked up once per year between two
+        events that are not votes: a vote changes no contest)."""
+        cacheable = type(year) is int
+        if cacheable and year in self._contests_now:
+            return self._contests_now[year]
         try:
-            return self.replay.contest(year)
+            found: Contest | None = self.replay.contest(year)
         except DomainError:
-            return None
+            found = None
+        if cacheable:
+            self._contests_now[year] = found
+        return found
 
     def _check_event(self, event: Any, position: int) -> None:
-        if isinstance(event, Vote.Cast):
+        if type(event) is VoteRow or isinstance(event, Vote.Cast):  # a VoteRow: a Vote.Cast line's fast path
             self._check_vote(event, position)
         elif isinstance(event, Ballot.Opened):
             contest = self._contest(event.year)
@@ -304,26 +521,41 @@ class Verifier:
                 checker(event, position)
 
     def _check_vote(self, event: Any, position: int) -> None:
-        contest = self._contest(event.year)
+        context = self._vote_contexts.get(event.year) if type(event.year) is int else None
+        if context is None:
+            context = self._vote_context(event.year)
+        contest, eligible, low, high = context
         if contest is None:
             self.mismatch(position, "a vote for an existing contest", "a contest", event.year)
             return
         if not contest.accepts_votes_at(event.at):
             self.mismatch(position, "a vote inside the window in force when it was recorded (§4.6.6)",
                           contest.window_times(), event.at.isoformat())
-        if event.municipality not in contest.eligible_for_vote():
+        try:
+            eligible_one = event.municipality in eligible
+        except TypeError:  # not hashable: not a municipality's code
+            eligible_one = False
+        if not eligible_one:
             self.mismatch(position, "a vote for an eligible municipality (D10)", "a participant", event.municipality)
         self._check_vote_secrets_bound(contest, position)
-        rules = contest.rules
-        if not rules.vote_rating_min <= event.rating <= rules.vote_rating_max:
-            self.mismatch(position, "a rating within the scale (D10)",
-                          f"{rules.vote_rating_min}-{rules.vote_rating_max}", event.rating)
+        if not low <= event.rating <= high:
+            self.mismatch(position, "a rating within the scale (D10)", f"{low}-{high}", event.rating)
         if self.board is not None:
             self.votes.append((event.receipt, event.municipality, event.rating, str(event.originator_id)))
-        key = (event.year, event.resident_key)
-        if key in self.resident_keys:
-            self.mismatch(position, "one vote per resident (§4.6.6)", "a first vote", "a second vote")
-        self.resident_keys.add(key)
+        self.residents.add(event.year, event.resident_key, self._line, position)  # checked at the end
+
+    def _vote_context(self, year: Any) -> tuple[Contest | None, frozenset[str], int, int]:
+        """What a vote of `year` is checked against, as the contest stands: the contest, the municipalities
+        eligible (D10) and the rating scale; kept until the next event that is not a vote (a vote changes no
+        contest)."""
+        contest = self._contest(year)
+        if contest is None:
+            return None, frozenset(), 0, 0
+        rules = contest.rules
+        context = (contest, frozenset(contest.eligible_for_vote()), rules.vote_rating_min, rules.vote_rating_max)
+        if type(year) is int:
+            self._vote_contexts[year] = context
+        return context
 
     def _check_vote_secrets_bound(self, contest: Contest, position: int) -> None:
         """D10: a vote is recorded after its contest recorded the fingerprints of the secrets it is keyed with."""
@@ -492,17 +724,6 @@ class Verifier:
 
     # ----- checkpoints (D16) and the approved digest (D14) -----
 
-    def _keep_chain_through(self, position: int | None) -> None:
-        """Before the line at `position` is chained (None: at the end of the file), keep the chain as it stands
-        for every checkpoint position before it: the digest "through T" is the chain after the last line at or
-        before T. Only the positions the checkpoints name are kept, not the chain at every position."""
-        wanted = self._wanted
-        while self._wanted_next < len(wanted) and (position is None or wanted[self._wanted_next] < position):
-            through = wanted[self._wanted_next]
-            if position is not None or through <= self.last_position:  # beyond the file's end: nothing kept
-                self._chain_through[through] = self.chain
-            self._wanted_next += 1
-
     def _note_published(self, event: Any, position: int) -> None:
         published = PUBLISHING.get(type(event))
         if published is None:
@@ -519,7 +740,7 @@ class Verifier:
         assert self.checkpoints is not None
         for cp in self.checkpoints:
             name = f"checkpoint {cp.kind} through position {cp.through}"
-            found = self._chain_through.get(cp.through)
+            found = self.digest_at(cp.through) if cp.through <= self.last_position else None
             if found is None:
                 self.mismatch(cp.through, f"{name} (D16): the file reaches that position", cp.digest,
                               f"the file ends at position {self.last_position}")
@@ -583,9 +804,11 @@ def read_board(stream: IO[str]) -> list[BoardRow]:
     return [(r["receipt"], r["municipality"], int(r["rating"]), r.get("quarantined", "0") == "1") for r in rows]
 
 
-def verify_file(stream: IO[str], views: Any, board: list[BoardRow] | None = None,
-                checkpoints: list[Checkpoint] | None = None, expect_digest: str | None = None) -> Report:
-    return Verifier(views, board, checkpoints, expect_digest).run(iter(stream))
+def verify_file(stream: Any, views: Any, board: list[BoardRow] | None = None,
+                checkpoints: list[Checkpoint] | None = None, expect_digest: str | None = None,
+                progress: Any = None) -> Report:
+    """Verify an export: a file (binary or text) or an iterable of its lines."""
+    return Verifier(views, board, checkpoints, expect_digest, progress).run(stream)
 
 
 def _plain(value: Any) -> Any:

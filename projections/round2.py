@@ -371,3 +371,48 @@ class VotesView:
                 "municipalities": dict(sorted(municipalities.items(), key=lambda kv: (-kv[1], kv[0]))),
                 "ratings": dict(sorted(ratings.items())), "votes": ids,
                 "quarantined": sum(1 for v in ids if v in self.quarantined)}
+
+
+class KeptVotesView(VotesView):
+    """The votes view of an offline verification (contest/verify.py): every vote in the tallies, but what a vote
+    counts for kept only for the votes in `keep`, the 16-byte ids a quarantine or a reinstatement names (found by
+    the verifier's first pass over the export), and no network keys (the cluster report is the service's). For a
+    history whose decisions name only votes in `keep` it folds the same tallies, held tallies, quarantine and
+    decisions as `VotesView`, in memory that does not grow with the votes (a million votes: a few hundred bytes)."""
+
+    def __init__(self, keep: Any = ()) -> None:
+        super().__init__()
+        self.keep = frozenset(keep)
+        self._kept: dict[bytes, int] = {}  # a kept vote's id -> its number (first cast of that id)
+
+    def cast(self, vote_id: bytes, year: int, municipality: str, rating: int, network: str | None, at_micros: int,
+             commented: bool) -> None:
+        tallies = self.by_year.get(year)
+        if tallies is None:
+            tallies = self.by_year[year] = {}
+        tally = tallies.get(municipality)
+        if tally is None:
+            tally = tallies[municipality] = Tally()
+        tally.count += 1  # Tally.add, inline
+        tally.total += rating
+        distribution = tally.distribution
+        distribution[rating] = distribution.get(rating, 0) + 1
+        if vote_id in self.keep and vote_id not in self._kept:
+            kind = (year, municipality, rating)
+            kind_no = self._kind_no.get(kind)
+            if kind_no is None:
+                kind_no = self._kind_no[kind] = len(self._kinds)
+                self._kinds.append(CastVote(*kind))
+            self._kept[vote_id] = len(self._kind_of)
+            self._kind_of.append(kind_no)
+            self._ids += vote_id
+        if commented:
+            self.comments[year] = self.comments.get(year, 0) + 1
+
+    def _numbers(self, vote_ids: Any) -> dict[str, int]:
+        wanted: dict[bytes, str] = {}  # as VotesView._numbers: the last text of each id is the one found
+        for vote_id in vote_ids:
+            key = _id_bytes(vote_id) if isinstance(vote_id, str) else None
+            if key is not None:
+                wanted[key] = vote_id
+        return {vote_id: self._kept[key] for key, vote_id in wanted.items() if key in self._kept}
