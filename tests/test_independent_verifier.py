@@ -1,6 +1,6 @@
 """The independent verifier (docs/AUDIT.md "Two verifiers"): it imports nothing of the project and runs under
 `python3 -I`; and on a genuine export and on every kind of tampering, it and `contest audit verify` give the same
-`ok` and the same first failing position (SPEC.md "Agreement")."""
+`ok` and the same first failing position (docs/AUDIT.md "Two verifiers")."""
 
 from __future__ import annotations
 
@@ -345,7 +345,7 @@ def test_both_verifiers_agree_on_the_genuine_history_and_every_mutation(genuine:
 
 
 def test_both_verifiers_check_the_published_checkpoints(genuine: dict[str, Any], tmp_path: Path) -> None:
-    """SPEC.md: `--checkpoints CP.json` (the JSON as downloaded) catches the self-consistent forgery."""
+    """D16: `--checkpoints CP.json` (the JSON as downloaded) catches the self-consistent forgery."""
     lines = genuine["lines"]
     records = [json.loads(line) for line in lines]
     cps = tmp_path / "checkpoints.json"

@@ -284,6 +284,10 @@ class Verifier:
     # ----- the end -----
 
     def _finish(self) -> None:
+        for c in self.by_year.values():  # votes, and no binding of the secrets anywhere after them (D10)
+            if c.first_vote is not None and not c.bindings:
+                self.report.mismatch(c.first_vote, None, "every vote after the contest's Contest.VoteSecretsBound",
+                                     "the binding first", "no binding in the file")
         for kind, key, position, line, first in self.spill.repeats():
             if kind == "aggregate":
                 self.report.mismatch(position, line, f"aggregate {key} versions 1, 2, 3, …", 2, 1)

@@ -40,7 +40,7 @@ class Report:
         return not self.mismatches
 
     def first_failing(self) -> tuple[int | None, int | None]:
-        """The smallest position over the mismatches, or else the smallest line (SPEC.md "Agreement")."""
+        """The smallest position over the mismatches, or else the smallest line (docs/AUDIT.md "Two verifiers")."""
         positions = [m.position for m in self.mismatches if m.position is not None]
         if positions:
             return min(positions), None
