@@ -34,9 +34,11 @@ from domain.config import (
     parse_municipalities,
 )
 from domain.errors import InvalidInput, NotFound, RuleViolation
-from domain.finalists import FinalistsOutcome, JuryDecision, determine_finalists
+from domain.finalists import FinalistsOutcome, determine_finalists
 from domain.questionnaire import Questionnaire, load_questionnaire
+from domain.round3 import Round3Assessment, assess_round3
 from domain.scoring import ScoringParams, score_round1
+from domain.ties import JuryDecision
 from domain.workdays import CALENDAR_CLAUSE, WorkCalendar, check_briefing_before_visits
 
 NAMESPACE = UUID("6f1c3f0e-5a43-4c55-9a1e-2b9c0d6e7a10")
@@ -723,13 +725,11 @@ class Contest(Aggregate):
         self.briefing = {"date": briefed_on, "note": note, "recorded_at": at}
 
     def close_round3(self, visits: Mapping[str, Any], scorecards: Mapping[str, Mapping[str, Any]], *,
-                     included_through: int, digest: str, actor: Actor, at: datetime) -> Any:
-        """Close round 3 (§4.7.9-§4.7.11, D12, D13): refused while anything blocks (domain.visit.assess_round3
+                     included_through: int, digest: str, actor: Actor, at: datetime) -> Round3Assessment:
+        """Close round 3 (§4.7.9-§4.7.11, D12, D13): refused while anything blocks (domain.round3.assess_round3
         names each blocker and its clause). The event records the winner, the theme-prize winner, the whole
         table with every visit and seat counted or not and why, the scorecards, and the audit digest of the
         history up to `included_through`; the contest is then finished, awaiting the council (§7.4)."""
-        from domain.visit import assess_round3  # here: domain.visit imports this module
-
         self.require_not_sealed()
         if self.stage != ROUND3:
             raise RuleViolation(f"round 3 is not open (the contest is in {self.stage})", clause="§4.7",
