@@ -320,8 +320,8 @@ def compute_final_result(
 
     # 2. Seats (§4.7.4).
     all_seats = set(voting) | {chair_seat} | set(scores) | set(theme_points)
-    for present in attendance.values():
-        all_seats |= set(present)
+    for seats_present in attendance.values():
+        all_seats |= set(seats_present)
     seat_rows: list[SeatRow] = []
     counted_seats: set[str] = set()
     for seat in sorted(all_seats, key=natural_key):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypedDict
 
 from domain.ballots import is_int
 from domain.errors import InvalidInput, RuleViolation
@@ -192,6 +192,19 @@ class Tie:
         }
 
 
+class _TieBoundary(TypedDict):
+    """The fields of a :class:`Tie` that :func:`select_top` knows before it tries to break the tie."""
+
+    kind: str
+    clause: str
+    tied: tuple[str, ...]
+    places: int
+    shared_value: str
+    tiebreak: str
+    tiebreak_values: tuple[tuple[str, int], ...] | None
+    tiebreak_note: str
+
+
 @dataclass(frozen=True)
 class Selection:
     """The best ``k`` of some candidates: ``selected`` best first (``None`` while a tie is open), ``certain``
@@ -250,9 +263,9 @@ def select_top(
         values: tuple[tuple[str, int], ...] | None = tuple((c, secondary[c]) for c in tied)
     else:
         above2, group2, need2, values = [], list(tied), need, None
-    common = {"kind": kind, "clause": clause, "tied": tied, "places": need,
-              "shared_value": describe(boundary), "tiebreak": tiebreak, "tiebreak_values": values,
-              "tiebreak_note": tiebreak_note}
+    common: _TieBoundary = {"kind": kind, "clause": clause, "tied": tied, "places": need,
+                            "shared_value": describe(boundary), "tiebreak": tiebreak, "tiebreak_values": values,
+                            "tiebreak_note": tiebreak_note}
     if len(group2) == need2:
         chosen = tuple(above2 + group2)
         tie = Tie(**common, still_tied=(), still_places=0, resolution="tiebreak", chosen=chosen)
