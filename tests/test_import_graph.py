@@ -164,19 +164,3 @@ def test_the_graph_sees_deferred_imports() -> None:
     assert shortest_cycle(graph, frozenset({"a", "b", "c"})) == ["a", "b", "c", "a"]
     assert import_graph("domain")["domain.contest"] >= {"domain.round3", "domain.ties"}
 
-
-def test_domain_uses_only_eventsourcing_domain() -> None:
-    """domain/ is plain Python (the developers' guide): of eventsourcing only the aggregate base, never the store
-    (eventsourcing.persistence, .postgres, .sqlite) or the application (eventsourcing.application). import-linter's
-    forbidden contract (pyproject.toml) covers flask, sqlalchemy, psycopg, holidays, apscheduler…, but it can name
-    only top-level external packages, so this part is checked here."""
-    used: dict[str, set[str]] = {}
-    for module, path in package_modules("domain").items():
-        tree = ast.parse(path.read_text("utf-8"), str(path))
-        for name in imported_names(tree, module, path.name == "__init__.py"):
-            if name == "eventsourcing" or name.startswith("eventsourcing."):
-                used.setdefault(module, set()).add(name)
-    assert used, "domain/'s aggregates build on eventsourcing.domain"
-    outside = {m: sorted(n for n in names if not (n == "eventsourcing.domain" or n.startswith("eventsourcing.domain.")))
-               for m, names in used.items()}
-    assert not any(outside.values()), outside
