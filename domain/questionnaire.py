@@ -415,9 +415,10 @@ def load_questionnaire(data: Mapping[str, Any]) -> Questionnaire:
 
     raw_sections = data.get("sections")
     sections: dict[int, Section] = {}
-    if c.check(isinstance(raw_sections, list) and len(raw_sections) > 0, "questionnaire",
-               "sections must be a non-empty list"):
-        for i, s in enumerate(raw_sections):  # type: ignore[arg-type]
+    if not isinstance(raw_sections, list) or not raw_sections:
+        c.add("questionnaire", "sections must be a non-empty list")
+    else:
+        for i, s in enumerate(raw_sections):
             section = _load_section(c, i, s)
             if section is None:
                 continue
@@ -426,10 +427,11 @@ def load_questionnaire(data: Mapping[str, Any]) -> Questionnaire:
 
     raw_questions = data.get("questions")
     questions: list[Question] = []
-    if c.check(isinstance(raw_questions, list) and len(raw_questions) > 0, "questionnaire",
-               "questions must be a non-empty list"):
+    if not isinstance(raw_questions, list) or not raw_questions:
+        c.add("questionnaire", "questions must be a non-empty list")
+    else:
         seen: set[str] = set()
-        for i, qd in enumerate(raw_questions):  # type: ignore[arg-type]
+        for i, qd in enumerate(raw_questions):
             q = _load_question(c, i, qd, sections)
             if q is None:
                 continue

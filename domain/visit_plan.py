@@ -62,8 +62,9 @@ class VisitPlan:
         arrival = data.get("arrival")
         if not isinstance(arrival, str) or not ARRIVAL.match(arrival):
             errors["arrival"] = ["must be a local time HH:MM (Europe/Riga)"]
-        minutes = data.get("duration_minutes")
-        if type(minutes) is not int or not 1 <= minutes <= 24 * 60:
+        raw_minutes = data.get("duration_minutes")
+        minutes = raw_minutes if type(raw_minutes) is int and 1 <= raw_minutes <= 24 * 60 else None
+        if minutes is None:
             errors["duration_minutes"] = ["must be a whole number of minutes from 1 to 1440"]
         mode = data.get("mode", ON_SITE)
         if mode not in MODES:
@@ -73,11 +74,10 @@ class VisitPlan:
             errors["remote_reason"] = ["must be text of at most 2000 characters"]
         elif isinstance(reason, str) and reason.strip() and mode == ON_SITE:
             errors["remote_reason"] = ["is given only for a remote visit (§4.7.1)"]
-        if errors:
+        if errors or minutes is None:  # a missing length is in errors already
             raise InvalidInput(errors)
         reason = reason.strip() if isinstance(reason, str) and reason.strip() else None
-        return cls(day=day, arrival=str(arrival), duration_minutes=int(minutes), mode=mode,  # type: ignore[arg-type]
-                   remote_reason=reason)
+        return cls(day=day, arrival=str(arrival), duration_minutes=int(minutes), mode=mode, remote_reason=reason)
 
     def to_event(self) -> dict[str, Any]:
         """The plan as event fields (a ``datetime.date`` is transcoded by the store)."""
