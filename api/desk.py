@@ -22,17 +22,16 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from api import page_support as ps
-from api.pages import after, csrf_on_every_form, current_contest, http_error, names, not_found
 from contest.round2 import CLUSTER_MIN_VOTES, CLUSTER_WINDOW_SECONDS
 from domain.actors import SECRETARIAT, Actor
 from domain.contest import FINISHED, ROUND1, ROUND2, ROUND3, SEALED, SETUP, WINDOW_CLOSED, Contest
 from domain.errors import DomainError, InvalidInput, NotFound, RuleViolation
 
 blp = Blueprint("desk", __name__, url_prefix="/sekretariats", template_folder="templates")
-blp.before_request(csrf_on_every_form)
-blp.after_request(after)
-blp.register_error_handler(NotFound, not_found)
-blp.register_error_handler(HTTPException, http_error)
+blp.before_request(ps.csrf_on_every_form)
+blp.after_request(ps.after)
+blp.register_error_handler(NotFound, ps.not_found)
+blp.register_error_handler(HTTPException, ps.http_error)
 
 COOKIE = "desk"
 MAX_AGE = 8 * 3600
@@ -78,7 +77,7 @@ def tie_blockers(ties: list[dict[str, Any]], all_names: dict[str, str]) -> list[
 def blockers(contest: Contest, standings: dict[str, Any], round3: dict[str, Any] | None) -> list[dict[str, str]]:
     """What keeps the contest from its next transition, each with its clause (RULES.md)."""
     out: list[dict[str, str]] = []
-    all_names = names(contest)
+    all_names = ps.names(contest)
     if contest.stage == SETUP and contest.questionnaire is None:
         out.append({"rule": "§4.2, Annex", "text": _("Round 1 needs a questionnaire.")})
     if contest.stage == ROUND2:
@@ -135,7 +134,7 @@ def desk_view(contest: Contest) -> dict[str, Any]:
         "round3": round3,
         "blockers": blockers(contest, standings, round3),
         "actions": available_actions(contest, window_now(contest, svc.clock.now())),
-        "names": names(contest),
+        "names": ps.names(contest),
         "quarantine": quarantine,
     }
 
@@ -184,9 +183,9 @@ def review(command: str) -> Any:
     back = redirect(url_for("desk.desk", _anchor="h-quarantine"), code=303)
     actor = desk_actor()
     if actor is None:
-        return render_template("pages/desk_login.html", contest=current_contest(),
+        return render_template("pages/desk_login.html", contest=ps.current_contest(),
                                error=_("Please log in again: the session has ended.")), 401
-    contest = current_contest()
+    contest = ps.current_contest()
     r2 = ps.service().round2
     reason = request.form.get("reason", "").strip()
     if not reason:
@@ -278,7 +277,7 @@ def refusal_text(e: DomainError) -> str:
 @blp.route("", methods=["GET"])
 def desk() -> str | Response:
     actor = desk_actor()
-    contest = current_contest()
+    contest = ps.current_contest()
     if actor is None:
         response = render_template("pages/desk_login.html", contest=contest, error=None)
         return response
@@ -299,7 +298,7 @@ def login() -> Any:
     elif actor.role != SECRETARIAT:
         error = _("Only a secretariat token opens the desk.")
     if error:
-        return render_template("pages/desk_login.html", contest=current_contest(), error=error), 401
+        return render_template("pages/desk_login.html", contest=ps.current_contest(), error=error), 401
     response = redirect(url_for("desk.desk"), code=303)
     response.set_cookie(COOKIE, _signer().dumps(token), max_age=MAX_AGE, httponly=True, samesite="Strict",
                         secure=ps.cookie_secure(), path="/sekretariats")
@@ -329,9 +328,9 @@ def transition(action: str) -> Any:
         raise NotFound("action", action)
     actor = desk_actor()
     if actor is None:
-        return render_template("pages/desk_login.html", contest=current_contest(),
+        return render_template("pages/desk_login.html", contest=ps.current_contest(),
                                error=_("Please log in again: the session has ended.")), 401
-    contest = current_contest()
+    contest = ps.current_contest()
     reason = request.form.get("reason", "").strip()
     if action in NEEDS_REASON and not reason:
         flash(_("Give a reason for the change (it is recorded with the event)."), "error")

@@ -30,12 +30,15 @@ from zoneinfo import ZoneInfo
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-from flask import Flask, abort, current_app, request, session
+from flask import Flask, abort, current_app, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel, Domain, format_date, format_decimal, format_time, get_locale
 from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
 
 from contest.service import ContestService
+from domain.contest import Contest
+from domain.errors import NotFound
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 LANGUAGES = ("lv", "en")
@@ -47,6 +50,59 @@ SESSION_COOKIE = "contest_session"
 
 def service() -> ContestService:
     return current_app.extensions["contest.service"]
+
+
+def current_contest() -> Contest:
+    years = service().years()
+    if not years:
+        raise NotFound("contest", "any")
+    # pages only read it: the process's cached contest, revalidated by one indexed read (docs/BENCHMARKS.md)
+    return service().round2.gate.contest(max(years))
+
+
+def names(contest: Contest) -> dict[str, str]:
+    return {m.code: m.name for m in contest.municipalities}
+
+
+# ----- the plumbing of every page blueprint (api/pages.py, api/desk.py) -----
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+
+
+def csrf_on_every_form() -> None:
+    """A blueprint's before_request: every POSTed form carries the session's CSRF token."""
+    if request.method == "POST":
+        check_csrf()
+
+
+def after(response: Any) -> Any:
+    """A blueprint's after_request: the pages' security headers and the chosen language's cookie."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    return remember_language(response)
+
+
+def error_page(status: int, title: str, message: str) -> tuple[str, int]:
+    return render_template("pages/error.html", title=title, message=message), status
+
+
+def not_found(e: NotFound) -> tuple[str, int]:
+    return error_page(404, _("Not found"), _("There is no such page or municipality."))
+
+
+def http_error(e: HTTPException) -> tuple[str, int]:
+    if e.code == 400 and e.description == "csrf":
+        return error_page(400, _("The form has expired"),
+                          _("The form's security check failed (it may have been open too long, or cookies are "
+                            "blocked). Please reload the page and submit the form again."))
+    if e.code == 429:
+        return error_page(429, _("Too many votes"), _("Too many votes have come from your network address in a "
+                                                      "short time. Please wait a minute and try again."))
+    return error_page(e.code or 500, e.name, e.description or "")
 
 
 # ----- language -----

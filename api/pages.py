@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from api import page_support as ps
+from api import ratelimit
 from api.chart import Bar, bar_chart
 from contest.checkpoints import checkpoints_document
 from contest.round2 import AlreadyVoted
@@ -42,38 +43,12 @@ def lv_key(text: str) -> tuple[tuple[int, ...], str]:
     return tuple(LV_ORDER.index(c) if c in LV_ORDER else 100 + ord(c) for c in folded), text
 
 
-def current_contest() -> Contest:
-    years = ps.service().years()
-    if not years:
-        raise NotFound("contest", "any")
-    # pages only read it: the process's cached contest, revalidated by one indexed read (docs/BENCHMARKS.md)
-    return ps.service().round2.gate.contest(max(years))
+# ----- the blueprint's plumbing (shared with the desk: api/page_support.py) -----
 
-
-def names(contest: Contest) -> dict[str, str]:
-    return {m.code: m.name for m in contest.municipalities}
-
-
-# ----- the blueprint's plumbing -----
-
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
-
-
-@blp.before_request
-def csrf_on_every_form() -> None:
-    if request.method == "POST":
-        ps.check_csrf()
-
-
-@blp.after_request
-def after(response: Any) -> Any:
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    return ps.remember_language(response)
+blp.before_request(ps.csrf_on_every_form)
+blp.after_request(ps.after)
+blp.register_error_handler(NotFound, ps.not_found)
+blp.register_error_handler(HTTPException, ps.http_error)
 
 
 @blp.app_context_processor
@@ -81,34 +56,11 @@ def helpers() -> dict[str, Any]:
     return ps.template_helpers()
 
 
-def error_page(status: int, title: str, message: str) -> tuple[str, int]:
-    return render_template("pages/error.html", title=title, message=message), status
-
-
-def not_found(e: NotFound) -> tuple[str, int]:
-    return error_page(404, _("Not found"), _("There is no such page or municipality."))
-
-
-def http_error(e: HTTPException) -> tuple[str, int]:
-    if e.code == 400 and e.description == "csrf":
-        return error_page(400, _("The form has expired"),
-                          _("The form's security check failed (it may have been open too long, or cookies are "
-                            "blocked). Please reload the page and submit the form again."))
-    if e.code == 429:
-        return error_page(429, _("Too many votes"), _("Too many votes have come from your network address in a "
-                                                      "short time. Please wait a minute and try again."))
-    return error_page(e.code or 500, e.name, e.description or "")
-
-
-blp.register_error_handler(NotFound, not_found)
-blp.register_error_handler(HTTPException, http_error)
-
-
 # ----- home -----
 
 @blp.route("/")
 def home() -> str:
-    contest = current_contest()
+    contest = ps.current_contest()
     now = ps.service().clock.now()
     return render_template("pages/home.html", contest=contest, accepting=contest.accepts_votes_at(now),
                            window=contest.window_times())
@@ -191,9 +143,9 @@ def submit_vote(contest: Contest, form: dict[str, str], code: str, now: Any) -> 
 @blp.route("/balsot", methods=["GET", "POST"])
 def vote() -> tuple[str, int]:
     """The residents' vote (§4.6.6, D10): one municipality rated 1-5, an optional comment, the personal code."""
-    contest = current_contest()
+    contest = ps.current_contest()
     now = ps.service().clock.now()
-    all_names = names(contest)
+    all_names = ps.names(contest)
     form = {"municipality": request.args.get("m", ""), "rating": "", "comment": ""}
     errors: dict[str, str] = {}
     refusal = None if contest.accepts_votes_at(now) else window_refusal(contest, now)
@@ -218,7 +170,7 @@ def vote() -> tuple[str, int]:
 
 def ranking_rows(contest: Contest) -> list[dict[str, Any]]:
     assert contest.round1 is not None
-    all_names = names(contest)
+    all_names = ps.names(contest)
     advancing = set(contest.round1["advancing"])
     return [{**row, "name": all_names.get(row["municipality"], row["municipality"]),
              "advances": row["municipality"] in advancing} for row in contest.round1["ranking"]]
@@ -227,7 +179,7 @@ def ranking_rows(contest: Contest) -> list[dict[str, Any]]:
 @blp.route("/rezultati")
 def results() -> str:
     svc = ps.service()
-    contest = current_contest()
+    contest = ps.current_contest()
     ranking = ranking_rows(contest) if contest.round1 is not None else []
     chart = None
     if ranking:
@@ -237,7 +189,7 @@ def results() -> str:
                                         "the same numbers are in the table below.", n=len(contest.round1["advancing"])),
                           chart_id="ranking-chart", cut_after=len(contest.round1["advancing"]),
                           cut_label=_("round 2"))
-    all_names = names(contest)
+    all_names = ps.names(contest)
     finalists = [{**f, "name": all_names.get(f["municipality"], f["municipality"])}
                  for f in (contest.round2 or {}).get("finalists", [])]
     result = svc.round3.result(contest.year) if contest.round3 is not None else None
@@ -249,7 +201,7 @@ def results() -> str:
 @blp.route("/rezultati/balsojums")
 def vote_results() -> str:
     svc = ps.service()
-    contest = current_contest()
+    contest = ps.current_contest()
     public = contest.votes_public_at(svc.clock.now())
     tally = svc.round2.vote_results(contest.year) if public else None
     chart = None
@@ -272,7 +224,7 @@ def find_receipt(contest: Contest, receipt: str) -> dict[str, Any]:
     rows = ps.service().round2.board(contest.year)
     i = bisect.bisect_left(rows, (receipt, "", 0))
     if i < len(rows) and rows[i][0] == receipt:
-        return {"municipality": names(contest).get(rows[i][1], rows[i][1]), "rating": rows[i][2],
+        return {"municipality": ps.names(contest).get(rows[i][1], rows[i][1]), "rating": rows[i][2],
                 "quarantined": receipt in ps.service().round2.quarantined_receipts(contest.year)}
     return {}
 
@@ -295,7 +247,7 @@ def answer_text(question: Any, value: Any) -> str:
 
 @blp.route("/rezultati/<string:code>")
 def explanation(code: str) -> tuple[str, int]:
-    contest = current_contest()
+    contest = ps.current_contest()
     municipality = contest.municipality(code)
     if contest.round1 is None:
         return render_template("pages/explanation.html", contest=contest, municipality=municipality,
@@ -329,7 +281,7 @@ CHECKPOINT_NAMES = {"round1_closed": ps.N_("Round 1 closed"), "interim_result": 
 @blp.route("/kontrolpunkti")
 def checkpoints() -> str:
     """The checkpoints (D16): what each published, the position, the digest and the time, with the JSON to keep."""
-    contest = current_contest()
+    contest = ps.current_contest()
     document = checkpoints_document(contest)
     rows = [{**cp, "what": _(CHECKPOINT_NAMES.get(cp["kind"], cp["kind"]))} for cp in document["checkpoints"]]
     return render_template("pages/checkpoints.html", contest=contest, rows=rows,
@@ -339,8 +291,6 @@ def checkpoints() -> str:
 def limit_votes(app: Flask) -> None:
     """The page's vote has the same per-address rate limit as POST /votes (api/operations.py), so the form is
     no way around it; its own counters (api/ratelimit.py)."""
-    from api import ratelimit
-
     rates = ratelimit.parse_rates(ratelimit.vote_rate_limit())
     counters = app.extensions.get("contest.ratelimit")
     if not rates or counters is None:
@@ -351,10 +301,8 @@ def limit_votes(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the pages (before anything else claims "/") with their language, session and CSRF."""
-    from api import desk
-
+    """Register the pages (before anything else claims "/") with their language, session and CSRF; the desk's
+    blueprint (api/desk.py) is registered by create_app (api/app.py) after them."""
     ps.init_pages_support(app, app.extensions["contest.service"])
     app.register_blueprint(blp)
     limit_votes(app)
-    app.register_blueprint(desk.blp)

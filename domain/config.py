@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from domain.errors import InvalidInput
 from domain.questionnaire import load_questionnaire
@@ -27,7 +27,7 @@ def _require(errors: dict[str, list[str]], ok: bool, key: str, message: str) -> 
         errors.setdefault(key, []).append(message)
 
 
-def _text(value: object, *, max_len: int = 300) -> bool:
+def _text(value: object, *, max_len: int = 300) -> TypeGuard[str]:
     return isinstance(value, str) and 0 < len(value.strip()) <= max_len
 
 
@@ -103,7 +103,7 @@ class JurySeat:
                  f"{where}.substitutes", "must be a list of names")
         if errors:
             raise InvalidInput(errors)
-        return cls(id=seat_id, organisation=data["organisation"].strip(), person=data["person"].strip(),
+        return cls(id=data["id"], organisation=data["organisation"].strip(), person=data["person"].strip(),
                    voting=data.get("voting", True), chair=data.get("chair", False),
                    substitutes=tuple(s.strip() for s in subs))
 
@@ -157,7 +157,7 @@ class Prize:
         _require(errors, sponsor is None or _text(sponsor), f"{where}.sponsor", "must be a name or null")
         if errors:
             raise InvalidInput(errors)
-        return cls(id=data["id"], name=data["name"].strip(), amount_eur=amount, kind=data["kind"],
+        return cls(id=data["id"], name=data["name"].strip(), amount_eur=data["amount_eur"], kind=data["kind"],
                    sponsor=sponsor)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
@@ -34,9 +34,11 @@ from domain.config import (
     parse_municipalities,
 )
 from domain.errors import InvalidInput, NotFound, RuleViolation
-from domain.finalists import FinalistsOutcome, JuryDecision, determine_finalists
+from domain.finalists import FinalistsOutcome, determine_finalists
 from domain.questionnaire import Questionnaire, load_questionnaire
+from domain.round3 import Round3Assessment, assess_round3
 from domain.scoring import ScoringParams, score_round1
+from domain.ties import JuryDecision
 from domain.workdays import CALENDAR_CLAUSE, WorkCalendar, check_briefing_before_visits
 
 NAMESPACE = UUID("6f1c3f0e-5a43-4c55-9a1e-2b9c0d6e7a10")
@@ -609,8 +611,9 @@ class Contest(Aggregate):
     def record_decision(self, decision: Mapping[str, Any], *, actor: Actor, at: datetime) -> JuryDecision:
         """Record the jury's decision on a tie (simple majority, §3.2.4) with its justification."""
         self.require_not_sealed()
-        parsed = JuryDecision(**{k: decision.get(k) for k in ("kind", "tied", "chosen", "text", "votes_for",
-                                                              "votes_total")})
+        fields: dict[str, Any] = {k: decision.get(k) for k in ("kind", "tied", "chosen", "text", "votes_for",
+                                                               "votes_total")}  # as given: JuryDecision checks them
+        parsed = JuryDecision(**fields)
         stage_for = ROUND2 if parsed.kind in self.ROUND2_TIES else ROUND3
         if self.stage != stage_for:
             raise RuleViolation(f"a decision on a {parsed.kind} tie is taken in {stage_for}; the contest is in "
@@ -686,6 +689,13 @@ class Contest(Aggregate):
 
     # ----- round 3, result and approval (§4.7, §7) -----
     # Set only by the events below; class-level defaults, so the state above stays as it was.
+    if TYPE_CHECKING:  # their types, for the type checker only: a class annotation would make the eventsourcing
+        # metaclass process the aggregate as a dataclass
+        briefing: dict[str, Any] | None
+        calendar: WorkCalendar | None
+        round3: dict[str, Any] | None
+        approval: dict[str, Any] | None
+        supporter_nominations: tuple[dict[str, Any], ...]
     briefing = None  # the jury's briefing (§4.6.8): {"date", "note", "recorded_at"}
     calendar = None  # WorkCalendar | None: the recorded working-day calendar (§4.7.2, D17), by CalendarSet
     round3 = None  # the record of round 3's closing: winners, the full table, the digest (§4.7.9-§4.7.11)
@@ -723,13 +733,11 @@ class Contest(Aggregate):
         self.briefing = {"date": briefed_on, "note": note, "recorded_at": at}
 
     def close_round3(self, visits: Mapping[str, Any], scorecards: Mapping[str, Mapping[str, Any]], *,
-                     included_through: int, digest: str, actor: Actor, at: datetime) -> Any:
-        """Close round 3 (§4.7.9-§4.7.11, D12, D13): refused while anything blocks (domain.visit.assess_round3
+                     included_through: int, digest: str, actor: Actor, at: datetime) -> Round3Assessment:
+        """Close round 3 (§4.7.9-§4.7.11, D12, D13): refused while anything blocks (domain.round3.assess_round3
         names each blocker and its clause). The event records the winner, the theme-prize winner, the whole
         table with every visit and seat counted or not and why, the scorecards, and the audit digest of the
         history up to `included_through`; the contest is then finished, awaiting the council (§7.4)."""
-        from domain.visit import assess_round3  # here: domain.visit imports this module
-
         self.require_not_sealed()
         if self.stage != ROUND3:
             raise RuleViolation(f"round 3 is not open (the contest is in {self.stage})", clause="§4.7",
@@ -740,6 +748,9 @@ class Contest(Aggregate):
             raise RuleViolation("round 3 cannot close yet: " + "; ".join(messages), clause=assessment.clauses(),
                                 blockers=[b.to_dict() for b in assessment.blockers])
         result = assessment.result
+        if result.winner is None or result.theme_winner is None:  # ruled out by the blockers (scores exist, §3.2.3)
+            raise RuleViolation("round 3 cannot close without a winner and a theme-prize winner",
+                                clause="§4.7.9, §4.7.11")
         self._round3_closed(
             winner=result.winner, theme_winner=result.theme_winner, result=result.to_dict(),
             visits=list(assessment.visits),

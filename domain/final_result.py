@@ -9,7 +9,7 @@ Pure functions over plain data. The counting rules, in order:
    member's evaluation as a whole). Per finalist the secretariat averages the counted scores (§4.7.8).
 4. The highest average wins (§4.7.9); a tie is decided by the chair's score (§4.7.10), but only if the chair's
    seat counts (2.) and has scored; what is still tied (or a tie with the chair not counting) blocks until a
-   recorded jury decision (D12, :class:`domain.finalists.JuryDecision` of kind ``winner``).
+   recorded jury decision (D12, :class:`domain.ties.JuryDecision` of kind ``winner``).
 5. The theme prize goes to the highest sum of counted theme points (§4.7.11, D13); "ties as in D12": the
    chair's theme points break a tie (only if the chair counts), then a jury decision of kind ``theme_prize``.
 
@@ -28,7 +28,7 @@ from typing import Any
 
 from domain.ballots import is_int, natural_key
 from domain.errors import InvalidInput, RuleViolation
-from domain.finalists import (
+from domain.ties import (
     JuryDecision,
     OpenTie,
     Tie,
@@ -320,8 +320,8 @@ def compute_final_result(
 
     # 2. Seats (§4.7.4).
     all_seats = set(voting) | {chair_seat} | set(scores) | set(theme_points)
-    for present in attendance.values():
-        all_seats |= set(present)
+    for seats_present in attendance.values():
+        all_seats |= set(seats_present)
     seat_rows: list[SeatRow] = []
     counted_seats: set[str] = set()
     for seat in sorted(all_seats, key=natural_key):

@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from domain.errors import InvalidInput
 
@@ -209,11 +209,11 @@ class Questionnaire:
 # --------------------------------------------------------------------------------------------------- loading
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _nonempty(value: object, max_len: int = 1000) -> bool:
+def _nonempty(value: object, max_len: int = 1000) -> TypeGuard[str]:
     return isinstance(value, str) and 0 < len(value.strip()) <= max_len
 
 
@@ -239,9 +239,9 @@ class _Collector:
 
 
 def _weight(c: _Collector, key: str, value: object) -> float:
-    if c.check(_is_number(value) and 0 < float(value) <= WEIGHT_MAX, key,  # type: ignore[arg-type]
-               f"weight must be a number above 0 and at most {WEIGHT_MAX:g} (D5), got {value!r}"):
-        return float(value)  # type: ignore[arg-type]
+    if _is_number(value) and 0 < float(value) <= WEIGHT_MAX:
+        return float(value)
+    c.add(key, f"weight must be a number above 0 and at most {WEIGHT_MAX:g} (D5), got {value!r}")
     return 1.0
 
 
@@ -250,8 +250,8 @@ def _load_section(c: _Collector, i: int, data: object) -> Section | None:
         c.add(f"section [{i}]", "must be an object")
         return None
     number = data.get("number")
-    if not c.check(type(number) is int and 1 <= number <= 99, f"section [{i}]",
-                   f"number must be a whole number from 1 to 99, got {number!r}"):
+    if type(number) is not int or not 1 <= number <= 99:
+        c.add(f"section [{i}]", f"number must be a whole number from 1 to 99, got {number!r}")
         return None
     key = f"section {number}"
     c.check(_nonempty(data.get("title_lv"), 300), key, "title_lv must be non-empty")
@@ -276,18 +276,18 @@ def _load_section(c: _Collector, i: int, data: object) -> Section | None:
 
 
 def _load_options(c: _Collector, qid: str, raw: object) -> tuple[Option, ...]:
-    if not c.check(isinstance(raw, list) and len(raw) >= 2, qid,
-                   "a choice question needs a list of at least two options, best first (Annex, kind 2)"):
+    if not isinstance(raw, list) or len(raw) < 2:
+        c.add(qid, "a choice question needs a list of at least two options, best first (Annex, kind 2)")
         return ()
     options: list[Option] = []
     seen: set[str] = set()
-    for j, o in enumerate(raw):  # type: ignore[union-attr]
+    for j, o in enumerate(raw):
         if not isinstance(o, Mapping):
             c.add(qid, f"option [{j}] must be an object")
             continue
         oid = o.get("id")
-        if not c.check(isinstance(oid, str) and bool(ID_PATTERN.match(oid)), qid,
-                       f"option [{j}] id must be 1-64 lowercase letters, digits, '.', '_' or '-', got {oid!r}"):
+        if not isinstance(oid, str) or not ID_PATTERN.match(oid):
+            c.add(qid, f"option [{j}] id must be 1-64 lowercase letters, digits, '.', '_' or '-', got {oid!r}")
             continue
         c.check(oid not in seen, qid, f"duplicate option id {oid!r}")
         seen.add(oid)
@@ -323,7 +323,8 @@ def _load_question(c: _Collector, i: int, data: object, sections: Mapping[int, S
               f"id must be 1-64 lowercase letters, digits, '.', '_' or '-', got {qid!r}")
         return None
     kind = data.get("kind")
-    if not c.check(kind in KINDS, qid, f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}"):
+    if not isinstance(kind, str) or kind not in KINDS:
+        c.add(qid, f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
         return None
     unknown = sorted(set(data) - _COMMON_FIELDS - _KIND_FIELDS[kind])
     for other_kind, fields in _KIND_FIELDS.items():
@@ -362,7 +363,9 @@ def _load_question(c: _Collector, i: int, data: object, sections: Mapping[int, S
         unit = data.get("unit")
         c.check(_nonempty(unit, 40), qid, "an amount needs a unit such as EUR, EUR/month, days or %")
         lo, hi = data.get("min", 0), data.get("max")
-        if c.check(_is_number(lo) and _is_number(hi), qid, f"min and max must be numbers, got {lo!r}, {hi!r}"):
+        if not (_is_number(lo) and _is_number(hi)):
+            c.add(qid, f"min and max must be numbers, got {lo!r}, {hi!r}")
+        else:
             c.check(0 <= lo < hi <= AMOUNT_LIMIT, qid, f"needs 0 <= min < max <= {AMOUNT_LIMIT:g}, got {lo}, {hi}")
         counts = data.get("counts_toward_total", False)
         if c.check(isinstance(counts, bool), qid, "counts_toward_total must be true or false") and counts:
@@ -412,9 +415,10 @@ def load_questionnaire(data: Mapping[str, Any]) -> Questionnaire:
 
     raw_sections = data.get("sections")
     sections: dict[int, Section] = {}
-    if c.check(isinstance(raw_sections, list) and len(raw_sections) > 0, "questionnaire",
-               "sections must be a non-empty list"):
-        for i, s in enumerate(raw_sections):  # type: ignore[arg-type]
+    if not isinstance(raw_sections, list) or not raw_sections:
+        c.add("questionnaire", "sections must be a non-empty list")
+    else:
+        for i, s in enumerate(raw_sections):
             section = _load_section(c, i, s)
             if section is None:
                 continue
@@ -423,10 +427,11 @@ def load_questionnaire(data: Mapping[str, Any]) -> Questionnaire:
 
     raw_questions = data.get("questions")
     questions: list[Question] = []
-    if c.check(isinstance(raw_questions, list) and len(raw_questions) > 0, "questionnaire",
-               "questions must be a non-empty list"):
+    if not isinstance(raw_questions, list) or not raw_questions:
+        c.add("questionnaire", "questions must be a non-empty list")
+    else:
         seen: set[str] = set()
-        for i, qd in enumerate(raw_questions):  # type: ignore[arg-type]
+        for i, qd in enumerate(raw_questions):
             q = _load_question(c, i, qd, sections)
             if q is None:
                 continue

@@ -351,6 +351,13 @@ def _competition_places(keys: Sequence[Any], reverse: bool = True) -> tuple[list
     return places, order
 
 
+def _scored_block(q: Question) -> str:
+    """The block of a scored question: only the questions of an unscored section (section 1) have none."""
+    if q.block is None:
+        raise ValueError(f"question {q.id} is scored but belongs to no block")
+    return q.block
+
+
 def _comparables(q: Question, rows: Sequence[Mapping[str, object]], codes: Sequence[str],
                  errors: dict[str, list[str]]) -> tuple[list[float], list[bool], list[Any], list[Any]]:
     """Per participant: goodness g (larger is better, -inf for not provided, D3), provided, comparable, value."""
@@ -366,7 +373,7 @@ def _comparables(q: Question, rows: Sequence[Mapping[str, object]], codes: Seque
             v = row.get(qid)
             if v is None:
                 continue
-            if type(v) not in (int, float) or not math.isfinite(v) or v < 0:
+            if not (type(v) is int or type(v) is float) or not math.isfinite(v) or v < 0:
                 errors.setdefault(f"{codes[i]}: {qid}", []).append(f"{v!r} is not a non-negative amount")
                 continue
             values[i] = v
@@ -505,8 +512,8 @@ def score_round1(questionnaire: Questionnaire, participants: Sequence[str],
             by_group.setdefault(o["q"].exclusive_group, []).append(o)
     for members in by_group.values():
         for i in range(n):
-            best = max(range(len(members)),
-                       key=lambda k, i=i: (members[k]["wint"][i], members[k]["provided"][i], -k))
+            ranked = [(m["wint"][i], m["provided"][i], -k) for k, m in enumerate(members)]
+            best = ranked.index(max(ranked))
             for k, o in enumerate(members):
                 if k != best:
                     o["counted"][i] = False
@@ -518,8 +525,8 @@ def score_round1(questionnaire: Questionnaire, participants: Sequence[str],
     raw = [0] * n
     eur: dict[str, list[list[float]]] = {b: [[] for _ in range(n)] for b in TOTAL_BLOCKS}
     for o in outcomes:
-        q: Question = o["q"]
-        s = sums[(q.block, q.section)]
+        q = o["q"]
+        s = sums[(_scored_block(q), q.section)]
         wint, counted = o["wint"], o["counted"]
         for i in range(n):
             if counted[i]:
@@ -601,11 +608,11 @@ def _cut(codes: Sequence[str], key: Sequence[int], raw: Sequence[int], params: S
     still tied advances, and the result says so."""
     n, size = len(codes), params.cut_size
     ranked = sorted(range(n), key=lambda i: (-key[i], codes[i]))
-    common = {"size": size, "tie_break_rule": params.tie_break}
     if n <= size or key[ranked[size - 1]] != key[ranked[size]]:
         chosen = ranked[: min(size, n)]
         return CutResult(advancing=tuple(codes[i] for i in chosen), tie_break_used=False, tied_at_cut=(),
-                         all_tied_advance=False, all_tied=(), note=None, **common)
+                         all_tied_advance=False, all_tied=(), note=None, size=size,
+                         tie_break_rule=params.tie_break)
     boundary = key[ranked[size - 1]]
     above = [i for i in ranked if key[i] > boundary]
     tied = sorted((i for i in ranked if key[i] == boundary), key=lambda i: (-raw[i], codes[i]))
@@ -625,4 +632,5 @@ def _cut(codes: Sequence[str], key: Sequence[int], raw: Sequence[int], params: S
                 f"by the sum of raw question points")
     return CutResult(advancing=tuple(codes[i] for i in chosen), tie_break_used=True, tied_at_cut=tied_codes,
                      all_tied_advance=all_tied_advance,
-                     all_tied=tuple(codes[i] for i in still) if all_tied_advance else (), note=note, **common)
+                     all_tied=tuple(codes[i] for i in still) if all_tied_advance else (), note=note, size=size,
+                     tie_break_rule=params.tie_break)

@@ -55,14 +55,14 @@ class Vote(Aggregate):
         code = check_personal_code(personal_code)  # PersonalCodeError names the failed check
         rules = contest.rules
         errors: dict[str, list[str]] = {}
-        if isinstance(rating, bool) or not isinstance(rating, int) or not (
-                rules.vote_rating_min <= rating <= rules.vote_rating_max):
+        score = rating if isinstance(rating, int) and not isinstance(rating, bool) else None
+        if score is None or not rules.vote_rating_min <= score <= rules.vote_rating_max:
             errors["rating"] = [f"must be a whole number from {rules.vote_rating_min} to {rules.vote_rating_max}"]
         try:
             comment = clean_comment(comment, rules.vote_comment_max_chars)
         except InvalidInput as e:
             errors.update(e.errors)
-        if errors:
+        if errors or score is None:  # a missing score is in errors already
             raise InvalidInput(errors)
         contest.require_vote_window(at)
         if municipality not in contest.eligible_for_vote():
@@ -71,7 +71,7 @@ class Vote(Aggregate):
                                     clause="D10", field="municipality")
             raise InvalidInput({"municipality": [f"{municipality!r} is not a participating municipality"]})
         return cls(year=contest.year, resident_key=resident_key(secret, code), municipality=municipality,
-                   rating=int(rating), comment=comment, receipt=receipt_code(receipt_secret, code, contest.year),
+                   rating=int(score), comment=comment, receipt=receipt_code(receipt_secret, code, contest.year),
                    network=network, actor=dict(RESIDENT), at=at)
 
     @event("Cast")

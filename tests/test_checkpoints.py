@@ -24,7 +24,7 @@ from contest.clock import FrozenClock
 from contest.scheduler import CLOCK, WindowClock
 from contest.service import ContestService
 from contest.verify import Verifier, read_checkpoints, verify_file
-from domain.finalists import fraction_to_json
+from domain.ties import fraction_to_json
 from projections.views import Views
 from tests.helpers import AFTER_VOTE, SEC, VOTE_DAY, all_ballots, cast_votes, play_round1
 from tests.test_round3 import FIVE_AT_E, SEATS, Steps, day, score_all

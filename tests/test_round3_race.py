@@ -34,7 +34,7 @@ from contest.store import EventStore
 from domain.actors import Actor
 from domain.contest import Contest
 from domain.errors import RuleViolation
-from domain.visit import assess_round3
+from domain.round3 import assess_round3
 from tests.conftest import PG_URL, SECRETS, _pg_schema_url
 from tests.helpers import SEC
 from tests.test_round3 import DAYS, FIVE_AT_E, FOUR_AT_E, WHO, day, reach_round3

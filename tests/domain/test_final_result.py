@@ -12,7 +12,7 @@ import pytest
 
 from domain.errors import InvalidInput, RuleViolation
 from domain.final_result import compute_final_result, validate_scores, validate_theme_points
-from domain.finalists import JuryDecision
+from domain.ties import JuryDecision
 
 A, B, C, D, E = FINALISTS = ["LV-RIX", "LV-JEL", "LV-011", "LV-VEN", "LV-LPX"]
 VOTING = [f"seat-{i}" for i in range(1, 10)]

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.errors import InvalidInput, RuleViolation
-from domain.finalists import JuryDecision, determine_finalists
+from domain.finalists import determine_finalists
+from domain.ties import JuryDecision
 
 A, B, C, D, E, F, G, H, K, J = ROUND2 = [
     "LV-RIX", "LV-DGV", "LV-JEL", "LV-JUR", "LV-LPX", "LV-REZ", "LV-VEN", "LV-VMR", "LV-002", "LV-007",
