@@ -1,7 +1,7 @@
 """The secretariat's desk (§3.2.5): the contest's state, its next dates, the counts, what blocks the next
 transition, and the transition buttons, which post to the same ContestService commands as the API. While round 2
 is open or the vote has votes, also the suspicious vote clusters with forms to quarantine and reinstate their
-votes, and the log of those decisions (issue 9; §4.6.6, §4.6.7, D10, D11), through the same round-2 commands.
+votes, and the log of those decisions (§4.6.6, §4.6.7, D10, D11), through the same round-2 commands.
 
 Login takes a bearer token; only a secretariat token is accepted (README "Roles"). The token is kept in its own
 cookie, signed, HttpOnly, SameSite=Strict, Secure (api/page_support.cookie_secure), scoped to /sekretariats and
@@ -139,7 +139,7 @@ def desk_view(contest: Contest) -> dict[str, Any]:
     }
 
 
-# ----- suspicious vote clusters and quarantine (issue 9; §4.6.6, §4.6.7, D10, D11): nothing is deleted -----
+# ----- suspicious vote clusters and quarantine (§4.6.6, §4.6.7, D10, D11): nothing is deleted -----
 
 NETWORK_KEY = re.compile(r"[0-9a-f]{16}")
 ROLE_NAMES = {"secretariat": ps.N_("secretariat"), "system": ps.N_("system")}

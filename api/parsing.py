@@ -1,4 +1,4 @@
-"""Reading request bodies defensively (issue 9: bad input gets a clear 4xx, never a 500).
+"""Reading request bodies defensively (bad input gets a clear 4xx, never a 500).
 
 Malformed input is 422 naming the field "body" and what is wrong with it (webargs alone would say 400). Python's
 decoder fails in more ways than a syntax error on hostile input: a number of thousands of digits (CPython refuses

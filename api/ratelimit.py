@@ -1,5 +1,5 @@
-"""The per-address rate limit on the residents' vote (§4.6.6: a public vote attracts people who try to cheat;
-issue 9, abuse), for POST /api/contests/<year>/votes and the vote page's form, each with its own counters.
+"""The per-address rate limit on the residents' vote (§4.6.6: a public vote attracts people who try to cheat),
+for POST /api/contests/<year>/votes and the vote page's form, each with its own counters.
 
 CONTEST_VOTE_RATE_LIMIT  limits per client address, e.g. "120/minute;20/second" (the default) or "10 per hour";
                          "off" disables the limit (load tests)
@@ -8,7 +8,7 @@ Counters live in the worker process, with no thread and no store: a window per (
 the address's first vote and lasts the limit's period; a vote over any limit is refused with 429 and Retry-After
 (the seconds until its window ends) and is not counted. Finished windows are swept every few thousand votes.
 flask-limiter did the same before, and cost 45% of a worker's vote throughput on PostgreSQL (its memory storage
-wakes a timer thread every 10 ms that contends for the interpreter lock: docs/BENCHMARKS.md, issue 8). With
+wakes a timer thread every 10 ms that contends for the interpreter lock: docs/BENCHMARKS.md). With
 several workers or hosts the effective limit is per worker; a limit across hosts belongs in the reverse proxy in
 front of them (docs/SCALING.md). The address is used as a key in memory only: never logged or stored.
 """

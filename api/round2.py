@@ -342,7 +342,7 @@ class BoardReceipt(MethodView):
         raise NotFound("vote with receipt", receipt)
 
 
-# ----- suspicious clusters and quarantine (§4.6.6, D10; issue 9): nothing is deleted -----
+# ----- suspicious clusters and quarantine (§4.6.6, D10): nothing is deleted -----
 
 NETWORK_KEY = validate.Regexp(r"^[0-9a-f]{16}$", error="must be a network key as the clusters report gives it")
 

@@ -1,4 +1,4 @@
-"""The network key of a vote (issue 9): which client network a vote came from, as a keyed hash, never the address.
+"""The network key of a vote: which client network a vote came from, as a keyed hash, never the address.
 
 The client's address is reduced to its network (IPv4 /24, IPv6 /48: one household, office or provider block
 rather than one device) and replaced by HMAC-SHA256 under a key derived from the voter secret

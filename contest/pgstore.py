@@ -1,4 +1,4 @@
-"""The PostgreSQL store, made to ride out a database restart (issue 9: store faults).
+"""The PostgreSQL store, made to ride out a database restart (store faults).
 
 The eventsourcing library's PostgreSQL recorder works through a psycopg connection pool and retries each store
 call ten times, 0.2 s apart. Two defaults of that pool made a database restart an outage of minutes, measured on a

@@ -9,7 +9,7 @@ Web workers start from the latest snapshot and catch up on the log's tail instea
 
 The pickled views are written and read in parts of 1 MiB (rows of `projection_snapshot_parts`), streamed through
 pickle, so saving or loading a snapshot never holds a second copy of the views in memory: a million votes' views
-pickle to ~30 MiB, and the rebuild's peak RSS grew with three copies of that (issue 8, docs/BENCHMARKS.md).
+pickle to ~30 MiB, and the rebuild's peak RSS grew with three copies of that (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations

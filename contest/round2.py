@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from contest.service import ContestService
 
 
-# The report of suspicious clusters (issue 9): at least this many votes from one network key within this many
+# The report of suspicious clusters: at least this many votes from one network key within this many
 # seconds. Query parameters override them; a report decides nothing, so these are not contest rules.
 CLUSTER_WINDOW_SECONDS = 600
 CLUSTER_MIN_VOTES = 20
@@ -187,7 +187,7 @@ class Round2:
         return self._board_and_held(year)[0]
 
     def quarantined_receipts(self, year: int) -> frozenset[str]:
-        """The receipts of the board's votes that are in quarantine (not counted, §4.6.7; issue 9)."""
+        """The receipts of the board's votes that are in quarantine (not counted, §4.6.7)."""
         return self._board_and_held(year)[1]
 
     def _board_and_held(self, year: int) -> tuple[list[tuple[str, str, int]], frozenset[str]]:
@@ -370,7 +370,7 @@ class Round2:
                 "final": contest.window_status == "closed", "interim_published_at": contest.interim_published_at,
                 "municipalities": rows}
 
-    # ----- suspicious clusters and quarantine (§4.6.6, D10; issue 9): nothing is deleted -----
+    # ----- suspicious clusters and quarantine (§4.6.6, D10): nothing is deleted -----
 
     def vote_clusters(self, year: int, *, window_seconds: int = CLUSTER_WINDOW_SECONDS,
                       min_votes: int = CLUSTER_MIN_VOTES) -> dict[str, Any]:

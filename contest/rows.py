@@ -1,4 +1,4 @@
-"""Stored events read as plain rows, for folding many of them quickly (issue 8: rebuilding the read models).
+"""Stored events read as plain rows, for folding many of them quickly (rebuilding the read models).
 
 The library's recorder turns each row into a `Notification` holding a `UUID` object, and its mapper turns each
 state into a domain event through its transcoder: measured here at about 4.5 µs an event on top of reading the row

@@ -1,5 +1,5 @@
 """What queries read: the live state (the store's aggregates and the caught-up views) or the state as of a
-position or a time in the past (a replay of the history up to there: RULES.md "Audit", issue 6 "as of")."""
+position or a time in the past (a replay of the history up to there: RULES.md "Audit": results "as of" a moment)."""
 
 from __future__ import annotations
 

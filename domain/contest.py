@@ -523,7 +523,7 @@ class Contest(Aggregate):
         return [name for name, recorded, given in zip(("voter", "receipt"), self.vote_secrets, fingerprints,
                                                       strict=True) if recorded != given]
 
-    # ----- quarantine of suspicious votes (§4.6.6, D10; issue 9): nothing is deleted -----
+    # ----- quarantine of suspicious votes (§4.6.6, D10): nothing is deleted -----
     # The set of quarantined vote ids, changed only by the two events below. A quarantined vote stays in the
     # history and on the board; it is left out of the counted tally that names the residents' finalist (§4.6.7).
     quarantined: frozenset[str] = frozenset()
@@ -652,7 +652,7 @@ class Contest(Aggregate):
                      included_through: int, digest: str, actor: Actor, at: datetime) -> FinalistsOutcome:
         """Close round 2: needs the vote closed (§4.6.6-4.6.7), the quorum of ballots (D9, §3.2.3) and no open
         tie (D11). The event records the finalists and the whole table; round 3 opens. `tallies` are the counted
-        ones: votes in quarantine are left out (issue 9), so the residents' finalist comes from the counted vote."""
+        ones: votes in quarantine are left out, so the residents' finalist comes from the counted vote."""
         self.require_not_sealed()
         if self.stage != ROUND2:
             raise RuleViolation(f"round 2 is not open (the contest is in {self.stage})", clause="§4.6",

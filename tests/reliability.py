@@ -1,4 +1,4 @@
-"""Shared parts of the reliability tests (issue 9: crashes, store faults, graceful shutdown): a vote storm from
+"""Shared parts of the reliability tests (crashes, store faults, graceful shutdown): a vote storm from
 client threads, the checks that nothing acknowledged was lost and nothing half-written exists, the comparison of
 persisted read models with a rebuild, and the JSON summary each test writes to test-artifacts/reliability/."""
 

@@ -1,4 +1,4 @@
-"""Access (issue 9): every endpoint × every role, from the OpenAPI document's declared roles (x-roles): exactly the
+"""Access: every endpoint × every role, from the OpenAPI document's declared roles (x-roles): exactly the
 allowed roles get past authentication and authorisation; the others get 401 (no token, a bad token) or 403, and
 nothing is recorded. Bindings are checked too: a juror acting for another seat, a municipality for another."""
 

@@ -1,4 +1,4 @@
-"""Roles and tokens (issue 2): 401 without or with a bad token, 403 with the wrong role; only hashes stored."""
+"""Roles and tokens: 401 without or with a bad token, 403 with the wrong role; only hashes stored."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bad input (issue 9.3): every endpoint that takes a body answers hostile bodies with a clear 4xx naming the body or
+"""Bad input: every endpoint that takes a body answers hostile bodies with a clear 4xx naming the body or
 the field, never a 500, and writes nothing. Broken JSON, another content type, an oversized body, a JSON array,
 unknown fields, NaN, a number of 5,000 digits, deep nesting; then the values that pass the JSON decoder: control
 and bidirectional characters, huge and negative amounts, an overlong comment."""

@@ -1,4 +1,4 @@
-"""Configuration changes are commands that become events (issue 2): valid ones add one event; malformed ones get
+"""Configuration changes are commands that become events: valid ones add one event; malformed ones get
 422 naming each field; changes after the round they affect has started get 409 naming the clause; an error never
 changes the event count."""
 

@@ -1,4 +1,4 @@
-"""Crashes and graceful shutdown (issue 9, parts 1 and 7), with real processes on loopback, on both stores.
+"""Crashes and graceful shutdown, with real processes on loopback, on both stores.
 
 A vote is acknowledged (201) only after its one-transaction save (§4.6.6, D10: one vote per resident), so:
 * a gunicorn killed with SIGKILL in a vote storm and restarted loses no acknowledged vote, counts each once, and

@@ -1,4 +1,4 @@
-"""`contest demo` (issue 7) plays a whole 2024 contest through the HTTP API; the finalists and winners it prints
+"""`contest demo` plays a whole 2024 contest through the HTTP API; the finalists and winners it prints
 equal what `contest audit verify` recomputes from the exported history alone. It refuses a store that is not
 empty."""
 

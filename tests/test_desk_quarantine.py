@@ -1,4 +1,4 @@
-"""The quarantine outside the API (issue 9, part 6 follow-up; §4.6.6, §4.6.7, D10, D11): the log of decisions at
+"""The quarantine outside the API (§4.6.6, §4.6.7, D10, D11): the log of decisions at
 GET /api/contests/<year>/votes/quarantine (secretariat and auditor), and the secretariat's desk, which shows the
 suspicious vote clusters, quarantines and reinstates their votes with a recorded reason through the same round-2
 commands as the API, lists the decisions, and says in Latvian why it refuses (no reason; round 2 closed)."""

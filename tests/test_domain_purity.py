@@ -1,4 +1,4 @@
-"""domain/ is plain Python (DEVELOPERS.md, issue 2): no Flask, no SQLAlchemy, no store modules, no clock reads, and
+"""domain/ is plain Python (DEVELOPERS.md): no Flask, no SQLAlchemy, no store modules, no clock reads, and
 no `holidays`: the working-day calendar is the one recorded with the contest (RULES.md §4.7.2, D17), never the
 library a machine has installed."""
 

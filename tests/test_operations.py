@@ -1,4 +1,4 @@
-"""Operating safely (issue 9): request ids, JSON logs without personal data, security headers, the vote's rate
+"""Operating safely: request ids, JSON logs without personal data, security headers, the vote's rate
 limit (429 with Retry-After), and health with the projections' lag."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The pages for people (issue 7) through Flask's test client: every page in Latvian and English, CSRF on every
+"""The pages for people through Flask's test client: every page in Latvian and English, CSRF on every
 form, the vote's refusals in Latvian (§4.6.6, D10), the public results (§4.5, D6), the secretariat's desk."""
 
 from __future__ import annotations

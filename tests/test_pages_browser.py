@@ -1,4 +1,4 @@
-"""The pages in a real browser (issue 7): Debian's Chromium driven by Playwright against a real gunicorn, on each
+"""The pages in a real browser: Debian's Chromium driven by Playwright against a real gunicorn, on each
 store. A resident votes with the keyboard and sees the confirmation; a second vote with the same code is refused
 in Latvian, and so is a mistyped code; the secretariat closes round 1 from the desk; the results show the ten and
 the chart; once the desk closes the vote, the vote page says so with the window's dates.

@@ -1,4 +1,4 @@
-"""The 2024 preset (issue 2): participants (§3.3), jury (§3.2.1, D1), theme (§4.3), prizes (§6-§7.2), window
+"""The 2024 preset: participants (§3.3), jury (§3.2.1, D1), theme (§4.3), prizes (§6-§7.2), window
 (§4.6.6) and rule numbers, loaded as events on both stores."""
 
 from __future__ import annotations

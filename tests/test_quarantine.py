@@ -1,4 +1,4 @@
-"""Quarantine instead of deletion (issue 9, part 6; §4.6.6, §4.6.7, D10, D11, D14): votes carry only a keyed hash
+"""Quarantine instead of deletion (§4.6.6, §4.6.7, D10, D11, D14): votes carry only a keyed hash
 of their client network; bursts from one network are reported as clusters; the secretariat quarantines and
 reinstates votes by recorded events; results show the tally with and without them, the finalists come from the
 tally without them, and an auditor recomputes the same from the export. Nothing is deleted, no address is kept."""

@@ -1,4 +1,4 @@
-"""State comes back from events after a restart; OpenAPI and the Swagger UI are served (issue 2)."""
+"""State comes back from events after a restart; OpenAPI and the Swagger UI are served."""
 
 from __future__ import annotations
 

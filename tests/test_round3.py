@@ -497,7 +497,7 @@ def test_a_whole_contest_from_init_to_approval_over_http(store_url: str, empty_s
     assert winner["name"] in page and "APSTIPRINĀTS / APPROVED" in page and "Protokols Nr. 12, 3.1" in page
     assert "Gada atbalstītājs" in page and r.json["approval"]["digest"] in page
     assert not re.search(r"""(src|href)=["']https?://""", page)  # no external assets
-    # the auditor: export the whole history over HTTP and verify it offline (issue 6: a whole contest verifies)
+    # the auditor: export the whole history over HTTP and verify it offline (a whole contest verifies)
     from contest.verify import verify_file
     from projections.views import Views
 

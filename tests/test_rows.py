@@ -1,4 +1,4 @@
-"""The read models' fast path (issue 8, contest/rows.py): the rebuild and every catch-up read votes as plain rows
+"""The read models' fast path (contest/rows.py): the rebuild and every catch-up read votes as plain rows
 and fold them straight into the votes view; every other event goes through the library's mapper. These tests pin
 that both ways give the same views as a replay of domain events, including quarantines (§4.6.7, D10, D11), and
 that the votes view's compact per-vote index finds exactly the recorded votes."""

@@ -1,4 +1,4 @@
-"""Bad input (issue 9): schemathesis generates requests from the app's own OpenAPI document; no request may end
+"""Bad input: schemathesis generates requests from the app's own OpenAPI document; no request may end
 in a server error, every response must conform to its documented schema, and 405s carry Allow. Bounded: a few
 examples per operation, derandomised, on SQLite, as the secretariat (so requests reach the validation and the
 rules behind authentication)."""

@@ -1,4 +1,4 @@
-"""The views' snapshot is stored in parts of 1 MiB and streamed through pickle (contest/projection_store.py, issue 8:
+"""The views' snapshot is stored in parts of 1 MiB and streamed through pickle (contest/projection_store.py:
 saving or loading it never holds a second copy of the views), on both stores."""
 
 from __future__ import annotations

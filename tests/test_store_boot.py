@@ -1,4 +1,4 @@
-"""Many processes opening one new store at once (issue 9: a worker must never die at boot). Every gunicorn worker
+"""Many processes opening one new store at once (a worker must never die at boot). Every gunicorn worker
 opens the store when it starts and the store creates its tables if they are missing; on PostgreSQL, concurrent
 `CREATE ... IF NOT EXISTS` statements fail with "tuple concurrently updated", which killed workers in CI until the
 creation was serialised (contest/pgstore.py). On SQLite the same must hold."""

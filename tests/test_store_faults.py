@@ -1,4 +1,4 @@
-"""Store faults (issue 9, part 2): the service says 503 with a clear message and Retry-After while its store cannot
+"""Store faults: the service says 503 with a clear message and Retry-After while its store cannot
 take a request, recovers by itself, and loses nothing it acknowledged; it never answers 500.
 
 * PostgreSQL crashed (`pg_ctl stop -m immediate`) and started again under a vote storm: a throwaway cluster of
