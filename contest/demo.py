@@ -13,6 +13,7 @@ the winners are printed, and the pages stay up until Ctrl-C (unless --no-serve).
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -95,19 +96,33 @@ def run_cli(store_url: str, *args: str) -> subprocess.CompletedProcess[str]:
                           text=True, check=False)
 
 
-def audit(store_url: str, workdir: Path) -> tuple[bool, str, dict[str, str]]:
-    """`contest audit export` then `contest audit verify`: (ok, the report, its result lines)."""
+# The independent verifier (standard library only, docs/AUDIT.md "Two verifiers"), in a source checkout.
+INDEPENDENT_VERIFIER = Path(__file__).resolve().parents[1] / "verifier"
+
+
+def audit(store_url: str, workdir: Path, checkpoints: Path, approved: str) -> tuple[bool, str, dict[str, str]]:
+    """`contest audit export`, then `contest audit verify` with the checkpoints published during the play (D16) and
+    the digest the council approved (D14), then the same with the independent verifier: (ok, the reports, the
+    result lines of the first)."""
     out = workdir / "audit.jsonl"
     export = run_cli(store_url, "audit", "export", "--out", str(out))
     if export.returncode != 0:
         raise DemoError("contest audit export failed:\n" + export.stderr[-2000:])
-    verify = run_cli(store_url, "audit", "verify", str(out))
+    held = ("--checkpoints", str(checkpoints), "--expect-digest", approved)
+    verify = run_cli(store_url, "audit", "verify", str(out), *held)
     results = {}
     for line in verify.stdout.splitlines():
         key, sep, value = line.partition(": ")
         if sep and "(" in key and not line.startswith(" "):
             results[key] = value
-    return verify.returncode == 0, verify.stdout, results
+    ok, report = verify.returncode == 0, verify.stdout
+    if INDEPENDENT_VERIFIER.is_dir():
+        second = subprocess.run([sys.executable, "-I", str(INDEPENDENT_VERIFIER), str(out), *held],
+                                capture_output=True, text=True, check=False)
+        ok = ok and second.returncode == 0
+        report += "\nindependent verifier:\n" + second.stdout + second.stderr[-2000:]
+        results["independent verifier"] = "VERIFIED" if second.returncode == 0 else "FAILED"
+    return ok, report, results
 
 
 def first_token(store_url: str, clock_file: Path) -> str:
@@ -145,7 +160,9 @@ def run_demo(store_url: str | None, votes: int, serve: bool, port: int, workers:
             play.round3(finalists)
         result = play.http.call("GET", f"{API}/result")
         pages = play.pages(result["winner"]["municipality"])
-        ok, report, verified = audit(store_url, workdir)
+        checkpoints = workdir / f"checkpoints-{YEAR}.json"  # as anyone could have saved them (D16)
+        checkpoints.write_text(json.dumps(play.http.call("GET", f"{API}/checkpoints"), indent=1), encoding="utf-8")
+        ok, report, verified = audit(store_url, workdir, checkpoints, result["approval"]["digest"])
         report_summary(play, result, finalists, ok, verified, workdir, time.monotonic() - started)
         click.echo(f"pages checked: {', '.join(pages)}")
         if not ok:
@@ -181,7 +198,10 @@ def report_summary(play: Play, result: dict[str, Any], finalists: list[str], ok:
     same = all(verified.get(k) == v for k, v in (
         (f"finalists ({YEAR})", ", ".join(finalists)), (f"winner ({YEAR})", winner["municipality"]),
         (f"theme prize ({YEAR})", theme["municipality"])) if k in verified)
-    click.echo(f"audit: {workdir / 'audit.jsonl'} {'VERIFIED' if ok else 'FAILED'}; the recomputed results "
+    second = verified.get("independent verifier")
+    both = f" (independent verifier: {second})" if second else ""
+    click.echo(f"audit: {workdir / 'audit.jsonl'} {'VERIFIED' if ok else 'FAILED'} against the published checkpoints "
+               f"and the approved digest{both}; the recomputed results "
                f"{'equal' if same else 'DIFFER FROM'} the service's: "
                + "; ".join(f"{k}: {v}" for k, v in verified.items() if k.split(' (')[0] in (
                    "finalists", "winner", "theme prize")))

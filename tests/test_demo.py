@@ -38,6 +38,9 @@ def test_the_demo_plays_a_contest_whose_winners_the_audit_recomputes(tmp_path: P
     assert set(printed) == set(KEYS), run.stdout
     assert len(printed["finalists (2024)"].split(", ")) == 5
     assert "residents' votes: 2000 counted" in run.stdout and "VERIFIED" in run.stdout
+    # both verifiers, against the checkpoints the play published (D16) and the digest the council approved (D14)
+    assert "VERIFIED against the published checkpoints and the approved digest (independent verifier: VERIFIED)" \
+        in run.stdout, run.stdout[-3000:]
 
     export = contest(tmp_path, "--store", store, "audit", "export", "--out", str(tmp_path / "history.jsonl"))
     assert export.returncode == 0, export.stderr
