@@ -12,6 +12,7 @@ PostgreSQL.
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -29,6 +30,19 @@ class GuardedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         # an event at version + 1 exists exactly when the aggregate has changed (guard.py): one key lookup
         self.select_next_statement = (f"SELECT 1 FROM {self.events_table_name} "
                                       "WHERE originator_id=? AND originator_version=?")
+
+    def create_table(self) -> None:
+        """The first connection switches a new database to WAL and the tables are created: several processes doing
+        so at once (gunicorn workers booting) can be refused at once with "database is locked" instead of waiting,
+        seen on a loaded machine (tests/test_store_boot.py). Serialised with the same exclusive lock on a file beside
+        the database as the projections' table (contest/projection_store.py)."""
+        db_name = str(self.datastore.pool.db_name)
+        if ":memory:" in db_name or "mode=memory" in db_name:
+            super().create_table()
+            return
+        with open(f"{db_name}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            super().create_table()
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
