@@ -14,7 +14,6 @@ pickle to ~30 MiB, and the rebuild's peak RSS grew with three copies of that (do
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 import pickle
@@ -28,6 +27,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL, Identifier
 
+from contest.sqlitestore import under_file_lock
 from contest.store import EventStore
 
 if TYPE_CHECKING:
@@ -66,13 +66,7 @@ class SQLiteProjectionStore(SnapshotParts, SQLiteTrackingRecorder):
         """The library's tracking recorder looks for its table, then creates it and records a migration row: two
         processes opening a new store at once (gunicorn workers booting) both insert that row and one fails.
         Creation is serialised with an exclusive lock on a file beside the database (tests/test_store_boot.py)."""
-        db_name = str(self.datastore.pool.db_name)
-        if ":memory:" in db_name or "mode=memory" in db_name:
-            super().create_table()
-            return
-        with open(f"{db_name}.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-            super().create_table()
+        under_file_lock(self.datastore, super().create_table)
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(),

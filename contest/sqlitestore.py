@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +22,18 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore, SQLiteFactory
 
 from contest.guard import AggregateChanged, unchanged_of
+
+
+def under_file_lock(datastore: SQLiteDatastore, create: Callable[[], None]) -> None:
+    """Run a table creation with an exclusive lock on a file beside the database, so that processes opening a new
+    store at once create its tables one after another (an in-memory database needs none)."""
+    db_name = str(datastore.pool.db_name)
+    if ":memory:" in db_name or "mode=memory" in db_name:
+        create()
+        return
+    with open(f"{db_name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        create()
 
 
 class GuardedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
@@ -34,15 +46,8 @@ class GuardedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     def create_table(self) -> None:
         """The first connection switches a new database to WAL and the tables are created: several processes doing
         so at once (gunicorn workers booting) can be refused at once with "database is locked" instead of waiting,
-        seen on a loaded machine (tests/test_store_boot.py). Serialised with the same exclusive lock on a file beside
-        the database as the projections' table (contest/projection_store.py)."""
-        db_name = str(self.datastore.pool.db_name)
-        if ":memory:" in db_name or "mode=memory" in db_name:
-            super().create_table()
-            return
-        with open(f"{db_name}.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-            super().create_table()
+        seen on a loaded machine (tests/test_store_boot.py)."""
+        under_file_lock(self.datastore, super().create_table)
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
