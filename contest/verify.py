@@ -41,21 +41,24 @@ from contest.verify_stream import (
     ResidentSpill,
     VersionSpill,
     VoteRow,
+    _iso,
     binary_source,
     scan,
-    vote_row,
 )
 from domain.actors import SECRETARIAT
 from domain.ballot import Ballot
 from domain.ballots import validate_ballot
-from domain.contest import ROUND1, ROUND2, SEALED, Contest
+from domain.contest import ROUND1, ROUND2, SEALED, WINDOW_CLOSED, Contest
 from domain.errors import DomainError
 from domain.submission import Submission
 from domain.visit import assess_round3
 from domain.vote import Vote
-from projections.round2 import KeptVotesView, VotesView, _id_bytes, _micros
+from projections.round2 import KeptVotesView, Tally, VotesView, _id_bytes, _micros
 
 BoardRow = tuple[str, str, int, bool]  # receipt, municipality, rating, in quarantine
+# a vote's contest, eligible municipalities, rating scale, window (opens, closes) unless closed, secrets bound,
+# the year's bytes in a resident's spilled key (Verifier._vote_context)
+VoteContext = tuple[Contest | None, frozenset[str], int, int, tuple[Any, Any] | None, bool, bytes | None]
 CAST_TOPIC = get_topic(Vote.Cast)
 REVIEW_TOPICS = (get_topic(Contest.VotesQuarantined), get_topic(Contest.VotesReinstated))
 # what the first pass looks for: the contests' lines, among them the quarantines and reinstatements of votes and
@@ -201,7 +204,7 @@ class Verifier:
         self._order: dict[int, tuple[int, int]] = {}  # id(finding) -> (line, deferred)
         self._kept_votes: set[bytes] = set()  # the votes the first pass found named by a review
         self._contests_now: dict[int, Contest | None] = {}  # year -> its contest, until an event that is no vote
-        self._vote_contexts: dict[int, tuple[Contest | None, frozenset[str], int, int]] = {}  # the same, for votes
+        self._vote_contexts: dict[int, VoteContext] = {}  # the same, for votes
         self.want_digest_at(cp.through for cp in checkpoints or ())  # the chain through each checkpoint (D16)
 
     # ----- findings -----
@@ -299,11 +302,21 @@ class Verifier:
     def _read(self, f: IO[bytes]) -> None:
         cast = self._fast_votes()
         micros = not isinstance(self.views.votes, KeptVotesView) if cast is not None else False
-        decode = json.JSONDecoder().raw_decode
+        # the verifier's own votes view (the first pass made it): its fold is inlined for the votes it keeps no
+        # record of (every vote but those a review names)
+        kept = self.views.votes if cast is not None and type(self.views.votes) is KeptVotesView else None
+        by_year, keep, comments = (kept.by_year, kept.keep, kept.comments) if kept is not None else ({}, (), {})
+        scan_once = json.JSONDecoder().scan_once  # what raw_decode calls, without its Python frame
         report, progress, every = self.report, self.progress, self.PROGRESS_EVERY - 1
         chains, spill = self.chains, self.versions.votes
         ring_append = chains.ring.append
         buffers, mask, pack, flush_at = spill.buffers, spill.mask, spill.row.pack, spill.flush_at
+        residents = self.residents.spill  # ResidentSpill.add, inline (the same keys)
+        r_buffers, r_mask, r_pack, r_flush_at = residents.buffers, residents.mask, residents.row.pack, \
+            residents.flush_at
+        contexts = self._vote_contexts
+        board, board_votes = self.board is not None, self.votes
+        fromhex, iso = bytes.fromhex, _iso
         applied_vote: int | None = None  # the position of the last vote folded since the last other event
         # the fast path keeps these in locals and hands them back (_sync) before anything else reads them
         prev, last_position, events = self._chain_bytes, self.last_position, report.events
@@ -316,7 +329,10 @@ class Verifier:
                 progress.update(events)
             try:
                 text = line.decode("utf-8")
-                record, end = decode(text)
+                try:
+                    record, end = scan_once(text, 0)
+                except StopIteration as err:  # as JSONDecoder.raw_decode reports it
+                    raise json.JSONDecodeError("Expecting value", text, err.value) from None
                 if end != len(text):
                     json.loads(text)  # raises the error json.loads gives for the extra data
                 position = int(record["position"])
@@ -327,12 +343,39 @@ class Verifier:
                               f"{type(e).__name__}: {str(e)[:80]}", line=number)
                 continue
             events += 1
-            vote = vote_row(aggregate_id, version, payload) if topic == CAST_TOPIC and cast is not None else None
-            if vote is not None:  # the fast path: what _check_chain, _check_order and Replay.apply do, inline
+            # the fast path: a Vote.Cast line of the plain shape (verify_stream.vote_row's checks, inline), then
+            # what _check_chain, _check_order, _check_vote and Replay.apply do, inline
+            if topic == CAST_TOPIC and cast is not None and type(payload) is dict and 10 <= len(payload) <= 11:
+                try:
+                    at_field, timestamp_field = payload["at"], payload["timestamp"]
+                    if at_field["_type_"] != "datetime_iso" or timestamp_field["_type_"] != "datetime_iso" \
+                            or len(at_field) != 2 or len(timestamp_field) != 2 \
+                            or ("network" in payload) != (len(payload) == 11) \
+                            or len(aggregate_id) != 36 or aggregate_id[8] != "-" or aggregate_id[13] != "-" \
+                            or aggregate_id[18] != "-" or aggregate_id[23] != "-" or not aggregate_id.islower():
+                        raise ValueError
+                    key = fromhex(aggregate_id.replace("-", ""))  # as UUID(aggregate_id).bytes and uuid_key
+                    year, resident_key = payload["year"], payload["resident_key"]
+                    municipality, rating = payload["municipality"], payload["rating"]
+                    comment, receipt = payload["comment"], payload["receipt"]
+                    network = payload.get("network")
+                    payload["actor"], payload["originator_topic"]  # present, as the mapper needs them
+                    at = iso(at_field["_data_"])
+                    iso(timestamp_field["_data_"])  # a valid instant, as the mapper needs
+                    plain = len(key) == 16 and type(year) is int and type(rating) is int \
+                        and type(municipality) is str
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    plain = False
+            else:
+                plain = False
+            if plain:
                 found = record.get("chain")
                 if type(found) is str and len(found) == 64 and found.isascii():
                     chain_bytes = found.encode()
-                    k = line.find(b',"chain":"' + chain_bytes + b'"')  # 75 bytes; "payload" follows it
+                    k = line.find(b',"chain":"')  # the first such member is the chain's when its value follows
+                    if k <= 0 or not line.startswith(chain_bytes, k + 10) \
+                            or not line.startswith(b'","payload":', k + 74):
+                        k = line.find(b',"chain":"' + chain_bytes + b'"')  # 75 bytes; "payload" follows it
                     hashed = k > 0 and line.startswith(b',"payload":', k + 75) and sha256(
                         prev + b"\n" + line[:k] + line[k + 75:]).hexdigest() == found
                 else:
@@ -340,9 +383,9 @@ class Verifier:
                 if hashed:
                     prev = chain_bytes
                     if chains.top_position <= position <= chains.next_wanted:  # ChainPositions.record, inline
-                        chains.top = at = (position, found)
+                        chains.top = top = (position, found)
                         chains.top_position = position
-                        ring_append(at)
+                        ring_append(top)
                     else:
                         chains.record(position, found)
                 else:
@@ -354,19 +397,76 @@ class Verifier:
                                   f"> {last_position}", position, line=number)
                 else:
                     last_position = position
-                key = vote.id_bytes  # the version, spilled (VersionSpill): one C call and an append
-                buffer = buffers[key[0] & mask]
+                p = key[0] & mask  # the version, spilled (VersionSpill): one C call and an append
+                buffer = buffers[p]
                 try:
                     buffer += pack(key, number, version, position)
                 except struct.error:
                     spill.add_odd(key, number, version, position)
                 if len(buffer) >= flush_at:
-                    spill.flush(key[0] & mask)
+                    spill.flush(p)
                     buffers = spill.buffers
-                self._check_event(vote, position)
+                # _check_vote, inline (the same checks in the same order)
+                context = contexts.get(year)
+                if context is None:
+                    context = self._vote_context(year)
+                contest, eligible, low, high, window, bound, year_bytes = context
+                if contest is None:
+                    self.mismatch(position, "a vote for an existing contest", "a contest", year)
+                else:
+                    if window is None or not window[0] <= at <= window[1]:  # Contest.accepts_votes_at
+                        self.mismatch(position, "a vote inside the window in force when it was recorded (§4.6.6)",
+                                      contest.window_times(), at.isoformat())
+                    try:
+                        eligible_one = municipality in eligible
+                    except TypeError:  # not hashable: not a municipality's code
+                        eligible_one = False
+                    if not eligible_one:
+                        self.mismatch(position, "a vote for an eligible municipality (D10)", "a participant",
+                                      municipality)
+                    if not bound:
+                        self._check_vote_secrets_bound(contest, position)
+                    if not low <= rating <= high:
+                        self.mismatch(position, "a rating within the scale (D10)", f"{low}-{high}", rating)
+                    if board:
+                        board_votes.append((receipt, municipality, rating, str(UUID(bytes=key))))
+                    # ResidentSpill.add, inline: the key's 32 bytes and the year's two (year_bytes: a valid year)
+                    raw_key = b""
+                    if year_bytes is not None and type(resident_key) is str and len(resident_key) == 64 \
+                            and resident_key.islower():
+                        try:
+                            raw_key = fromhex(resident_key)
+                        except ValueError:
+                            raw_key = b""
+                    if len(raw_key) == 32:
+                        r_key = raw_key + year_bytes
+                        p = raw_key[0] & r_mask
+                        buffer = r_buffers[p]
+                        try:
+                            buffer += r_pack(r_key, number, 0, position)
+                        except struct.error:
+                            residents.add_odd(r_key, number, 0, position)
+                        if len(buffer) >= r_flush_at:
+                            residents.flush(p)
+                    else:
+                        self.residents.add(year, resident_key, number, position)
                 try:
-                    cast(vote.id_bytes, vote.year, vote.municipality, vote.rating, vote.network,
-                         _micros(vote.at) if micros and vote.network else 0, bool(vote.comment))
+                    if kept is not None and key not in keep:  # KeptVotesView.cast, inline: the tallies only
+                        tallies = by_year.get(year)
+                        if tallies is None:
+                            tallies = by_year[year] = {}
+                        tally = tallies.get(municipality)
+                        if tally is None:
+                            tally = tallies[municipality] = Tally()
+                        tally.count += 1  # Tally.add, inline
+                        tally.total += rating
+                        distribution = tally.distribution
+                        distribution[rating] = distribution.get(rating, 0) + 1
+                        if comment:
+                            comments[year] = comments.get(year, 0) + 1
+                    else:
+                        cast(key, year, municipality, rating, network,
+                             _micros(at) if micros and network else 0, bool(comment))
                     applied_vote = position
                 except Exception as e:
                     self.mismatch(position, "an event that applies to the state before it", topic,
@@ -524,7 +624,7 @@ class Verifier:
         context = self._vote_contexts.get(event.year) if type(event.year) is int else None
         if context is None:
             context = self._vote_context(event.year)
-        contest, eligible, low, high = context
+        contest, eligible, low, high = context[:4]
         if contest is None:
             self.mismatch(position, "a vote for an existing contest", "a contest", event.year)
             return
@@ -544,15 +644,20 @@ class Verifier:
             self.votes.append((event.receipt, event.municipality, event.rating, str(event.originator_id)))
         self.residents.add(event.year, event.resident_key, self._line, position)  # checked at the end
 
-    def _vote_context(self, year: Any) -> tuple[Contest | None, frozenset[str], int, int]:
+    def _vote_context(self, year: Any) -> VoteContext:
         """What a vote of `year` is checked against, as the contest stands: the contest, the municipalities
-        eligible (D10) and the rating scale; kept until the next event that is not a vote (a vote changes no
-        contest)."""
+        eligible (D10), the rating scale, the window's instants when it is not closed (Contest.accepts_votes_at),
+        whether the vote secrets are bound (D10) and the year's two bytes of a resident's spilled key (None for a
+        year ResidentSpill hashes); kept until the next event that is not a vote (a vote changes no contest)."""
         contest = self._contest(year)
+        year_bytes = year.to_bytes(2, "big") if type(year) is int and 0 <= year < 0xFFFF else None
         if contest is None:
-            return None, frozenset(), 0, 0
+            return None, frozenset(), 0, 0, None, False, year_bytes
         rules = contest.rules
-        context = (contest, frozenset(contest.eligible_for_vote()), rules.vote_rating_min, rules.vote_rating_max)
+        window = None if contest.window_status == WINDOW_CLOSED else (contest.window.opens_at,
+                                                                       contest.window.closes_at)
+        context = (contest, frozenset(contest.eligible_for_vote()), rules.vote_rating_min, rules.vote_rating_max,
+                   window, contest.vote_secrets is not None, year_bytes)
         if type(year) is int:
             self._vote_contexts[year] = context
         return context
