@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timezone
-from json import loads
+from json import JSONDecoder, loads
 from typing import Any
 
 from verifier import closings
@@ -15,6 +15,10 @@ from verifier.report import Report
 from verifier.round2 import ballot_problem
 from verifier.spill import Spill
 from verifier.state import Contest, parse_time, typed
+
+# The JSON scanner json.loads runs, called directly on a line (no wrapper per line); a line it does not read to its
+# end (white space, extra data) or cannot read at all is left to json.loads, which decides as the standard says.
+_scan = JSONDecoder().scan_once
 
 
 class Verifier:
@@ -58,9 +62,14 @@ class Verifier:
         r = self.report
         r.events += 1
         try:
-            record = loads(text)
-        except ValueError:
-            record = None
+            record, stop = _scan(text, 0)
+            if stop != (end if end >= 0 else len(text) + end):
+                record = loads(text)
+        except (StopIteration, ValueError):
+            try:
+                record = loads(text)
+            except ValueError:
+                record = None
         if record.__class__ is not dict:
             r.mismatch(None, line_no, "a JSON object per line", "a JSON object", text[:80])
             self.chain.advance(None, text[:end])
