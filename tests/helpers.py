@@ -72,3 +72,19 @@ def all_ballots(service: ContestService, orders: dict[str, list[str]]) -> dict[s
 
 def later(t: datetime, **kw: float) -> datetime:
     return t + timedelta(**kw)
+
+
+# the 2024 jury's voting seats (§3.2.1, D1)
+VOTING = ["sif", "varam", "lm", "izm", "ugf", "vpd", "vk-pkc", "ldga", "fmt"]
+
+
+def play_round2(service: ContestService, clock: FrozenClock) -> list[str]:
+    """A whole round 2 after play_round1: six votes (three for a municipality outside the ten), the vote closed,
+    every voting seat's ballot, round 2 closed. Returns the round-1 ranking's codes."""
+    r = play_round1(service, clock)
+    outsider = next(m.code for m in service.contest(2024).municipalities if m.code not in r)
+    cast_votes(service, clock, {outsider: [5, 5, 4], r[0]: [4, 3], r[5]: [2]})
+    close_vote(service, clock)
+    all_ballots(service, {s: r[:5] for s in VOTING})
+    service.round2.close(2024, actor=SEC)
+    return r

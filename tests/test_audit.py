@@ -18,19 +18,12 @@ from contest.service import ContestService
 from contest.verify import verify_file
 from domain.actors import system_actor
 from projections.views import Views
-from tests.helpers import SEC, all_ballots, bearer, cast_votes, close_vote, play_round1
-
-VOTING = ["sif", "varam", "lm", "izm", "ugf", "vpd", "vk-pkc", "ldga", "fmt"]
+from tests.helpers import bearer, play_round2
 
 
 @pytest.fixture
 def history(service: ContestService, clock: FrozenClock, tmp_path: Path) -> tuple[ContestService, list[str]]:
-    r = play_round1(service, clock)
-    outsider = next(m.code for m in service.contest(2024).municipalities if m.code not in r)
-    cast_votes(service, clock, {outsider: [5, 5, 4], r[0]: [4, 3], r[5]: [2]})
-    close_vote(service, clock)
-    all_ballots(service, {s: r[:5] for s in VOTING})
-    service.round2.close(2024, actor=SEC)
+    play_round2(service, clock)
     return service, list(export_lines(service.store))
 
 

@@ -30,23 +30,16 @@ from contest.verify import Verifier, offline_mapper, verify_file
 from contest.verify_stream import ChainPositions, ResidentSpill, VersionSpill, binary_source, scan
 from projections.round2 import KeptVotesView
 from projections.views import Views
-from tests.helpers import SEC, all_ballots, cast_votes, close_vote, play_round1
+from tests.helpers import play_round2
 from tests.test_audit import rechain
 from tests.test_rows import history as votes_history
 from tests.test_rows import replayed, votes_state
-
-VOTING = ["sif", "varam", "lm", "izm", "ugf", "vpd", "vk-pkc", "ldga", "fmt"]
 
 
 @pytest.fixture
 def lines(service: ContestService, clock: FrozenClock) -> list[str]:
     """A whole round 2: round 1 closed, six votes, every ballot, round 2 closed; exported."""
-    r = play_round1(service, clock)
-    outsider = next(m.code for m in service.contest(2024).municipalities if m.code not in r)
-    cast_votes(service, clock, {outsider: [5, 5, 4], r[0]: [4, 3], r[5]: [2]})
-    close_vote(service, clock)
-    all_ballots(service, {s: r[:5] for s in VOTING})
-    service.round2.close(2024, actor=SEC)
+    play_round2(service, clock)
     return list(export_lines(service.store))
 
 
