@@ -53,7 +53,7 @@ from domain.errors import DomainError
 from domain.submission import Submission
 from domain.visit import assess_round3
 from domain.vote import Vote
-from projections.round2 import KeptVotesView, Tally, VotesView, _id_bytes, _micros
+from projections.round2 import KeptVotesView, VotesView, _id_bytes, _micros
 
 BoardRow = tuple[str, str, int, bool]  # receipt, municipality, rating, in quarantine
 # a vote's contest, eligible municipalities, rating scale, window (opens, closes) unless closed, secrets bound,
@@ -305,7 +305,7 @@ class Verifier:
         # the verifier's own votes view (the first pass made it): its fold is inlined for the votes it keeps no
         # record of (every vote but those a review names)
         kept = self.views.votes if cast is not None and type(self.views.votes) is KeptVotesView else None
-        by_year, keep, comments = (kept.by_year, kept.keep, kept.comments) if kept is not None else ({}, (), {})
+        count, keep = (kept.count, kept.keep) if kept is not None else (None, frozenset())
         scan_once = json.JSONDecoder().scan_once  # what raw_decode calls, without its Python frame
         report, progress, every = self.report, self.progress, self.PROGRESS_EVERY - 1
         chains, spill = self.chains, self.versions.votes
@@ -451,19 +451,8 @@ class Verifier:
                     else:
                         self.residents.add(year, resident_key, number, position)
                 try:
-                    if kept is not None and key not in keep:  # KeptVotesView.cast, inline: the tallies only
-                        tallies = by_year.get(year)
-                        if tallies is None:
-                            tallies = by_year[year] = {}
-                        tally = tallies.get(municipality)
-                        if tally is None:
-                            tally = tallies[municipality] = Tally()
-                        tally.count += 1  # Tally.add, inline
-                        tally.total += rating
-                        distribution = tally.distribution
-                        distribution[rating] = distribution.get(rating, 0) + 1
-                        if comment:
-                            comments[year] = comments.get(year, 0) + 1
+                    if count is not None and key not in keep:  # a vote no review names: its tallies only
+                        count(year, municipality, rating, bool(comment))
                     else:
                         cast(key, year, municipality, rating, network,
                              _micros(at) if micros and network else 0, bool(comment))

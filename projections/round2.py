@@ -201,13 +201,7 @@ class VotesView:
              commented: bool) -> None:
         """Folds one Vote.Cast: from a domain event (`apply`) or straight from its stored row (contest/rows.py,
         the rebuild's fast path); both give the same view (tests/test_rows.py)."""
-        tallies = self.by_year.get(year)
-        if tallies is None:
-            tallies = self.by_year[year] = {}
-        tally = tallies.get(municipality)
-        if tally is None:
-            tally = tallies[municipality] = Tally()
-        tally.add(rating)
+        self.count(year, municipality, rating, commented)
         kind = (year, municipality, rating)
         kind_no = self._kind_no.get(kind)
         if kind_no is None:
@@ -224,6 +218,16 @@ class VotesView:
             if rows is None:
                 rows = by_network[network] = NetworkVotes()
             rows.add(at_micros, number)
+
+    def count(self, year: int, municipality: str, rating: int, commented: bool) -> None:
+        """A vote in the tallies (and the count of comments), without the per-vote record."""
+        tallies = self.by_year.get(year)
+        if tallies is None:
+            tallies = self.by_year[year] = {}
+        tally = tallies.get(municipality)
+        if tally is None:
+            tally = tallies[municipality] = Tally()
+        tally.add(rating)
         if commented:
             self.comments[year] = self.comments.get(year, 0) + 1
 
@@ -387,16 +391,7 @@ class KeptVotesView(VotesView):
 
     def cast(self, vote_id: bytes, year: int, municipality: str, rating: int, network: str | None, at_micros: int,
              commented: bool) -> None:
-        tallies = self.by_year.get(year)
-        if tallies is None:
-            tallies = self.by_year[year] = {}
-        tally = tallies.get(municipality)
-        if tally is None:
-            tally = tallies[municipality] = Tally()
-        tally.count += 1  # Tally.add, inline
-        tally.total += rating
-        distribution = tally.distribution
-        distribution[rating] = distribution.get(rating, 0) + 1
+        self.count(year, municipality, rating, commented)
         if vote_id in self.keep and vote_id not in self._kept:
             kind = (year, municipality, rating)
             kind_no = self._kind_no.get(kind)
@@ -406,8 +401,6 @@ class KeptVotesView(VotesView):
             self._kept[vote_id] = len(self._kind_of)
             self._kind_of.append(kind_no)
             self._ids += vote_id
-        if commented:
-            self.comments[year] = self.comments.get(year, 0) + 1
 
     def _numbers(self, vote_ids: Any) -> dict[str, int]:
         wanted: dict[bytes, str] = {}  # as VotesView._numbers: the last text of each id is the one found
