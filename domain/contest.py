@@ -646,7 +646,8 @@ class Contest(Aggregate):
         voting = {s.id for s in self.voting_seats}
         counted = {seat: dict(points) for seat, points in ballots.items() if seat in voting}
         return determine_finalists(self.round2_municipalities, counted, self.chair.id,
-                                   self.vote_stats_for_finalists(tallies), self.decisions_of(self.ROUND2_TIES))
+                                   self.vote_stats_for_finalists(tallies), self.decisions_of(self.ROUND2_TIES),
+                                   by_jury=self.rules.finalists_by_jury, total=self.rules.finalists_total)
 
     def close_round2(self, ballots: Mapping[str, Mapping[str, int]], tallies: Mapping[str, tuple[int, int]], *,
                      included_through: int, digest: str, actor: Actor, at: datetime) -> FinalistsOutcome:
