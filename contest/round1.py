@@ -168,16 +168,17 @@ class Round1:
 
     # ----- the cut -----
 
-    def close(self, year: int, *, actor: Actor) -> Contest:
+    def close(self, year: int, *, actor: Actor, confirm_empty: bool = False, reason: str | None = None) -> Contest:
         """Close round 1 (§4.5, D7): record the final ranking and the advancing municipalities in the event
-        itself, and open round 2. Submissions from then on are refused (409)."""
+        itself, and open round 2. Submissions from then on are refused (409). With no submissions at all it is
+        refused unless `confirm_empty` with a `reason` (§4.2, §4.5; both recorded in the event)."""
         svc = self.service
         for _ in range(svc.RETRIES):
             contest = svc.contest(year)
             through = svc.store.event_count()
             answers = self.answers_through(year, through)
             contest.close_round1(answers, included_through=through, digest=svc.audit.digest_through(through),
-                                 actor=actor, at=svc.clock.now())
+                                 actor=actor, at=svc.clock.now(), confirm_empty=confirm_empty, reason=reason)
             try:
                 svc.store.save(contest)
             except IntegrityError:

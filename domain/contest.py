@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 from eventsourcing.domain import Aggregate, event
 
 from domain.actors import Actor
-from domain.ballots import check_quorum
 from domain.config import (
     ContestSetup,
     JurySeat,
@@ -39,14 +38,26 @@ from domain.questionnaire import Questionnaire, load_questionnaire
 from domain.round3 import Round3Assessment, assess_round3
 from domain.scoring import ScoringParams, score_round1
 from domain.ties import JuryDecision
+from domain.transitions import (
+    CLOSE_ROUND1,
+    CLOSE_ROUND2,
+    OPEN_ROUND1,
+    STAGES,
+    WINDOW_STATES,
+    Blocker,
+    TransitionFacts,
+    available_actions,
+    require_stage,
+    require_transition,
+    transition_blockers,
+)
 from domain.workdays import CALENDAR_CLAUSE, WorkCalendar, check_briefing_before_visits
 
 NAMESPACE = UUID("6f1c3f0e-5a43-4c55-9a1e-2b9c0d6e7a10")
 
-WINDOW_SCHEDULED, WINDOW_OPEN, WINDOW_CLOSED = "scheduled", "open", "closed"
-
-SETUP, ROUND1, ROUND2, ROUND3, FINISHED, SEALED = "setup", "round1", "round2", "round3", "finished", "sealed"
-STAGES = (SETUP, ROUND1, ROUND2, ROUND3, FINISHED, SEALED)
+# The stages (§4.1) and the vote window's states (§4.6.6): domain.transitions names them, the contest records them.
+WINDOW_SCHEDULED, WINDOW_OPEN, WINDOW_CLOSED = WINDOW_STATES
+SETUP, ROUND1, ROUND2, ROUND3, FINISHED, SEALED = STAGES
 
 # Which stage a part of the configuration stops being changeable at, and the clause that part serves.
 FREEZES_AT: dict[str, tuple[str, str]] = {
@@ -303,16 +314,19 @@ class Contest(Aggregate):
     def _calendar_set(self, calendar: dict[str, Any], reason: str, actor: dict[str, str], at: datetime) -> None:
         self.calendar = WorkCalendar.parse(calendar)
 
-    # ----- round transitions -----
+    # ----- round transitions: domain.transitions decides what blocks them; the commands refuse by it -----
+
+    def transition_blockers(self, facts: TransitionFacts) -> tuple[Blocker, ...]:
+        """What keeps the contest from its next transition, each with its clause, code and params."""
+        return transition_blockers(self, facts)
+
+    def available_actions(self, at: datetime) -> tuple[str, ...]:
+        """The secretariat's actions at `at` (domain.transitions.available_actions)."""
+        return available_actions(self, at)
 
     def open_round1(self, *, actor: Actor, at: datetime) -> None:
         """Round 1 opens (§4.2): municipalities may submit; the participants and scoring rules freeze."""
-        self.require_not_sealed()
-        if self.stage != SETUP:
-            raise RuleViolation(f"round 1 can only open from setup; the contest is in {self.stage}",
-                                clause="§4.1", stage=self.stage)
-        if self.questionnaire is None:
-            raise RuleViolation("round 1 needs a questionnaire (Annex); load one first", clause="§4.2, Annex")
+        require_transition(OPEN_ROUND1, self, TransitionFacts())
         self._stage_changed(stage=ROUND1, actor=actor.as_dict(), at=at)
 
     def score_round1(self, answers: Mapping[str, Mapping[str, object]]) -> Any:
@@ -324,15 +338,15 @@ class Contest(Aggregate):
         return score_round1(self.questionnaire, [m.code for m in self.municipalities], answers, params)
 
     def close_round1(self, answers: Mapping[str, Mapping[str, object]], *, included_through: int, digest: str,
-                     actor: Actor, at: datetime) -> None:
+                     actor: Actor, at: datetime, confirm_empty: bool = False, reason: str | None = None) -> None:
         """Close round 1 (§4.5, D7): the event records the final ranking and who advances, then round 2 opens.
 
         `answers` are every municipality's answers as recorded up to position `included_through` in the store's
-        global order; an auditor recomputes the same ranking from the same events."""
-        self.require_not_sealed()
-        if self.stage != ROUND1:
-            raise RuleViolation(f"round 1 is not open (the contest is in {self.stage})", clause="§4.5",
-                                stage=self.stage)
+        global order; an auditor recomputes the same ranking from the same events. With no answers at all the
+        close is refused unless `confirm_empty` with a `reason` (§4.2, §4.5: domain.transitions), both recorded."""
+        submitted = sum(1 for given in answers.values() if given)
+        require_transition(CLOSE_ROUND1, self, TransitionFacts(submitted=submitted), confirm_empty=confirm_empty,
+                           reason=reason)
         result = self.score_round1(answers).to_dict()
         ranking = [
             {k: row[k] for k in ("municipality", "place", "overall", "indices", "eur_totals", "raw_points")
@@ -340,13 +354,18 @@ class Contest(Aggregate):
             for row in result["ranking"]
         ]
         self._round1_closed(ranking=ranking, advancing=list(result["advancing"]), cut=result.get("cut", {}),
-                            included_through=included_through, digest=digest, actor=actor.as_dict(), at=at)
+                            included_through=included_through, digest=digest, actor=actor.as_dict(), at=at,
+                            confirmed_empty=bool(confirm_empty and not submitted),
+                            reason=reason.strip() if reason and reason.strip() else None)
 
     @event("Round1Closed")
     def _round1_closed(self, ranking: list[dict[str, Any]], advancing: list[str], cut: dict[str, Any],
-                       included_through: int, digest: str, actor: dict[str, str], at: datetime) -> None:
+                       included_through: int, digest: str, actor: dict[str, str], at: datetime,
+                       confirmed_empty: bool = False, reason: str | None = None) -> None:
+        # confirmed_empty/reason default: rounds closed before the confirmation existed still replay (§4.2, §4.5)
         self.round1 = {"ranking": ranking, "advancing": advancing, "cut": cut,
-                       "included_through": included_through, "digest": digest, "closed_at": at}
+                       "included_through": included_through, "digest": digest, "closed_at": at,
+                       "confirmed_empty": confirmed_empty, "reason": reason}
         self._add_checkpoint("round1_closed", included_through, digest, at)
         self.stage = ROUND2
         self.stage_changed_at[ROUND2] = at
@@ -654,19 +673,11 @@ class Contest(Aggregate):
         """Close round 2: needs the vote closed (§4.6.6-4.6.7), the quorum of ballots (D9, §3.2.3) and no open
         tie (D11). The event records the finalists and the whole table; round 3 opens. `tallies` are the counted
         ones: votes in quarantine are left out, so the residents' finalist comes from the counted vote."""
-        self.require_not_sealed()
-        if self.stage != ROUND2:
-            raise RuleViolation(f"round 2 is not open (the contest is in {self.stage})", clause="§4.6",
-                                stage=self.stage)
-        if self.window_status != WINDOW_CLOSED:
-            raise RuleViolation("the residents' vote must be closed before the finalists are named",
-                                clause="§4.6.6, §4.6.7", **self.window_times())
+        require_stage(CLOSE_ROUND2, self)  # before the outcome, which needs the round-2 list
         voting = [s.id for s in self.voting_seats]
-        check_quorum([s for s in ballots if s in voting], voting, self.rules.quorum)
         outcome = self.round2_outcome(ballots, tallies)
-        if outcome.blocked:
-            raise RuleViolation("ties remain that need a recorded jury decision before the finalists are fixed",
-                                clause="D11", open_ties=[t.to_dict() for t in outcome.open_ties])
+        require_transition(CLOSE_ROUND2, self, TransitionFacts(seats_with_ballots=tuple(ballots),
+                                                               open_ties=outcome.open_ties))
         self._round2_closed(finalists=[f.to_dict() for f in outcome.finalists], outcome=outcome.to_dict(),
                             ballots={k: dict(v) for k, v in ballots.items() if k in voting},
                             tallies={m: list(t) for m, t in tallies.items()},
