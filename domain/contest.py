@@ -34,6 +34,7 @@ from domain.config import (
 )
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.finalists import FinalistsOutcome, determine_finalists
+from domain.publication import TallyAccess, vote_tallies_access
 from domain.questionnaire import Questionnaire, load_questionnaire
 from domain.round3 import Round3Assessment, assess_round3
 from domain.scoring import ScoringParams, score_round1
@@ -614,7 +615,11 @@ class Contest(Aggregate):
 
     def votes_public_at(self, at: datetime) -> bool:
         """D10: the public sees the vote's tallies after the window closes, or an interim result once published."""
-        return self.window_status == WINDOW_CLOSED or self.interim_published_at is not None
+        return vote_tallies_access(self, None, at).visible
+
+    def vote_tallies_access(self, role: str | None, at: datetime) -> TallyAccess:
+        """What a reader with `role` (None: the public) sees of the vote's tallies at `at` (domain.publication)."""
+        return vote_tallies_access(self, role, at)
 
     def eligible_for_vote(self) -> list[str]:
         """D10: every participant by default, or only the round-2 ten when configured so."""

@@ -1,6 +1,6 @@
 """What blocks the next transition, the same everywhere (domain.transitions): GET /api/contests/<year>/transitions,
 the close commands' refusals (409 naming the clause), the desk and `contest status`; closing an empty round 1 only
-when confirmed with a reason (§4.2, §4.5); the round-1 results read from the close; the
+when confirmed with a reason (§4.2, §4.5); the round-1 results read from the close; D10's interim snapshot; the
 finalists under other rule numbers (§4.6.7) recomputed by both verifiers."""
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ from flask.testing import FlaskClient
 from contest.audit import export_lines
 from contest.cli import main as cli
 from contest.clock import FrozenClock
+from contest.residents import fake_personal_codes
 from contest.service import ContestService
-from domain.actors import Actor
+from domain.actors import Actor, system_actor
 from domain.contest import Contest
 from tests.helpers import (
     ROUND1_CLOSES,
     ROUND1_OPENS,
     SEC,
+    VOTE_DAY,
     VOTING,
     all_ballots,
     bearer,
@@ -160,6 +162,25 @@ def test_contest_status_and_close_on_the_command_line(service: ContestService, c
     assert service.contest(2024).round1["reason"] == "papīra"  # type: ignore[index]
     status = runner.invoke(cli, ["--store", store_url, "status"]).output
     assert "next transition: close_round2" in status and "window_not_closed" in status
+
+
+def test_d10_the_public_sees_an_interim_result_as_counted_when_published(
+        client: FlaskClient, service: ContestService, clock: FrozenClock, tokens: dict[str, str]) -> None:
+    clock.set(VOTE_DAY)
+    service.round2.reconcile(2024, actor=system_actor("clock"))
+    cast_votes(service, clock, {"LV-RIX": [5, 4], "LV-011": [3]})
+    service.round2.publish_interim(2024, actor=SEC, reason="the first week")
+    published = service.contest(2024).interim_published_at
+    codes = fake_personal_codes(3, seed=99)
+    for code in codes:
+        service.round2.cast_vote(2024, personal_code=code, municipality="LV-011", rating=5)
+    public = client.get(f"{API}/votes/results").json
+    assert public["total"] == 3 and public["final"] is False and public["included_through"] is not None
+    assert public["interim_published_at"].startswith(published.isoformat()[:19])  # type: ignore[union-attr]
+    live = client.get(f"{API}/votes/results", headers=bearer(tokens["secretariat"])).json
+    assert live["total"] == 6 and "included_through" not in live
+    page = re.sub(r"\s+", " ", client.get("/rezultati/balsojums?lang=en").get_data(as_text=True))
+    assert "Votes in total: 3." in page
 
 
 def test_s4_6_7_two_by_the_jury_of_four_recomputed_by_both_verifiers(
