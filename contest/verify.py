@@ -402,7 +402,7 @@ class Verifier:
                     chains.record(position, found)
             else:
                 self._sync(prev, last_position, events)
-                self._check_chain(json.loads(text), position, number)
+                self._check_chain(json.loads(text), position, number, line)
                 prev = self._chain_bytes
             if position <= last_position:
                 self.mismatch(position, "positions strictly increasing (a duplicated or reordered line)",
@@ -473,7 +473,7 @@ class Verifier:
                     payload: Any, line: bytes, number: int, applied_vote: int | None) -> None:
         """One line by the general path: the chain, the order, the event rebuilt by the domain code, its rules
         checked on the state before it, and the event applied."""
-        self._check_chain(record, position, number, line if topic == CAST_TOPIC else None)
+        self._check_chain(record, position, number, line)
         self._check_order(position, aggregate_id, version, number)
         if applied_vote is not None:
             self.replay.position = applied_vote
@@ -541,27 +541,27 @@ class Verifier:
                       f"{len(board)} rows; not in the history: {extra[:5]}")
 
     def _check_chain(self, record: dict[str, Any], position: int, number: int, line: bytes | None = None) -> None:
-        """The chain after this line. With the line's bytes, its own text with the `"chain"` member cut out is
-        hashed (a canonical line's text is its canonical form, docs/AUDIT.md); when that does not give the line's
-        chain, or without the bytes, the record is re-serialised canonically, as the service does."""
-        found = record.get("chain")
-        chain = None
-        if line is not None and type(found) is str and len(found) == 64 and found.isascii():
-            member = b',"chain":"' + found.encode() + b'"'
-            k = line.find(member)
-            if k > 0 and line.startswith(b',"payload":', k + len(member)):
-                h = sha256(self._chain_bytes + b"\n" + line[:k] + line[k + len(member):]).hexdigest()
-                if h == found:
-                    chain = h
-        if chain is None:
+        """The chain after this line (docs/AUDIT.md "The digest"): the line's own text with its chain member cut
+        out, where a canonical line has it (the first `,"chain":"`, between `aggregate_id` and `payload`); a line
+        that has it anywhere else, or not at all, is reported as not canonical and hashed re-serialised
+        canonically, as the service writes it, so that the report goes on."""
+        k = line.find(b',"chain":"') if line is not None else -1
+        if line is not None and k > 0 and line.startswith(b'","payload":', k + 74) \
+                and line.find(b'"aggregate_id":', 0, k) > 0:
+            found: Any = line[k + 10:k + 74].decode("utf-8", "replace")
+            chain = sha256(self._chain_bytes + b"\n" + line[:k] + line[k + 75:]).hexdigest()
+        else:
+            found = record.get("chain")
+            self.mismatch(position, "canonical form (the chain member between aggregate_id and payload)",
+                          "a canonical line", "the chain member missing or out of place", line=number)
             chain = chain_next(self.chain, line_without_chain(record))
         self.chain = chain
         self._chain_bytes = chain.encode()
         self.chains.record(position, chain)
-        if found != self.chain:
+        if found != chain:
             self._chain_broken = True
             self.mismatch(position, "chain hash (the line or one before it was changed, removed, added or moved)",
-                          self.chain, found, line=number)
+                          chain, found, line=number)
 
     def _check_order(self, position: int, aggregate_id: str, version: int, number: int) -> None:
         """Positions strictly increase (here); each aggregate's versions run 1, 2, 3, … (spilled, checked at the
