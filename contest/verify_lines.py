@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import struct
+from datetime import datetime
 from hashlib import sha256
 from typing import IO, Any
 from uuid import UUID
@@ -18,7 +19,7 @@ from eventsourcing.utils import get_topic
 from contest.audit import chain_next, line_without_chain
 from contest.replay import Replay
 from contest.store import DateAsISO
-from contest.verify_stream import _iso, scan
+from contest.verify_stream import scan
 from domain.contest import Contest
 from domain.vote import Vote
 from projections.round2 import KeptVotesView, VotesView, id_bytes, micros
@@ -116,7 +117,7 @@ class LineReader:
             residents.flush_at
         contexts = self._vote_contexts
         board, board_votes = self.board is not None, self.votes
-        fromhex, iso = bytes.fromhex, _iso
+        fromhex, iso = bytes.fromhex, datetime.fromisoformat
         applied_vote: int | None = None  # the position of the last vote folded since the last other event
         # the fast path keeps these in locals and hands them back (_sync) before anything else reads them
         prev, last_position, events = self._chain_bytes, self.last_position, report.events

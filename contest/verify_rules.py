@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from contest.verify_report import PUBLISHING, _plain
-from contest.verify_stream import VoteRow
 from domain.actors import SECRETARIAT
 from domain.ballot import Ballot
 from domain.ballots import validate_ballot
@@ -41,8 +40,8 @@ class RuleChecks:
         return found
 
     def _check_event(self, event: Any, position: int) -> None:
-        """The rules of one event, by its class (RULES below); a vote's also for a VoteRow (the fast path's)."""
-        if type(event) is VoteRow or isinstance(event, Vote.Cast):
+        """The rules of one event, by its class (RULES below)."""
+        if isinstance(event, Vote.Cast):
             self._check_vote(event, position)
             return
         for cls in type(event).__mro__:
