@@ -25,6 +25,7 @@ from domain.contest_state import ContestState
 from domain.finalists import FinalistsOutcome
 from domain.questionnaire import load_questionnaire
 from domain.round3 import Round3Assessment, assess_round3
+from domain.round_records import Approval, Briefing, Round1Record, Round2Record, Round3Record
 from domain.scoring import ScoringParams
 from domain.stages import FINISHED, ROUND1, ROUND2, ROUND3, SEALED, SETUP, STAGES
 from domain.ties import JuryDecision
@@ -177,8 +178,8 @@ class Contest(ContestState, Aggregate):
     @event("Round1Closed")
     def _round1_closed(self, ranking: list[dict[str, Any]], advancing: list[str], cut: dict[str, Any],
                        included_through: int, digest: str, actor: dict[str, str], at: datetime) -> None:
-        self.round1 = {"ranking": ranking, "advancing": advancing, "cut": cut,
-                       "included_through": included_through, "digest": digest, "closed_at": at}
+        self.round1 = Round1Record(ranking=ranking, advancing=advancing, cut=cut, included_through=included_through,
+                                   digest=digest, closed_at=at)
         self._advance(ROUND2, "round1_closed", included_through, digest, at)
 
     # ----- the residents' vote window (§4.6.6; domain.vote_window decides) -----
@@ -318,9 +319,9 @@ class Contest(ContestState, Aggregate):
     def _round2_closed(self, finalists: list[dict[str, Any]], outcome: dict[str, Any],
                        ballots: dict[str, dict[str, int]], tallies: dict[str, list[int]], included_through: int,
                        digest: str, actor: dict[str, str], at: datetime) -> None:
-        self.round2 = {"finalists": finalists, "outcome": outcome, "ballots": ballots, "tallies": tallies,
-                       "included_through": included_through, "digest": digest, "closed_at": at,
-                       "quarantined": len(self.quarantined)}  # votes left out of `tallies` (§4.6.7)
+        self.round2 = Round2Record(finalists=finalists, outcome=outcome, ballots=ballots, tallies=tallies,
+                                   included_through=included_through, digest=digest, closed_at=at,
+                                   quarantined=len(self.quarantined))  # votes left out of `tallies` (§4.6.7)
         self._advance(ROUND3, "round2_closed", included_through, digest, at)
 
     # ----- round 3, result and approval (§4.6.8, §4.7, §7) -----
@@ -332,13 +333,13 @@ class Contest(ContestState, Aggregate):
         self.require_not_sealed()
         round_transitions.check_briefing(
             self.stage, briefed_on, today=self.local_day(at), first_visit=first_visit,
-            round2_closed_on=self.local_day(self.round2["closed_at"]) if self.round2 else None,
+            round2_closed_on=self.local_day(self.round2.closed_at) if self.round2 else None,
             briefing_days=self.rules.briefing_days)
         self._jury_briefed(briefed_on=briefed_on, note=note.strip(), actor=actor.as_dict(), at=at)
 
     @event("JuryBriefed")
     def _jury_briefed(self, briefed_on: date, note: str, actor: dict[str, str], at: datetime) -> None:
-        self.briefing = {"date": briefed_on, "note": note, "recorded_at": at}
+        self.briefing = Briefing(date=briefed_on, note=note, recorded_at=at)
 
     def close_round3(self, visits: Mapping[str, Any], scorecards: Mapping[str, Mapping[str, Any]], *,
                      included_through: int, digest: str, actor: Actor, at: datetime) -> Round3Assessment:
@@ -358,9 +359,9 @@ class Contest(ContestState, Aggregate):
     def _round3_closed(self, winner: str, theme_winner: str, result: dict[str, Any], visits: list[dict[str, Any]],
                        scorecards: dict[str, dict[str, Any]], included_through: int, digest: str,
                        actor: dict[str, str], at: datetime) -> None:
-        self.round3 = {"winner": winner, "theme_winner": theme_winner, "result": result, "visits": visits,
-                       "scorecards": scorecards, "included_through": included_through, "digest": digest,
-                       "closed_at": at}
+        self.round3 = Round3Record(winner=winner, theme_winner=theme_winner, result=result, visits=visits,
+                                   scorecards=scorecards, included_through=included_through, digest=digest,
+                                   closed_at=at)
         self._advance(FINISHED, "round3_closed", included_through, digest, at)
 
     def record_supporter_nomination(self, nomination: Mapping[str, Any], *, actor: Actor,
@@ -381,16 +382,16 @@ class Contest(ContestState, Aggregate):
         `digest_through`, D14); the contest is then sealed."""
         self.require_not_sealed()
         r3 = self.round3
-        number = approval.check_approval(self.stage, self.local_day(r3["closed_at"]) if r3 else None, decision_number,
+        number = approval.check_approval(self.stage, self.local_day(r3.closed_at) if r3 else None, decision_number,
                                          decision_date, today=self.local_day(at))
         assert r3 is not None  # check_approval refuses a contest whose round 3 has not closed
         self._result_approved(decision_number=number, decision_date=decision_date, digest=digest,
-                              digest_through=digest_through, round3_digest=r3["digest"], actor=actor.as_dict(), at=at)
+                              digest_through=digest_through, round3_digest=r3.digest, actor=actor.as_dict(), at=at)
 
     @event("ResultApproved")
     def _result_approved(self, decision_number: str, decision_date: date, digest: str, digest_through: int,
                          round3_digest: str, actor: dict[str, str], at: datetime) -> None:
-        self.approval = {"decision_number": decision_number, "decision_date": decision_date, "digest": digest,
-                         "digest_through": digest_through, "round3_digest": round3_digest, "approved_at": at,
-                         "approved_by": actor}
+        self.approval = Approval(decision_number=decision_number, decision_date=decision_date, digest=digest,
+                                 digest_through=digest_through, round3_digest=round3_digest, approved_at=at,
+                                 approved_by=actor)
         self._advance(SEALED, "approval", digest_through, digest, at)

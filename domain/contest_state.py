@@ -19,6 +19,7 @@ from domain.config import ContestSetup, JurySeat, Municipality, Prizes, Rules, T
 from domain.errors import NotFound, RuleViolation
 from domain.finalists import FinalistsOutcome, determine_finalists
 from domain.questionnaire import Questionnaire, load_questionnaire
+from domain.round_records import Approval, Briefing, Round1Record, Round2Record, Round3Record
 from domain.scoring import Round1Result, ScoringParams, score_round1
 from domain.stages import SEALED, SETUP, STAGES, has_reached
 from domain.ties import JuryDecision
@@ -43,9 +44,9 @@ class ContestState:
     rules: Rules
     scoring_params: ScoringParams
     questionnaire: Questionnaire | None
-    round1: dict[str, Any] | None  # the record of the cut, once round 1 closes (§4.5)
+    round1: Round1Record | None  # the record of the cut, once round 1 closes (§4.5)
     decisions: list[dict[str, Any]]  # the jury's recorded decisions on ties (D11-D13, §3.2.4)
-    round2: dict[str, Any] | None  # the record of the finalists, once round 2 closes (§4.6.7)
+    round2: Round2Record | None  # the record of the finalists, once round 2 closes (§4.6.7)
     window_status: str  # the residents' vote (§4.6.6, domain.vote_window): scheduled -> open -> closed
     interim_published_at: datetime | None
     stage: str  # domain.stages
@@ -57,10 +58,10 @@ class ContestState:
 
     # Set only by later events; class-level defaults, so the state of a contest recorded before they existed
     # stays as it was.
-    briefing: dict[str, Any] | None = None  # the jury's briefing (§4.6.8): {"date", "note", "recorded_at"}
+    briefing: Briefing | None = None  # the jury's briefing (§4.6.8)
     calendar: WorkCalendar | None = None  # the recorded working-day calendar (§4.7.2, D17), by CalendarSet
-    round3: dict[str, Any] | None = None  # round 3's closing: winners, the full table, the digest (§4.7.9-§4.7.11)
-    approval: dict[str, Any] | None = None  # the council's approval (§7.4, D14)
+    round3: Round3Record | None = None  # round 3's closing: winners, the full table, the digest (§4.7.9-§4.7.11)
+    approval: Approval | None = None  # the council's approval (§7.4, D14)
     supporter_nominations: tuple[dict[str, Any], ...] = ()  # supporters' nominations and prizes (§7.3)
 
     # ----- the state changes the events apply (on replay too: they check nothing) -----
@@ -220,7 +221,7 @@ class ContestState:
     @property
     def round2_municipalities(self) -> list[str]:
         """The municipalities the jury evaluates (§4.6.1): those that advanced from round 1."""
-        return list(self.round1["advancing"]) if self.round1 else []
+        return list(self.round1.advancing) if self.round1 else []
 
     def decisions_of(self, kinds: tuple[str, ...]) -> list[JuryDecision]:
         return [JuryDecision(**{k: d[k] for k in ("kind", "tied", "chosen", "text", "votes_for", "votes_total")})
@@ -240,4 +241,4 @@ class ContestState:
 
     @property
     def finalists(self) -> list[str]:
-        return [f["municipality"] for f in self.round2["finalists"]] if self.round2 else []
+        return [f["municipality"] for f in self.round2.finalists] if self.round2 else []
