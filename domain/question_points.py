@@ -33,6 +33,7 @@ class Levels:
     and the common denominator that makes every (level x question weight) an integer, so sums are exact."""
 
     values: tuple[Fraction, ...]
+    floats: tuple[float, ...]  # the same, for output
     above: int  # the index of above_median_points
     zero: int  # the index of 0
     denominator: int
@@ -45,7 +46,8 @@ class Levels:
             w = exact(q.weight)
             for lv in values:
                 denominator = math.lcm(denominator, (lv * w).denominator)
-        return cls(values=values, above=len(params.ladder), zero=len(params.ladder) + 1, denominator=denominator)
+        return cls(values=values, floats=tuple(float(lv) for lv in values), above=len(params.ladder),
+                   zero=len(params.ladder) + 1, denominator=denominator)
 
     def weighted(self, weight: float) -> list[int]:
         """Each level x the question's weight (D5), in units of 1/denominator."""
@@ -216,7 +218,7 @@ def question_outcome(o: ScoredQuestion, levels: Levels) -> QuestionOutcome:
         question_id=o.q.id, section=o.q.section, block=scored_block(o.q), kind=o.q.kind, weight=o.q.weight,
         exclusive_group=o.q.exclusive_group, median=o.median, provided_count=sum(o.provided),
         values=tuple(o.values), comparables=tuple(o.comparable), provided=tuple(o.provided),
-        places=tuple(o.places), points=tuple(float(levels.values[lv]) for lv in o.levels),
+        places=tuple(o.places), points=tuple(levels.floats[lv] for lv in o.levels),
         weighted_points=tuple(x / levels.denominator for x in o.wint), counted=tuple(o.counted),
     )
 
