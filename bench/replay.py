@@ -44,6 +44,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -223,8 +224,16 @@ def run_child(args: list[str], env: dict[str, str] | None = None) -> dict[str, A
             "stdout": stdout, "stderr": stderr}
 
 
+def standard_python3() -> str:
+    """The interpreter the independent verifier is run with: the Python the project's venv was made from (only its
+    standard library is used, `-I`), called directly; a version manager's `python3` shim on PATH (pyenv's is a
+    shell script) would add its own start-up to every run."""
+    base = Path(sys.base_prefix) / "bin" / "python3"
+    return str(base) if base.exists() else (shutil.which("python3") or bl.PYTHON)
+
+
 def verifier_commands(path: Path) -> dict[str, list[str] | None]:
-    python3 = shutil.which("python3") or bl.PYTHON
+    python3 = standard_python3()
     independent = [python3, "-I", "verifier", str(path), "--json"] if VERIFIER_DIR.is_dir() else None
     return {"floor": [bl.PYTHON, str(bl.BENCH / SCRIPT), "--phase", "verify-floor", "--target", str(path)],
             "ours": [bl.PYTHON, "-m", "contest.cli", "audit", "verify", str(path), "--json"],

@@ -9,7 +9,8 @@ on, `store.save(vote, unchanged=(contest.id, contest.version))`; the library pas
 that every insert of any event takes, that the contest has no event above that version. If it has, nothing is
 stored and `AggregateChanged` is raised: the caller reloads the contest and decides again. Because every change of
 the contest passes through the same lock, the check is exact: a vote is either committed before the change or
-decided again after it (contest/round2.py: Round2.cast_vote).
+decided again after it (contest/unit_of_work.py: UnitOfWork.update with `unchanged=year`, which the vote, ballots,
+visits and scorecards use).
 
 An aggregate's versions run 1, 2, 3 ... without gaps (each event is its predecessor's version + 1, and the store's
 key on (aggregate id, version) is unique), so "no event above version v" is checked as "no event at v + 1": one

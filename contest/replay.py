@@ -31,6 +31,10 @@ class Replay:
             for cls in view.handles:
                 self._dispatch.setdefault(cls, []).append(view.apply)
 
+    def handlers(self, event_class: type) -> list[Callable[[Any, int], None]]:
+        """The views' `apply` methods an event of this class is given to, in order."""
+        return list(self._dispatch.get(event_class, ()))
+
     def apply(self, event: Any, position: int) -> None:
         if isinstance(event, Contest.Event):
             self.contests[event.originator_id] = event.mutate(self.contests.get(event.originator_id))

@@ -3,76 +3,71 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from contest.answer_import import parse_answers_table
 from contest.state import LiveState, ReadState
+from contest.unit_of_work import UnitOfWork
 from domain.actors import Actor
-from domain.contest import ROUND1, Contest
-from domain.errors import NotFound, RuleViolation
+from domain.contest import ROUND1, Contest, contest_id
+from domain.errors import RuleViolation
 from domain.scoring import Round1Result
 from domain.submission import Submission, submission_id
 
-if TYPE_CHECKING:
-    from contest.service import ContestService
-
 
 class Round1:
-    def __init__(self, service: ContestService) -> None:
-        self.service = service
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
         self._cache: dict[tuple[int, int, int], Round1Result] = {}
         self._cache_lock = threading.Lock()
 
     # ----- submissions -----
 
     def _submission(self, year: int, municipality: str) -> Submission:
-        try:
-            return self.service.store.repository.get(submission_id(year, municipality))
-        except AggregateNotFoundError:
-            return Submission(year=year, municipality=municipality)
+        return self.uow.get(submission_id(year, municipality), what="submission", key=municipality,
+                            new=_blank(year, municipality))
 
     def save_answers(self, year: int, municipality: str, answers: Mapping[str, object], *, actor: Actor,
                      source: str = "municipality") -> Submission:
         """Save (part of) a municipality's answers while round 1 is open (§4.2); each save is one event."""
-        svc = self.service
-        for _ in range(svc.RETRIES):
-            contest = svc.contest(year)
+        uow = self.uow
+
+        def decide(submission: Submission, at: datetime) -> None:
+            contest = uow.contest(year)
             contest.require_not_sealed()  # D14: "contest is sealed" before "round 1 is closed"
             contest.municipality(municipality)
-            submission = self._submission(year, municipality)
             submission.save_answers(answers, questionnaire=contest.questionnaire, stage=contest.stage,
-                                    source=source, actor=actor, at=svc.clock.now())
-            try:
-                recordings = svc.store.save(submission)
-            except IntegrityError:
-                continue
-            self._check_not_late(year, recordings[-1].notification.id)
-            return submission
-        raise RuleViolation("the submission kept changing under concurrent saves; try again", clause="concurrency")
+                                    source=source, actor=actor, at=at)
+
+        saved = uow.update(submission_id(year, municipality), decide, what="submission", key=municipality,
+                           new=_blank(year, municipality))
+        if saved.position is not None:
+            self._check_not_late(year, saved.position)
+        return saved.aggregate
 
     def _check_not_late(self, year: int, position: int) -> None:
         """A save that raced the closing of round 1 and landed after the answers it counted is on record but
         does not count (the close event names the position it included); say so instead of acknowledging it."""
-        closed = self.service.contest(year).round1
+        closed = self.uow.contest(year).round1
         if closed is not None and position > closed["included_through"]:
             raise RuleViolation("round 1 closed while this save was being recorded; it is not counted",
                                 clause="§4.2", position=position, included_through=closed["included_through"])
 
     def import_table(self, year: int, data: bytes, filename: str, *, actor: Actor) -> dict[str, Any]:
         """Import answers for many municipalities from CSV or XLSX, all or nothing (every bad cell reported)."""
-        svc = self.service
-        contest = svc.contest(year)
+        uow = self.uow
+        contest = uow.contest(year)
         contest.require_not_sealed()
         if contest.stage != ROUND1:
             raise RuleViolation(f"round 1 is not open (the contest is in {contest.stage}); imports are refused",
                                 clause="§4.2", stage=contest.stage)
         table = parse_answers_table(data, filename, contest.questionnaire,
                                     [m.code for m in contest.municipalities])
-        at = svc.clock.now()
+        at = uow.clock.now()
         submissions = []
         for municipality, answers in table.items():
             if not answers:
@@ -82,7 +77,7 @@ class Round1:
                                     source="import", actor=actor, at=at)
             submissions.append(submission)
         try:
-            svc.store.save(*submissions)  # one transaction: all rows or none
+            uow.store.save(*submissions)  # one transaction: all rows or none
         except IntegrityError:
             raise RuleViolation("a municipality saved answers during the import; nothing was imported, try again",
                                 clause="concurrency") from None
@@ -91,32 +86,29 @@ class Round1:
     def request_information(self, year: int, municipality: str, request_id: str, text: str, *,
                             actor: Actor) -> Submission:
         """The secretariat asks a municipality for more information (§4.4, §4.6.2)."""
-        svc = self.service
-        contest = svc.contest(year)
-        contest.require_not_sealed()
-        contest.municipality(municipality)
-        submission = self._submission(year, municipality)
-        submission.request_information(request_id, text, stage=contest.stage, actor=actor, at=svc.clock.now())
-        svc.store.save(submission)
-        return submission
+        uow = self.uow
+
+        def decide(submission: Submission, at: datetime) -> None:
+            contest = uow.contest(year)
+            contest.require_not_sealed()
+            contest.municipality(municipality)
+            submission.request_information(request_id, text, stage=contest.stage, actor=actor, at=at)
+
+        return uow.update(submission_id(year, municipality), decide, what="submission", key=municipality,
+                          new=_blank(year, municipality)).aggregate
 
     def reply(self, year: int, municipality: str, request_id: str, text: str, *, actor: Actor) -> Submission:
-        svc = self.service
-        svc.contest(year).require_not_sealed()
-        try:
-            submission: Submission = svc.store.repository.get(submission_id(year, municipality))
-        except AggregateNotFoundError:
-            raise NotFound("information request", request_id) from None
-        submission.reply(request_id, text, actor=actor, at=svc.clock.now())
-        svc.store.save(submission)
-        return submission
+        self.uow.contest(year).require_not_sealed()  # D14 before "no such request"
+        return self.uow.update(submission_id(year, municipality),
+                               lambda s, at: s.reply(request_id, text, actor=actor, at=at),
+                               what="information request", key=request_id).aggregate
 
     # ----- queries -----
 
     def submissions(self, year: int) -> list[dict[str, Any]]:
-        contest = self.service.contest(year)
-        view = self.service.views.submissions
-        self.service.readmodels.catch_up()
+        contest = self.uow.contest(year)
+        view = self.uow.views.submissions
+        self.uow.readmodels.catch_up()
         rows = []
         for m in contest.municipalities:
             state = view.get(year, m.code)
@@ -127,9 +119,9 @@ class Round1:
         return rows
 
     def submission(self, year: int, municipality: str) -> dict[str, Any]:
-        self.service.contest(year).municipality(municipality)
-        self.service.readmodels.catch_up()
-        state = self.service.views.submissions.get(year, municipality)
+        self.uow.contest(year).municipality(municipality)
+        self.uow.readmodels.catch_up()
+        state = self.uow.views.submissions.get(year, municipality)
         if state is None:
             return {"municipality": municipality, "answers": {}, "saves": 0, "requests": []}
         return {"municipality": municipality, "answers": dict(sorted(state.answers.items())), "saves": state.saves,
@@ -138,7 +130,7 @@ class Round1:
     def results(self, year: int, state: ReadState | None = None) -> tuple[Contest, Round1Result, bool]:
         """(contest, result, final). Final once round 1 closed: recomputed from the answers it included;
         provisional (from the answers so far) while round 1 is open. `state`: live, or as of a past position."""
-        state = state or LiveState(self.service)
+        state = state or LiveState(self.uow)
         contest = state.contest(year)
         position = state.catch_up()
         if contest.round1 is not None:
@@ -161,10 +153,10 @@ class Round1:
 
     def answers_through(self, year: int, through: int | None) -> dict[str, dict[str, Any]]:
         """Every municipality's answers as recorded up to position `through` (None: now)."""
-        self.service.readmodels.catch_up()
+        self.uow.readmodels.catch_up()
         if through is None:
-            return self.service.views.submissions.answers(year)
-        return self.service.views.submissions.answers_through(year, through)
+            return self.uow.views.submissions.answers(year)
+        return self.uow.views.submissions.answers_through(year, through)
 
     # ----- the cut -----
 
@@ -172,17 +164,19 @@ class Round1:
         """Close round 1 (§4.5, D7): record the final ranking and the advancing municipalities in the event
         itself, and open round 2. Submissions from then on are refused (409). With no submissions at all it is
         refused unless `confirm_empty` with a `reason` (§4.2, §4.5; both recorded in the event)."""
-        svc = self.service
-        for _ in range(svc.RETRIES):
-            contest = svc.contest(year)
-            through = svc.store.event_count()
-            answers = self.answers_through(year, through)
-            contest.close_round1(answers, included_through=through, digest=svc.audit.digest_through(through),
-                                 actor=actor, at=svc.clock.now(), confirm_empty=confirm_empty, reason=reason)
-            try:
-                svc.store.save(contest)
-            except IntegrityError:
-                continue
-            return contest
-        raise RuleViolation("the contest kept changing while closing round 1; try again", clause="concurrency")
+        uow = self.uow
 
+        def decide(contest: Contest, _: datetime) -> None:
+            through = uow.store.event_count()
+            answers = self.answers_through(year, through)
+            digest = uow.audit.digest_through(through)
+            contest.close_round1(answers, included_through=through, digest=digest, actor=actor,
+                                 at=uow.clock.now(),  # dated after the checkpoint it records
+                                 confirm_empty=confirm_empty, reason=reason)
+
+        return uow.update(contest_id(year), decide, what="contest", key=year).aggregate
+
+
+def _blank(year: int, municipality: str) -> Callable[[], Submission]:
+    """A municipality's submission before its first save."""
+    return lambda: Submission(year=year, municipality=municipality)

@@ -8,12 +8,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
-
-from contest.audit import AuditChain
-from contest.guard import AggregateChanged
-from contest.round2 import ContestGate
+from contest.unit_of_work import UnitOfWork
 from domain.actors import JUROR, Actor
 from domain.config import instant_str
 from domain.contest import ROUND3, Contest, contest_id
@@ -22,7 +17,6 @@ from domain.scorecard import Scorecard, scorecard_id
 from domain.visit import Round3Assessment, Visit, assess_round3, notice_status, visit_id
 
 if TYPE_CHECKING:
-    from contest.service import ContestService
     from projections.round3 import VisitState
 
 
@@ -33,64 +27,52 @@ def _iso(value: date | datetime | None) -> str | None:
 
 
 class Round3:
-    def __init__(self, service: ContestService) -> None:
-        self.service = service
-        self.gate = ContestGate(service)  # commands on visits and scorecards only read the contest
-        self.chain = AuditChain(service.store)
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.gate = uow.gate  # commands on visits and scorecards only read the contest
+        self.chain = uow.audit
 
     # ----- the briefing (§4.6.8) -----
 
     def brief(self, year: int, briefed_on: date, *, note: str, actor: Actor) -> Contest:
-        svc = self.service
-        at = svc.clock.now()
+        uow = self.uow
 
-        def command(contest: Contest) -> None:
-            svc.readmodels.catch_up()
-            planned = [v.plan.day for v in svc.views.visits.states(year).values()]
+        def decide(contest: Contest, at: datetime) -> None:
+            uow.readmodels.catch_up()
+            planned = [v.plan.day for v in uow.views.visits.states(year).values()]
             contest.record_briefing(briefed_on, note=note, first_visit=min(planned, default=None), actor=actor,
                                     at=at)
 
-        return svc._update(contest_id(year), "contest", year, command)
+        return uow.update(contest_id(year), decide, what="contest", key=year).aggregate
 
     # ----- visits (§4.7.1-§4.7.3, §4.7.7) -----
 
     def _visit(self, year: int, municipality: str) -> Visit:
-        try:
-            return self.service.store.repository.get(visit_id(year, municipality))
-        except AggregateNotFoundError:
-            raise NotFound("visit", municipality) from None
+        return self.uow.get(visit_id(year, municipality), what="visit", key=municipality)
 
     def schedule_visit(self, year: int, municipality: str, plan: Mapping[str, Any], *, actor: Actor) -> Visit:
-        svc = self.service
-        contest = self.gate.contest(year)
-        contest.municipality(municipality)
-        if visit_id(year, municipality) in svc.store.repository:
-            raise RuleViolation(f"the visit to {municipality} is planned already; reschedule it instead",
-                                clause="§4.7.1", field="municipality")
-        visit = Visit.schedule(contest, municipality, plan, actor=actor, at=svc.clock.now())
-        try:
-            # decided on the contest as read: stored only if it has not changed since (round 3 not closed meanwhile)
-            svc.store.save(visit, unchanged=(contest.id, contest.version))
-        except IntegrityError:
-            raise RuleViolation(f"the visit to {municipality} was planned concurrently; reschedule it instead",
-                                clause="§4.7.1") from None
-        except AggregateChanged:
-            return self.schedule_visit(year, municipality, plan, actor=actor)  # decided again on the new state
-        return visit
+        uow = self.uow
+
+        def decide(_: None, contest: Contest, at: datetime) -> Visit:
+            contest.municipality(municipality)
+            if visit_id(year, municipality) in uow.store.repository:
+                raise RuleViolation(f"the visit to {municipality} is planned already; reschedule it instead",
+                                    clause="§4.7.1", field="municipality")
+            return Visit.schedule(contest, municipality, plan, actor=actor, at=at)
+
+        def planned_concurrently() -> RuleViolation:
+            return RuleViolation(f"the visit to {municipality} was planned concurrently; reschedule it instead",
+                                 clause="§4.7.1")
+
+        # decided on the contest as read: stored only if it has not changed since (round 3 not closed meanwhile)
+        return uow.update(None, decide, what="visit", key=municipality, unchanged=year,
+                          exists=planned_concurrently).aggregate
 
     def _visit_command(self, year: int, municipality: str,
                        command: Callable[[Visit, Contest, datetime], None]) -> Visit:
-        svc = self.service
-        for _ in range(svc.RETRIES):
-            contest = self.gate.contest(year)
-            visit = self._visit(year, municipality)
-            command(visit, contest, svc.clock.now())
-            try:
-                svc.store.save(visit, unchanged=(contest.id, contest.version))  # not if round 3 closed meanwhile
-            except (IntegrityError, AggregateChanged):
-                continue
-            return visit
-        raise RuleViolation("the visit kept changing; try again", clause="concurrency")
+        # stored only if the contest has not changed since (round 3 not closed meanwhile)
+        return self.uow.update(visit_id(year, municipality), command, what="visit", key=municipality,
+                               unchanged=year).aggregate
 
     def reschedule_visit(self, year: int, municipality: str, plan: Mapping[str, Any], *, reason: str,
                          actor: Actor) -> Visit:
@@ -107,7 +89,7 @@ class Round3:
         """The notice's text as it would be recorded now (§4.7.2); checks the same rules, records nothing."""
         contest = self.gate.contest(year)
         visit = self._visit(year, municipality)
-        day, who = visit.check_notice(contest, notice_date, recipients, at=self.service.clock.now())
+        day, who = visit.check_notice(contest, notice_date, recipients, at=self.uow.clock.now())
         return visit.notice_texts(contest, day, who)
 
     def record_attendance(self, year: int, municipality: str, present: Mapping[str, str | None], *,
@@ -119,35 +101,27 @@ class Round3:
 
     def submit_scores(self, year: int, seat: str, scores: Mapping[str, int], justifications: Mapping[str, str],
                       theme_points: Mapping[str, int], *, cast_by: str | None, actor: Actor) -> Scorecard:
-        svc = self.service
         if actor.role == JUROR and actor.seat != seat:
             raise PermissionError(f"this token scores for seat {actor.seat}, not {seat} (§3.2.1)")
-        for _ in range(svc.RETRIES):
-            contest = self.gate.contest(year)
+
+        def decide(card: Scorecard, contest: Contest, at: datetime) -> None:
             contest.seat(seat)
-            try:
-                card: Scorecard = svc.store.repository.get(scorecard_id(year, seat))
-            except AggregateNotFoundError:
-                card = Scorecard(year=year, seat=seat)
-            card.submit(contest, scores, justifications, theme_points, cast_by=cast_by, actor=actor,
-                        at=svc.clock.now())
-            try:
-                svc.store.save(card, unchanged=(contest.id, contest.version))  # not if round 3 closed meanwhile
-            except (IntegrityError, AggregateChanged):
-                continue
-            return card
-        raise RuleViolation("the scorecard kept changing; try again", clause="concurrency")
+            card.submit(contest, scores, justifications, theme_points, cast_by=cast_by, actor=actor, at=at)
+
+        # stored only if the contest has not changed since (round 3 not closed meanwhile)
+        return self.uow.update(scorecard_id(year, seat), decide, what="scorecard", key=seat,
+                               new=lambda: Scorecard(year=year, seat=seat), unchanged=year).aggregate
 
     # ----- where round 3 stands -----
 
     def assessment(self, year: int) -> tuple[Contest, Round3Assessment, int]:
-        svc = self.service
-        contest = svc.contest(year)
-        position = svc.readmodels.catch_up()
+        uow = self.uow
+        contest = uow.contest(year)
+        position = uow.readmodels.catch_up()
         if contest.stage != ROUND3:
             raise RuleViolation(f"round 3 is not open (the contest is in {contest.stage})", clause="§4.7",
                                 stage=contest.stage)
-        return contest, assess_round3(contest, svc.views.visits.facts(year), svc.views.scorecards.cards(year)), position
+        return contest, assess_round3(contest, uow.views.visits.facts(year), uow.views.scorecards.cards(year)), position
 
     def visit_out(self, contest: Contest, state: VisitState) -> dict[str, Any]:
         tz = contest.window.timezone
@@ -168,35 +142,35 @@ class Round3:
         }
 
     def visit(self, year: int, municipality: str) -> dict[str, Any]:
-        svc = self.service
-        contest = svc.contest(year)
-        svc.readmodels.catch_up()
-        state = svc.views.visits.states(year).get(municipality)
+        uow = self.uow
+        contest = uow.contest(year)
+        uow.readmodels.catch_up()
+        state = uow.views.visits.states(year).get(municipality)
         if state is None:
             raise NotFound("visit", municipality)
         return self.visit_out(contest, state)
 
     def visits(self, year: int) -> list[dict[str, Any]]:
-        svc = self.service
-        contest = svc.contest(year)
-        svc.readmodels.catch_up()
-        states = svc.views.visits.states(year)
+        uow = self.uow
+        contest = uow.contest(year)
+        uow.readmodels.catch_up()
+        states = uow.views.visits.states(year)
         return [self.visit_out(contest, states[m]) for m in contest.finalists if m in states]
 
     def status(self, year: int) -> dict[str, Any]:
         """Round 3 for the secretariat, the jury, auditors and the council: the briefing, every visit, each
         seat's scorecard, what blocks closing, and the result as things stand (or as recorded once closed)."""
-        svc = self.service
-        contest = svc.contest(year)
-        position = svc.readmodels.catch_up()
+        uow = self.uow
+        contest = uow.contest(year)
+        position = uow.readmodels.catch_up()
         if contest.round3 is not None:
             assessment = None
         elif contest.stage == ROUND3:
-            assessment = assess_round3(contest, svc.views.visits.facts(year), svc.views.scorecards.cards(year))
+            assessment = assess_round3(contest, uow.views.visits.facts(year), uow.views.scorecards.cards(year))
         else:
             raise RuleViolation(f"round 3 opens when round 2 closes (the contest is in {contest.stage})",
                                 clause="§4.7", stage=contest.stage)
-        cards = svc.views.scorecards.states(year)
+        cards = uow.views.scorecards.states(year)
         voting = [s.id for s in contest.voting_seats]
         briefing = contest.briefing
         return {
@@ -228,53 +202,40 @@ class Round3:
         the close is being decided and saved) is on record but not counted, and the verifier recomputes the
         result from the same prefix (contest/verify.py). A contest change meanwhile fails the save, and the
         close is decided again."""
-        svc = self.service
-        for _ in range(svc.RETRIES):
-            contest = svc.contest(year)
-            through = svc.readmodels.catch_up()  # the views reflect at least every event through `through`
+        uow = self.uow
+
+        def decide(contest: Contest, _: datetime) -> None:
+            through = uow.readmodels.catch_up()  # the views reflect at least every event through `through`
             digest = self.chain.digest_through(through)
-            views = svc.views
+            views = uow.views
             contest.close_round3(views.visits.facts_through(year, through),
-                                 views.scorecards.cards_through(year, through),
-                                 included_through=through, digest=digest, actor=actor, at=svc.clock.now())
-            try:
-                svc.store.save(contest)
-            except IntegrityError:
-                continue
-            return contest
-        raise RuleViolation("the contest kept changing while closing round 3; try again", clause="concurrency")
+                                 views.scorecards.cards_through(year, through), included_through=through,
+                                 digest=digest, actor=actor, at=uow.clock.now())  # dated after its checkpoint
+
+        return uow.update(contest_id(year), decide, what="contest", key=year).aggregate
 
     def nominate(self, year: int, nomination: Mapping[str, Any], *, actor: Actor) -> dict[str, Any]:
-        svc = self.service
-        at = svc.clock.now()
-        recorded: dict[str, Any] = {}
+        def decide(contest: Contest, at: datetime) -> dict[str, Any]:
+            return {**contest.record_supporter_nomination(nomination, actor=actor, at=at), "recorded_at": at}
 
-        def command(contest: Contest) -> None:
-            recorded.clear()
-            recorded.update(contest.record_supporter_nomination(nomination, actor=actor, at=at))
-
-        contest = svc._update(contest_id(year), "contest", year, command)
-        return nomination_out(contest, {**recorded, "recorded_at": at})
+        saved = self.uow.update(contest_id(year), decide, what="contest", key=year)
+        return nomination_out(saved.aggregate, saved.result)
 
     def approve(self, year: int, *, decision_number: str, decision_date: date, actor: Actor) -> Contest:
         """The council's approval (§7.4, D14): it names the digest of the whole history up to the last event
         before it, and seals the contest."""
-        svc = self.service
-        for _ in range(svc.RETRIES):
-            contest = svc.contest(year)
-            through = svc.store.event_count()
+        uow = self.uow
+
+        def decide(contest: Contest, _: datetime) -> None:
+            through = uow.store.event_count()
             digest = self.chain.digest_through(through)
             contest.approve(decision_number=decision_number, decision_date=decision_date, digest=digest,
-                            digest_through=through, actor=actor, at=svc.clock.now())
-            try:
-                svc.store.save(contest)
-            except IntegrityError:
-                continue
-            return contest
-        raise RuleViolation("the contest kept changing while approving; try again", clause="concurrency")
+                            digest_through=through, actor=actor, at=uow.clock.now())  # dated after its digest
+
+        return uow.update(contest_id(year), decide, what="contest", key=year).aggregate
 
     def result(self, year: int) -> dict[str, Any]:
-        contest = self.service.contest(year)
+        contest = self.uow.contest(year)
         if contest.round3 is None:
             raise RuleViolation("the final result is published when round 3 closes", clause="§4.7.9, §7.4",
                                 stage=contest.stage)

@@ -1,33 +1,34 @@
-"""The application's commands and queries: the only way the API and the CLI touch the store.
+"""The application's facade: the only way the API and the CLI touch the store.
 
-Each command loads its aggregate, lets the domain decide (raising RuleViolation / InvalidInput), and saves the
-new events. A concurrent writer to the same aggregate makes the save fail on the store's unique
-(aggregate id, version) key; the command is then retried on the fresh state, so no update is lost.
+ContestService holds one unit of work (contest/unit_of_work.py: the store, the clock, the read models, the audit
+chain and the contest gate) and the rounds built on it (`round1`, `round2`, `round3`, `history`), and has the
+commands on the contest's configuration and on access tokens. Every command loads its aggregate, lets the domain
+decide (raising RuleViolation / InvalidInput) and saves the new events through `UnitOfWork.update`, which decides
+again on the fresh state when a concurrent writer saved the same aggregate first, so no update is lost.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
-from uuid import UUID
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from contest.audit import AuditChain
 from contest.calendar import contest_calendar, creation_reason
-from contest.clock import Clock, SystemClock
+from contest.clock import Clock
+from contest.history import History
 from contest.presets import load_preset
-from contest.projection_store import ProjectionStore
 from contest.readmodels import ReadModels
 from contest.round1 import Round1
 from contest.round2 import Round2
 from contest.round3 import Round3
-from contest.settings import Settings, SettingsError, VoteSecrets, store_kind
-from contest.state import History
+from contest.settings import Settings, VoteSecrets, store_kind
 from contest.store import EventStore
+from contest.unit_of_work import ConcurrencyConflict, UnitOfWork
 from domain.access import TOKEN_PREFIX, Credential, credential_id, token_digest, token_id_for
 from domain.actors import JUROR, MUNICIPALITY, Actor
 from domain.contest import Contest, contest_id
@@ -35,68 +36,53 @@ from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.registry import REGISTRY_ID, Registry
 from projections.views import Views
 
-A = TypeVar("A", bound=Aggregate)
+__all__ = ["CONFIG_PARTS", "ConcurrencyConflict", "ContestService"]
 
 CONFIG_PARTS = ("theme", "prizes", "window", "rules", "municipalities", "scoring", "questionnaire")
-
-
-class ConcurrencyConflict(RuleViolation):
-    def __init__(self, what: str) -> None:
-        super().__init__(f"{what} kept changing under concurrent commands; try again", clause="concurrency")
 
 
 class ContestService:
     """Commands and queries over one event store."""
 
-    RETRIES = 8
+    RETRIES = UnitOfWork.RETRIES
 
     def __init__(self, store: EventStore, clock: Clock | None = None, secrets: VoteSecrets | None = None) -> None:
-        self._secrets = secrets
-        self.store = store
+        self.uow = uow = UnitOfWork(store, clock, secrets)
         self.store_kind = store_kind(store.store_url)
-        self.clock: Clock = clock or SystemClock()
-        self.readmodels = ReadModels(store, Views(), ProjectionStore(store))
-        self.audit = AuditChain(store)
-        self.history = History(self)
-        self.round1 = Round1(self)
-        self.round2 = Round2(self)
-        self.round3 = Round3(self)
+        self.history = History(uow)
+        self.round1 = Round1(uow)
+        self.round2 = Round2(uow)
+        self.round3 = Round3(uow)
+
+    @property
+    def store(self) -> EventStore:
+        return self.uow.store
+
+    @property
+    def clock(self) -> Clock:
+        return self.uow.clock
+
+    @property
+    def readmodels(self) -> ReadModels:
+        return self.uow.readmodels
+
+    @property
+    def audit(self) -> AuditChain:
+        return self.uow.audit
 
     @property
     def views(self) -> Views:
-        return self.readmodels.views
+        return self.uow.views
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> ContestService:
         return cls(EventStore(settings.store_url), clock, settings.secrets)
 
     def secrets(self) -> VoteSecrets:
-        if self._secrets is None:
-            raise SettingsError("this service has no vote secrets (CONTEST_VOTER_SECRET, CONTEST_RECEIPT_SECRET)")
-        return self._secrets
+        return self.uow.secrets()
 
     def close(self) -> None:
         self.store.close()
-
-    # ----- plumbing -----
-
-    def _get(self, aggregate_id: UUID, what: str, key: object) -> Any:
-        try:
-            return self.store.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            raise NotFound(what, key) from None
-
-    def _update(self, aggregate_id: UUID, what: str, key: object, command: Callable[[Any], None]) -> Any:
-        """Load, decide, save; on a version conflict reload and decide again (optimistic concurrency)."""
-        for _ in range(self.RETRIES):
-            aggregate = self._get(aggregate_id, what, key)
-            command(aggregate)
-            try:
-                self.store.save(aggregate)
-            except IntegrityError:
-                continue
-            return aggregate
-        raise ConcurrencyConflict(f"{what} {key}")
 
     def event_count(self) -> int:
         return self.store.event_count()
@@ -111,7 +97,7 @@ class ContestService:
         return list(registry.years)
 
     def contest(self, year: int) -> Contest:
-        return self._get(contest_id(year), "contest", year)
+        return self.uow.contest(year)
 
     def create_contest(self, setup: Mapping[str, Any], *, actor: Actor) -> Contest:
         """Create a contest (`Contest.Created`) and, by the same command, record its working-day calendar for its
@@ -150,9 +136,8 @@ class ContestService:
         """Change one part of the configuration (an event); refused once the round it affects has started."""
         if part not in CONFIG_PARTS:
             raise InvalidInput({"part": [f"must be one of {', '.join(CONFIG_PARTS)}"]})
-        at = self.clock.now()
 
-        def command(contest: Contest) -> None:
+        def decide(contest: Contest, at: datetime) -> None:
             if part == "theme":
                 contest.set_theme(value, reason=reason, actor=actor, at=at)
             elif part == "prizes":
@@ -168,13 +153,13 @@ class ContestService:
             else:
                 contest.set_municipalities(value, reason=reason, actor=actor, at=at)
 
-        return self._update(contest_id(year), "contest", year, command)
+        return self.uow.update(contest_id(year), decide, what="contest", key=year).aggregate
 
     def set_calendar(self, year: int, calendar: Mapping[str, Any], *, reason: str, actor: Actor) -> Contest:
         """Replace the recorded working-day calendar (§4.7.2, D17), with a reason; refused once round 3 starts."""
-        at = self.clock.now()
-        return self._update(contest_id(year), "contest", year,
-                            lambda c: c.set_calendar(calendar, reason=reason, actor=actor, at=at))
+        return self.uow.update(contest_id(year),
+                               lambda c, at: c.set_calendar(calendar, reason=reason, actor=actor, at=at),
+                               what="contest", key=year).aggregate
 
     def calendar(self, year: int) -> dict[str, Any] | None:
         """The recorded calendar in its recorded form (None for a contest created without one)."""
@@ -182,18 +167,17 @@ class ContestService:
         return recorded.to_dict() if recorded is not None else None
 
     def set_jury_seat(self, year: int, seat: Mapping[str, Any], *, reason: str, actor: Actor) -> Contest:
-        at = self.clock.now()
-        return self._update(contest_id(year), "contest", year,
-                            lambda c: c.set_jury_seat(seat, reason=reason, actor=actor, at=at))
+        return self.uow.update(contest_id(year), lambda c, at: c.set_jury_seat(seat, reason=reason, actor=actor, at=at),
+                               what="contest", key=year).aggregate
 
     def remove_jury_seat(self, year: int, seat_id: str, *, reason: str, actor: Actor) -> Contest:
-        at = self.clock.now()
-        return self._update(contest_id(year), "contest", year,
-                            lambda c: c.remove_jury_seat(seat_id, reason=reason, actor=actor, at=at))
+        return self.uow.update(contest_id(year),
+                               lambda c, at: c.remove_jury_seat(seat_id, reason=reason, actor=actor, at=at),
+                               what="contest", key=year).aggregate
 
     def open_round1(self, year: int, *, actor: Actor) -> Contest:
-        at = self.clock.now()
-        return self._update(contest_id(year), "contest", year, lambda c: c.open_round1(actor=actor, at=at))
+        return self.uow.update(contest_id(year), lambda c, at: c.open_round1(actor=actor, at=at),
+                               what="contest", key=year).aggregate
 
     # ----- access -----
 
@@ -230,6 +214,5 @@ class ContestService:
         return credential.as_actor() if credential.matches(digest) else None
 
     def revoke_token(self, token_id: str, *, reason: str, actor: Actor) -> Credential:
-        at = self.clock.now()
-        return self._update(credential_id(token_id), "token", token_id,
-                            lambda c: c.revoke(reason=reason, actor=actor, at=at))
+        return self.uow.update(credential_id(token_id), lambda c, at: c.revoke(reason=reason, actor=actor, at=at),
+                               what="token", key=token_id).aggregate

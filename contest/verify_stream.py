@@ -3,30 +3,27 @@
 A national vote is a million single-event `Vote` aggregates. What the verifier must remember about each of them is
 spilled to temporary files or kept only when something later names it:
 
-* `LineSource`: the export as a seekable binary file (a caller's iterator of lines is spooled to a temporary file
+* `binary_source`: the export as a seekable binary file (a caller's iterator of lines is spooled to a temporary file
   first), and a cheap first pass (`scan`) that decodes only the lines naming a quarantine, a reinstatement or a
   `…_through` position: which votes the replay must remember, and which positions' digests will be asked for.
 * `ChainPositions`: the hash chain after each line, kept for a bounded ring of recent positions and for the
   positions asked for in advance; `digest_at(T)` answers "the chain after the last line at or before T".
-* `KeySpill`: (key, line, value, position) rows in hash-partitioned temporary files, read back one partition at a
-  time at the end: one vote per resident (§4.6.6) and each aggregate's versions run 1, 2, 3, … are checked there,
-  giving the findings an in-memory set or dict would give, at their lines.
-* `VoteRow`: a `Vote.Cast` line's fields straight from its decoded payload, for the votes' fast path (what the
-  library's mapper would rebuild, attribute for attribute).
+* `Spill` (`VersionSpill`, `ResidentSpill`): (key, line, value, position) rows in hash-partitioned temporary
+  files, read back one partition at a time at the end: one vote per resident (§4.6.6) and each aggregate's
+  versions run 1, 2, 3, … are checked there, giving the findings an in-memory set or dict would give, at their
+  lines.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import os
 import struct
 import tempfile
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import IO, Any
 from uuid import UUID
 
@@ -347,67 +344,3 @@ class ResidentSpill:
 
     def close(self) -> None:
         self.spill.close()
-
-
-# ----- a vote without the mapper -----
-
-class VoteRow:
-    """A `Vote.Cast` event as the mapper would rebuild it from its payload: the same attribute names and values
-    (originator_id is made on demand: the fast path uses the id's bytes)."""
-
-    __slots__ = ("actor", "at", "comment", "id_bytes", "municipality", "network", "originator_topic",
-                 "originator_version", "rating", "receipt", "resident_key", "timestamp", "year")
-
-    def __init__(self, id_bytes: bytes, version: int, payload: dict[str, Any], at: datetime,
-                 timestamp: datetime) -> None:
-        self.id_bytes = id_bytes
-        self.originator_version = version
-        self.year = payload["year"]
-        self.resident_key = payload["resident_key"]
-        self.municipality = payload["municipality"]
-        self.rating = payload["rating"]
-        self.comment = payload["comment"]
-        self.receipt = payload["receipt"]
-        self.network = payload.get("network")
-        self.actor = payload["actor"]
-        self.originator_topic = payload["originator_topic"]
-        self.timestamp = timestamp
-        self.at = at
-
-    @property
-    def originator_id(self) -> UUID:
-        return UUID(bytes=self.id_bytes)
-
-
-_iso = datetime.fromisoformat
-
-
-def vote_row(aggregate_id: Any, version: int, payload: Any) -> VoteRow | None:
-    """The fast path's vote, or None when the line is anything but the plain shape the service writes (then it
-    goes through the library's mapper, as every line once did, with its errors reported as before): the eleven
-    fields (or ten, without `network`, as histories before network keys have them), the id in canonical form."""
-    if type(payload) is not dict or not 10 <= len(payload) <= 11:
-        return None
-    try:
-        at, timestamp = payload["at"], payload["timestamp"]
-        if at["_type_"] != "datetime_iso" or timestamp["_type_"] != "datetime_iso" or len(at) != 2 \
-                or len(timestamp) != 2 or ("network" in payload) != (len(payload) == 11):
-            return None
-        if len(aggregate_id) != 36 or aggregate_id[8] != "-" or aggregate_id[13] != "-" \
-                or aggregate_id[18] != "-" or aggregate_id[23] != "-" or not aggregate_id.islower():
-            return None
-        id_bytes = bytes.fromhex(aggregate_id.replace("-", ""))  # as UUID(aggregate_id).bytes and uuid_key
-        row = VoteRow(id_bytes, version, payload, _iso(at["_data_"]), _iso(timestamp["_data_"]))
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return None
-    if len(id_bytes) != 16 or type(row.year) is not int or type(row.rating) is not int \
-            or type(row.municipality) is not str:
-        return None
-    return row
-
-
-def file_size(f: IO[bytes]) -> int | None:
-    try:
-        return os.fstat(f.fileno()).st_size
-    except (OSError, AttributeError, io.UnsupportedOperation):
-        return None

@@ -15,7 +15,7 @@ from typing import Any, TypeGuard
 
 from domain.errors import InvalidInput
 from domain.questionnaire import load_questionnaire
-from domain.scoring import ScoringParams
+from domain.scoring_params import ScoringParams
 
 ISO_CODE = re.compile(r"^LV-[A-Z0-9]{2,3}$")
 SEAT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from domain.actors import AUDITOR, JUROR, SECRETARIAT
 from domain.errors import RuleViolation
-from domain.transitions import WINDOW_CLOSED
+from domain.vote_window import WINDOW_CLOSED
 
 #: The roles that read the live tally (D10; the jury §4.6.3; auditors, RULES.md "Audit").
 LIVE_READERS = (SECRETARIAT, JUROR, AUDITOR)

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from domain.config import JurySeat, Rules, VotingWindow
 from domain.final_result import FinalResult, compute_final_result
+from domain.round_records import Briefing
 from domain.ties import JuryDecision
 from domain.visit_plan import NoticeStatus, VisitFacts, notice_status
 from domain.workdays import WorkCalendar
@@ -32,7 +33,7 @@ class Round3Contest(Protocol):
     def finalists(self) -> Sequence[str]: ...
 
     @property
-    def briefing(self) -> Mapping[str, Any] | None: ...
+    def briefing(self) -> Briefing | None: ...
 
     @property
     def voting_seats(self) -> Sequence[JurySeat]: ...

@@ -20,7 +20,7 @@ from domain.actors import Actor
 from domain.ballot import check_caster
 from domain.contest import NAMESPACE, Contest
 from domain.errors import InvalidInput
-from domain.final_result import validate_scores, validate_theme_points
+from domain.round3_scores import validate_scores, validate_theme_points
 from domain.visit import require_round3
 
 

@@ -33,13 +33,9 @@ from domain.ballots import natural_key
 from domain.config import JurySeat, Rules, VotingWindow
 from domain.errors import InvalidInput, RuleViolation
 from domain.round3 import Round3Assessment
+from domain.stages import FINISHED, ROUND1, ROUND2, ROUND3, SEALED, SETUP
 from domain.ties import OpenTie
-
-# The stages (§4.1) and the vote window's states (§4.6.6), as the contest's events record them.
-SETUP, ROUND1, ROUND2, ROUND3, FINISHED, SEALED = "setup", "round1", "round2", "round3", "finished", "sealed"
-STAGES = (SETUP, ROUND1, ROUND2, ROUND3, FINISHED, SEALED)
-WINDOW_SCHEDULED, WINDOW_OPEN, WINDOW_CLOSED = "scheduled", "open", "closed"
-WINDOW_STATES = (WINDOW_SCHEDULED, WINDOW_OPEN, WINDOW_CLOSED)
+from domain.vote_window import WINDOW_CLOSED, WINDOW_OPEN, WINDOW_SCHEDULED
 
 # The transitions and the secretariat's actions (the window's are not stage transitions but are on the desk too).
 OPEN_ROUND1, CLOSE_ROUND1, CLOSE_ROUND2, CLOSE_ROUND3, APPROVE = (

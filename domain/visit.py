@@ -97,7 +97,7 @@ def check_plan(contest: Contest, plan: VisitPlan) -> None:
     if contest.briefing is None:
         raise RuleViolation("record the jury's briefing on the finalists first: visits are dated at least "
                             f"{rules.briefing_days} days after it", clause="§4.6.8", field="date")
-    check_briefing_before_visits(contest.briefing["date"], plan.day, rules.briefing_days)
+    check_briefing_before_visits(contest.briefing.date, plan.day, rules.briefing_days)
     if rules.notice_working_days:  # the notice's deadline must be decidable by the recorded calendar (D17)
         latest_notice_date(contest.work_calendar(), plan.day, rules.notice_working_days)
 
@@ -191,7 +191,7 @@ class Visit(Aggregate):
         if day > local_date(at, tz):
             raise InvalidInput({"notice_date": [f"a notice is recorded once given: {day.isoformat()} is later than "
                                                 f"today ({local_date(at, tz).isoformat()}, {tz})"]})
-        results_from = local_date(contest.round2["closed_at"], tz) if contest.round2 else None
+        results_from = local_date(contest.round2.closed_at, tz) if contest.round2 else None
         if results_from is not None and day < results_from:
             raise RuleViolation(f"the notice states the round-2 results, which exist from {results_from.isoformat()}"
                                 f" (round 2 closed); {day.isoformat()} is earlier", clause="§4.7.2",

@@ -34,6 +34,10 @@ class BallotsView:
         self._owner: dict[Any, tuple[int, str]] = {}
         self.by_year: dict[int, dict[str, BallotState]] = {}
 
+    def owner_of(self, ballot_id: Any) -> tuple[int, str] | None:
+        """The (year, seat) of a ballot opened so far, or None."""
+        return self._owner.get(ballot_id)
+
     def apply(self, event: Any, position: int) -> None:
         if isinstance(event, Ballot.Opened):
             self._owner[event.originator_id] = (event.year, event.seat)
@@ -118,17 +122,17 @@ MICROSECOND = timedelta(microseconds=1)
 ID_BYTES = 16  # a vote id (the Vote aggregate's UUID) as kept here: its 16 bytes
 
 
-def _micros(at: datetime) -> int:
+def micros(at: datetime) -> int:
     """An instant as whole microseconds since the epoch: exact, unlike a float timestamp."""
     return ((at if at.tzinfo else at.replace(tzinfo=UTC)) - EPOCH) // MICROSECOND
 
 
 def micros_of_iso(text: str) -> int:
-    """`_micros` of an ISO 8601 instant as the store's JSON keeps it (contest/rows.py reads it so)."""
-    return _micros(datetime.fromisoformat(text))
+    """`micros` of an ISO 8601 instant as the store's JSON keeps it (contest/rows.py reads it so)."""
+    return micros(datetime.fromisoformat(text))
 
 
-def _id_bytes(vote_id: str) -> bytes | None:
+def id_bytes(vote_id: str) -> bytes | None:
     try:
         return UUID(vote_id).bytes
     except (ValueError, TypeError, AttributeError):
@@ -195,7 +199,7 @@ class VotesView:
             return
         network = getattr(event, "network", None)
         self.cast(event.originator_id.bytes, event.year, event.municipality, event.rating, network,
-                  _micros(event.at) if network else 0, bool(event.comment))
+                  micros(event.at) if network else 0, bool(event.comment))
 
     def cast(self, vote_id: bytes, year: int, municipality: str, rating: int, network: str | None, at_micros: int,
              commented: bool) -> None:
@@ -239,7 +243,7 @@ class VotesView:
         """The vote number of each of `vote_ids` recorded here (the others are left out)."""
         wanted: dict[bytes, str] = {}
         for vote_id in vote_ids:
-            key = _id_bytes(vote_id) if isinstance(vote_id, str) else None
+            key = id_bytes(vote_id) if isinstance(vote_id, str) else None
             if key is not None:
                 wanted[key] = vote_id
         found: dict[str, int] = {}
@@ -332,8 +336,8 @@ class VotesView:
         rows = self.networks.get(year, {}).get(network)
         if rows is None:
             return []
-        low = _micros(start) if start is not None else None
-        high = _micros(end) if end is not None else None
+        low = micros(start) if start is not None else None
+        high = micros(end) if end is not None else None
         return [self._id(n) for at, n in zip(rows.times, rows.numbers, strict=True)
                 if (low is None or at >= low) and (high is None or at <= high)]
 
@@ -405,7 +409,7 @@ class KeptVotesView(VotesView):
     def _numbers(self, vote_ids: Any) -> dict[str, int]:
         wanted: dict[bytes, str] = {}  # as VotesView._numbers: the last text of each id is the one found
         for vote_id in vote_ids:
-            key = _id_bytes(vote_id) if isinstance(vote_id, str) else None
+            key = id_bytes(vote_id) if isinstance(vote_id, str) else None
             if key is not None:
                 wanted[key] = vote_id
         return {vote_id: self._kept[key] for key, vote_id in wanted.items() if key in self._kept}

@@ -42,6 +42,10 @@ class SubmissionsView:
         self.last_position: dict[int, int] = {}
         self._owner: dict[Any, tuple[int, str]] = {}
 
+    def owner_of(self, submission_id: Any) -> tuple[int, str] | None:
+        """The (year, municipality) of a submission started so far, or None."""
+        return self._owner.get(submission_id)
+
     def _state(self, event: Any) -> SubmissionState:
         year, municipality = self._owner[event.originator_id]
         return self.by_year[year][municipality]

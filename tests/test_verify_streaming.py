@@ -26,7 +26,7 @@ from contest.clock import FrozenClock
 from contest.progress import TerminalProgress, shows_progress
 from contest.replay import Replay
 from contest.service import ContestService
-from contest.verify import Verifier, offline_mapper, verify_file
+from contest.verify import VOTE_LINE, Verifier, offline_mapper, verify_file
 from contest.verify_stream import ChainPositions, ResidentSpill, VersionSpill, binary_source, scan
 from projections.round2 import KeptVotesView
 from projections.views import Views
@@ -267,3 +267,115 @@ def test_export_and_verify_print_progress_to_a_terminal_and_nothing_to_a_pipe(
     exported = subprocess.run([sys.executable, "-m", "contest.cli", "audit", "export", "--out", str(out)], env=env,
                               capture_output=True, text=True)
     assert exported.stderr == f"exported {len(lines)} events\n"
+
+
+class GeneralPathVerifier(Verifier):
+    FAST_VOTES = False
+
+
+def vote_variants(lines: list[str]) -> dict[str, list[str]]:
+    """The export with one vote line written otherwise, each re-chained as a forger would: every way a vote line
+    can leave the canonical form the fast path reads (contest/verify.py VOTE_LINE), and forged values in it."""
+    records = [json.loads(line) for line in lines]
+    at = next(i for i, r in enumerate(records) if r["type"] == "domain.vote:Vote.Cast")
+
+    def variant(change: Any) -> list[str]:
+        copy = [json.loads(json.dumps(r)) for r in records]
+        change(copy[at]["payload"], copy)
+        return rechain(copy)
+
+    def raw(text_change: Any) -> list[str]:
+        out = list(lines)
+        out[at] = text_change(out[at])
+        return out
+
+    def duplicate(payload: dict[str, Any], rs: list[dict[str, Any]]) -> None:
+        second = json.loads(json.dumps(rs[at]))
+        second["aggregate_id"] = "0" * 8 + rs[at]["aggregate_id"][8:]
+        rs.insert(at + 1, second)
+        for n, r in enumerate(rs, start=1):
+            r["position"] = n
+
+    return {
+        "genuine": list(lines),
+        "rating off the scale": variant(lambda p, rs: p.update(rating=9)),
+        "rating as a float": variant(lambda p, rs: p.update(rating=3.0)),
+        "negative year": variant(lambda p, rs: p.update(year=-1)),
+        "another year": variant(lambda p, rs: p.update(year=2031)),
+        "comment with an escape": variant(lambda p, rs: p.update(comment='say "hi"\n')),
+        "comment in Latvian": variant(lambda p, rs: p.update(comment="Ģimenei draudzīgākā")),
+        "empty comment": variant(lambda p, rs: p.update(comment="")),
+        "upper-case resident key": variant(lambda p, rs: p.update(resident_key=p["resident_key"].upper())),
+        "resident key not hex": variant(lambda p, rs: p.update(resident_key="z" * 64)),
+        "municipality not eligible": variant(lambda p, rs: p.update(municipality="LV-999")),
+        "vote before the window": variant(lambda p, rs: p["at"].update(_data_="2024-01-01T00:00:00+00:00")),
+        "instant not a date": variant(lambda p, rs: p["at"].update(_data_="2024-13-45T00:00:00+00:00")),
+        "timestamp not a date": variant(lambda p, rs: p["timestamp"].update(_data_="yesterday")),
+        "no network": variant(lambda p, rs: p.pop("network", None)),
+        "a network": variant(lambda p, rs: p.update(network="1dc49fdc05ae3631")),
+        "actor with a number": variant(lambda p, rs: p["actor"].update(n=1)),
+        "a second vote by the resident": variant(duplicate),
+        "chain edited": raw(lambda line: json.dumps({**json.loads(line), "chain": "0" * 64}, sort_keys=True,
+                                                    separators=(",", ":"), ensure_ascii=False)),
+        "spaces after commas": raw(lambda line: line.replace(',"payload"', ', "payload"', 1)),
+        "members reordered": raw(lambda line: json.dumps(dict(reversed(list(json.loads(line).items()))),
+                                                         separators=(",", ":"), ensure_ascii=False)),
+        "not UTF-8": raw(lambda line: line.replace("LV-", "LV\udcff-", 1)),
+    }
+
+
+VARIANTS = ["genuine", "rating off the scale", "rating as a float", "negative year", "another year",
+            "comment with an escape", "comment in Latvian", "empty comment", "upper-case resident key",
+            "resident key not hex", "municipality not eligible", "vote before the window", "instant not a date",
+            "timestamp not a date", "no network", "a network", "actor with a number",
+            "a second vote by the resident", "chain edited", "spaces after commas", "members reordered", "not UTF-8"]
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_the_votes_fast_path_finds_what_the_general_path_finds(lines: list[str], name: str) -> None:
+    assert VOTE_LINE.fullmatch(next(line for line in lines if "Vote.Cast" in line))  # the path under test
+    variant = vote_variants(lines)[name]
+    data = "".join(line + "\n" for line in variant).encode("utf-8", "surrogateescape")
+    fast = Verifier(Views()).run(io.BytesIO(data))
+    general = GeneralPathVerifier(Views()).run(io.BytesIO(data))
+    assert fast.to_dict() == general.to_dict()
+    # a re-chained line changes the digests recorded later; a line written otherwise is not canonical
+    assert fast.ok == (name == "genuine"), fast.text()
+    checks = " | ".join(m.check for m in fast.mismatches)
+    assert EXPECTED_FINDING.get(name, "") in checks
+
+
+EXPECTED_FINDING = {
+    "rating off the scale": "a rating within the scale (D10)",
+    "another year": "a vote for an existing contest",
+    "municipality not eligible": "a vote for an eligible municipality (D10)",
+    "vote before the window": "a vote inside the window in force when it was recorded (§4.6.6)",
+    "instant not a date": "an event the domain code can rebuild",
+    "timestamp not a date": "an event the domain code can rebuild",
+    "a second vote by the resident": "one vote per resident (§4.6.6)",
+    "chain edited": "chain hash",
+    "spaces after commas": "canonical form",
+    "members reordered": "canonical form",
+    "not UTF-8": "a readable export line",
+}
+
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_the_independent_verifiers_vote_pattern_finds_what_its_json_reading_finds(
+        lines: list[str], name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """verifier/engine.py reads a canonical vote's line by a pattern; the same line decoded as JSON (the pattern
+    matching nothing) gets the same report, and the project's verifier the same verdict."""
+    import re
+
+    import verifier.engine as independent
+
+    assert independent._VOTE.fullmatch(next(line for line in lines if "Vote.Cast" in line))  # the path under test
+    path = tmp_path / "history.jsonl"
+    path.write_bytes("".join(line + "\n" for line in vote_variants(lines)[name]).encode("utf-8", "surrogateescape"))
+    fast = independent.Verifier(str(path)).run().to_dict()
+    monkeypatch.setattr(independent, "_VOTE", re.compile("(?!)"))
+    general = independent.Verifier(str(path)).run().to_dict()
+    assert fast == general
+    with open(path, "rb") as f:
+        assert fast["ok"] == Verifier(Views()).run(f).ok

@@ -4,6 +4,7 @@ each contest folded into small per-contest state; the closings are checked in ve
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime, timezone
 from json import JSONDecoder, loads
 from typing import Any
@@ -19,6 +20,22 @@ from verifier.state import Contest, parse_time, typed
 # The JSON scanner json.loads runs, called directly on a line (no wrapper per line); a line it does not read to its
 # end (white space, extra data) or cannot read at all is left to json.loads, which decides as the standard says.
 _scan = JSONDecoder().scan_once
+
+# A vote's line as docs/AUDIT.md describes the canonical form (keys sorted, no white space), written so that every
+# string is free of escapes and control characters: what the groups hold is then exactly what the JSON decoder gives
+# for the line, and the line's hash is its own text without the chain member. Any other line (another shape, an
+# escape, a number written otherwise) is decoded as JSON instead, and gets the same checks.
+_TEXT = r'[^"\\\x00-\x1f]*'
+_STRINGS = r'\{(?:"%s":"%s"(?:,"%s":"%s")*)?\}' % ((_TEXT,) * 4)
+_NUMBER = r"-?(?:0|[1-9][0-9]*)"
+_HASH = r'[^"\\\x00-\x1f]{64}'  # the chain's value: 64 characters (a wrong one is the chain check's to find)
+_VOTE = re.compile(
+    r'\{"actor":' + _STRINGS + r',"aggregate_id":"(' + _TEXT + r')","chain":"(' + _HASH + r')","payload":\{"actor":'
+    + _STRINGS + r',"at":\{"_data_":"(' + _TEXT + r')","_type_":"datetime_iso"\},"comment":(?:null|"' + _TEXT
+    + r'"),"municipality":"(' + _TEXT + r')",(?:"network":(?:null|"' + _TEXT + r'"),)?"originator_topic":"' + _TEXT
+    + r'","rating":(' + _NUMBER + r'),"receipt":"(' + _TEXT + r')","resident_key":"(' + _TEXT + r')","timestamp":'
+    + r'\{"_data_":"' + _TEXT + r'","_type_":"datetime_iso"\},"year":(' + _NUMBER + r')\},"position":(' + _NUMBER
+    + r'),"time":"' + _TEXT + r'","type":"(' + _TEXT + r'Vote\.Cast)","version":1\}')
 
 
 class Verifier:
@@ -61,6 +78,10 @@ class Verifier:
             return
         r = self.report
         r.events += 1
+        vote = _VOTE.fullmatch(text, 0, end if end >= 0 else len(text) + end)
+        if vote is not None and vote[1] not in self.versions:
+            self._vote_line(vote, text, end, line_no)
+            return
         try:
             record, stop = _scan(text, 0)
             if stop != (end if end >= 0 else len(text) + end):
@@ -106,6 +127,26 @@ class Verifier:
                 return
         self._version(record, position, line_no)
         self._event(record, position, line_no)
+
+    def _vote_line(self, vote: Any, text: str, end: int, line_no: int) -> None:
+        """A vote's line in canonical form: the checks of `_line` and `_vote` on the values the pattern holds."""
+        agg, recorded, at, municipality, rating, receipt, key, year, position, _ = vote.groups()
+        position = int(position)
+        i = vote.start(2) - 10  # the chain member: ',"chain":"' and its 64 characters
+        self.previous_position = last = self.last_position
+        value = self.chain.advance(position, text[:i + 1] + text[i + 76:end])
+        r = self.report
+        if value != recorded and not self.chain_broken:
+            self.chain_broken = True
+            r.mismatch(position, line_no, "chain hash", value, recorded)
+        if last is None or position > last:
+            self.last_position = position
+        else:
+            r.mismatch(position, line_no, "positions strictly increasing", f"> {last}", position)
+        spill = self.spill
+        spill.files[hash(agg) % spill.parts].write(f"aggregate\t{agg}\t{position}\t{line_no}\n")
+        self._cast(int(year), {"_data_": at, "_type_": "datetime_iso"}, None, municipality, int(rating), key, receipt,
+                   agg, position, line_no)
 
     def _version(self, record: dict[str, Any], position: int | None, line_no: int) -> None:
         agg, version = str(record.get("aggregate_id")), record.get("version")
@@ -245,7 +286,14 @@ class Verifier:
 
     def _vote(self, record: dict[str, Any], payload: dict[str, Any], agg: str, position: int | None,
               line_no: int) -> None:
-        year = payload.get("year")
+        self._cast(payload.get("year"), payload.get("at"), record.get("time"), str(payload.get("municipality")),
+                   payload.get("rating"), str(payload.get("resident_key")), str(payload.get("receipt")), agg,
+                   position, line_no)
+
+    def _cast(self, year: Any, at_value: Any, time_value: Any, municipality: str, rating: Any, key: str,
+              receipt: str, agg: str, position: int | None, line_no: int) -> None:
+        """One vote (§4.6.6, D10): its contest, window, municipality and rating checked, its resident spilled for
+        the one-vote check, its rating counted."""
         c = self.by_year.get(year) if isinstance(year, int) else None
         r = self.report
         if c is None:
@@ -253,7 +301,6 @@ class Verifier:
             return
         if c.first_vote is None:
             c.first_vote = position
-        at_value = payload.get("at")
         lo, hi, eligible, window_from, window_until = c.vote_limits
         try:
             text = at_value["_data_"]
@@ -261,25 +308,22 @@ class Verifier:
             inside = window_from <= text < window_until if len(text) in (25, 32) and text[-6:] == "+00:00" \
                 else window_from <= datetime.fromisoformat(text).astimezone(timezone.utc).isoformat() < window_until
         except (TypeError, KeyError, ValueError):
-            at = typed(at_value) if at_value is not None else parse_time(record.get("time"))
+            at = typed(at_value) if at_value is not None else parse_time(time_value)
             inside = at is not None and at.tzinfo is not None \
                 and window_from <= at.astimezone(timezone.utc).isoformat() < window_until
         if not inside:
             r.mismatch(position, line_no, "a vote inside the window in force when it was recorded (§4.6.6)",
                        f"{c.opens_at} – {c.closes_at}", at_value.get("_data_") if isinstance(at_value, dict)
                        else at_value)
-        municipality = str(payload.get("municipality"))
         if municipality not in eligible:
             r.mismatch(position, line_no, "a vote for an eligible municipality (D10)", "an eligible code", municipality)
-        rating = payload.get("rating")
         if rating.__class__ is not int or not lo <= rating <= hi:
             r.mismatch(position, line_no, "a rating on the scale (D10)", f"{lo}–{hi}", rating)
             rating = 0
-        key = str(payload.get("resident_key"))
         spill = self.spill
         spill.files[hash(key) % spill.parts].write(f"{c.resident_kind}\t{key}\t{position}\t{line_no}\n")
         if spill.board:
-            spill.vote(str(payload.get("receipt")), municipality, rating, agg, position, line_no)
+            spill.vote(receipt, municipality, rating, agg, position, line_no)
         try:
             cell = c.tally[municipality]
         except KeyError:

@@ -11,7 +11,8 @@ from fractions import Fraction
 import pytest
 
 from domain.errors import InvalidInput, RuleViolation
-from domain.final_result import compute_final_result, validate_scores, validate_theme_points
+from domain.final_result import compute_final_result
+from domain.round3_scores import validate_scores, validate_theme_points
 from domain.ties import JuryDecision
 
 A, B, C, D, E = FINALISTS = ["LV-RIX", "LV-JEL", "LV-011", "LV-VEN", "LV-LPX"]
