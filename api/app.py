@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
-from api import access, audit, contests, desk, operations, pages, round1, round2, round3, system
+from api import access, audit, contests, desk, operations, pages, round1, round2, round3, system, transitions
 from api.errors import ContestApi, register_error_handlers
 from contest.service import ContestService
 
@@ -46,7 +46,8 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     api.register_converter(MunicipalityConverter,
                            lambda _: {"type": "string", "pattern": f"^{MunicipalityConverter.regex}$"})
     register_error_handlers(app)
-    for blueprint in (system.blp, contests.blp, round1.blp, round2.blp, round3.blp, audit.blp, access.blp):
+    for blueprint in (system.blp, contests.blp, round1.blp, round2.blp, round3.blp, transitions.blp, audit.blp,
+                      access.blp):
         api.register_blueprint(blueprint)
     operations.init_app(app)  # request ids, JSON access log, security headers, the vote's rate limit
     pages.init_app(app)  # the pages for people (lv/en); registered before system.assets so that they own "/"

@@ -23,9 +23,11 @@ from werkzeug.wrappers import Response
 
 from api import page_support as ps
 from contest.round2 import CLUSTER_MIN_VOTES, CLUSTER_WINDOW_SECONDS
+from contest.transitions import transitions
 from domain.actors import SECRETARIAT, Actor
-from domain.contest import FINISHED, ROUND1, ROUND2, ROUND3, SEALED, SETUP, WINDOW_CLOSED, Contest
+from domain.contest import FINISHED, ROUND1, ROUND2, ROUND3, SEALED, SETUP, Contest
 from domain.errors import DomainError, InvalidInput, NotFound, RuleViolation
+from domain.transitions import CLOSE_ROUND1, CLOSE_ROUND2, CLOSE_ROUND3, CLOSE_WINDOW, OPEN_ROUND1, OPEN_WINDOW
 
 blp = Blueprint("desk", __name__, url_prefix="/sekretariats", template_folder="templates")
 blp.before_request(ps.csrf_on_every_form)
@@ -56,63 +58,59 @@ def desk_actor() -> Actor | None:
 
 
 # ----- what the desk shows -----
+# What blocks the next transition is decided by the domain (domain.transitions, gathered by contest/transitions.py:
+# the same list as GET /api/contests/<year>/transitions and `contest status`, and what the close commands refuse);
+# the desk only words each blocker's code and params in the reader's language.
 
-ROUND3_LEADS = {"§4.6.8": ps.N_("The jury's briefing on the finalists is not recorded."),
-                "§4.7.1": ps.N_("No visit is planned."), "§4.7.2": ps.N_("The visit has no valid notice."),
-                "§4.7.3": ps.N_("The visit's attendance is missing, or the visit does not count."),
-                "§3.2.3": ps.N_("Too few counted jury members have given their scores.")}
+ROUND3_LEADS = {"briefing_missing": ps.N_("The jury's briefing on the finalists is not recorded."),
+                "visit_not_planned": ps.N_("No visit is planned."),
+                "notice_invalid": ps.N_("The visit has no valid notice."),
+                "attendance_missing": ps.N_("The visit's attendance is missing, or the visit does not count."),
+                "visit_not_counted": ps.N_("The visit's attendance is missing, or the visit does not count."),
+                "scores_below_quorum": ps.N_("Too few counted jury members have given their scores.")}
 TIE_KINDS = {"jury_4th_place": ps.N_("the 4th place in jury points"),
              "jury_5th_place": ps.N_("the 5th place in jury points"),
              "residents_choice": ps.N_("the residents' choice"), "winner": ps.N_("the winner"),
              "theme_prize": ps.N_("the annual theme prize")}
 
 
-def tie_blockers(ties: list[dict[str, Any]], all_names: dict[str, str]) -> list[dict[str, str]]:
-    return [{"rule": tie["clause"],
-             "text": _("A tie for %(kind)s between %(tied)s needs a recorded jury decision (§3.2.4).",
-                       kind=_(TIE_KINDS.get(tie["kind"], tie["kind"])),
-                       tied=", ".join(all_names.get(m, m) for m in tie["tied"]))} for tie in ties]
-
-
-def blockers(contest: Contest, standings: dict[str, Any], round3: dict[str, Any] | None) -> list[dict[str, str]]:
-    """What keeps the contest from its next transition, each with its clause (RULES.md)."""
-    out: list[dict[str, str]] = []
+def blocker_text(b: dict[str, Any], contest: Contest) -> dict[str, Any]:
+    """One blocker (domain.transitions.Blocker.to_dict) as the desk shows it: the clause, the text in the reader's
+    language, whom it concerns, and for round 3 the domain's English detail."""
+    code, p = b.get("code", ""), b.get("params") or {}
     all_names = ps.names(contest)
-    if contest.stage == SETUP and contest.questionnaire is None:
-        out.append({"rule": "§4.2, Annex", "text": _("Round 1 needs a questionnaire.")})
-    if contest.stage == ROUND2:
-        if contest.window_status != WINDOW_CLOSED:
-            out.append({"rule": "§4.6.6, §4.6.7",
-                        "text": _("The residents' vote must be closed before round 2 closes.")})
-        cast = len(standings["ballots"])
-        if cast < standings["quorum"]:
-            seats = {s.id: s.organisation for s in contest.jury}
-            missing = ", ".join(seats.get(s, s) for s in standings["missing_ballots"])
-            out.append({"rule": "§3.2.3, D9",
-                        "text": _("Ballots from %(cast)s voting seats; at least %(quorum)s are needed. Missing: "
-                                  "%(missing)s.", cast=cast, quorum=standings["quorum"], missing=missing)})
-        else:  # ties only mean something once the quorum has voted
-            out += tie_blockers((standings.get("outcome") or {}).get("open_ties", []), all_names)
-    if contest.stage == ROUND3 and round3 is not None:
-        ties = round3["assessment"]["result"].get("open_ties", [])
-        tie_clauses = {t["clause"] for t in ties}
-        for b in round3["blockers"]:
-            if b["clause"] in tie_clauses:
-                continue  # said below, in the reader's language
-            who = all_names.get(b["municipality"], "") if b.get("municipality") else ""
-            lead = ROUND3_LEADS.get(b["clause"])
-            out.append({"rule": b["clause"], "text": _(lead) if lead else "", "who": who, "detail": b["message"]})
-        out += tie_blockers(ties, all_names)
-    if contest.stage == FINISHED:
-        out.append({"rule": "§7.4", "text": _("The result awaits the Fund council's approval.")})
+    out: dict[str, Any] = {"rule": b["clause"], "code": code, "confirmable": b.get("confirmable", False)}
+    if code == "questionnaire_missing":
+        out["text"] = _("Round 1 needs a questionnaire.")
+    elif code == "no_submissions":
+        out["text"] = _("No municipality has submitted any answers (participants: %(total)s). If round 1 closes now, "
+                        "all of them get the same score and all go on to round 2. To close it anyway, confirm it "
+                        "and give the reason.", total=p["participants"])
+    elif code == "window_not_closed":
+        out["text"] = _("The residents' vote must be closed before round 2 closes.")
+    elif code == "quorum_not_met":
+        seats = {s.id: s.organisation for s in contest.jury}
+        missing = ", ".join(seats.get(s, s) for s in p["seats_without_ballots"])
+        out["text"] = _("Ballots from %(cast)s voting seats; at least %(quorum)s are needed. Missing: %(missing)s.",
+                        cast=p["ballots"], quorum=p["needed"], missing=missing)
+    elif code == "tie_open":
+        out["text"] = _("A tie for %(kind)s between %(tied)s needs a recorded jury decision (§3.2.4).",
+                        kind=_(TIE_KINDS.get(p["kind"], p["kind"])),
+                        tied=", ".join(all_names.get(m, m) for m in p["tied"]))
+    elif code == "awaiting_approval":
+        out["text"] = _("The result awaits the Fund council's approval.")
+    elif code in ROUND3_LEADS:
+        out["text"] = _(ROUND3_LEADS[code])
+        out["who"] = all_names.get(p["municipality"], "") if p.get("municipality") else ""
+        out["detail"] = b.get("message", "")
+    else:  # a command's refusal from another stage (never the next transition's)
+        out["text"], out["detail"] = "", b.get("message", "")
     return out
 
 
-def window_now(contest: Contest, now: Any) -> str:
-    """The vote as a resident finds it now: open, closed or scheduled (the instants decide, §4.6.6)."""
-    if contest.accepts_votes_at(now):
-        return "open"
-    return WINDOW_CLOSED if contest.window_status == WINDOW_CLOSED or now > contest.window.closes_at else "scheduled"
+def blocker_sentence(t: dict[str, Any]) -> str:
+    text = t["text"] or t.get("detail", "")
+    return f"{t['who']}: {text}" if t.get("who") else text
 
 
 def desk_view(contest: Contest) -> dict[str, Any]:
@@ -125,15 +123,17 @@ def desk_view(contest: Contest) -> dict[str, Any]:
     quarantine = None
     if contest.stage == ROUND2 or standings["votes"]["total_all"]:
         quarantine = quarantine_view(contest)
+    state = transitions(svc, year, contest)
     return {
         "counts": {"submissions": sum(1 for s in submissions if s["answered"]), "participants": len(submissions),
                    "ballots": len(standings["ballots"]), "voting_seats": voting, "quorum": standings["quorum"],
                    "votes": standings["votes"]["total"]},
         "window": contest.window_times(),
-        "window_now": window_now(contest, svc.clock.now()),
+        "window_now": state["window_now"],
         "round3": round3,
-        "blockers": blockers(contest, standings, round3),
-        "actions": available_actions(contest, window_now(contest, svc.clock.now())),
+        "blockers": [blocker_text(b, contest) for b in state["blockers"]],
+        "confirmable": [b["transition"] for b in state["blockers"] if b["confirmable"]],
+        "actions": [ACTION_SLUGS[a] for a in state["actions"]],
         "names": ps.names(contest),
         "quarantine": quarantine,
     }
@@ -233,29 +233,19 @@ ACTION_LABELS = {
     "slegt-2-kartu": ps.N_("Close round 2"),
     "slegt-3-kartu": ps.N_("Close round 3"),
 }
+# The desk's address of each action of domain.transitions.
+ACTION_SLUGS = {OPEN_ROUND1: "atvert-1-kartu", CLOSE_ROUND1: "slegt-1-kartu", OPEN_WINDOW: "atvert-balsojumu",
+                CLOSE_WINDOW: "slegt-balsojumu", CLOSE_ROUND2: "slegt-2-kartu", CLOSE_ROUND3: "slegt-3-kartu"}
+SLUG_TRANSITIONS = {slug: action for action, slug in ACTION_SLUGS.items()}
 NEEDS_REASON = ("atvert-balsojumu", "slegt-balsojumu")
 
 
-def available_actions(contest: Contest, window: str) -> list[str]:
-    actions = ["atvert-1-kartu"] if contest.stage == SETUP else []
-    if contest.stage == ROUND1:
-        actions.append("slegt-1-kartu")
-    if contest.stage in (SETUP, ROUND1, ROUND2) and window == "scheduled":
-        actions.append("atvert-balsojumu")  # early, by the secretariat (§4.6.6); in its times it is open already
-    if contest.stage in (SETUP, ROUND1, ROUND2) and contest.window_status != WINDOW_CLOSED:
-        actions.append("slegt-balsojumu")  # also a window inside its times that no clock has opened (§4.6.6)
-    if contest.stage == ROUND2:
-        actions.append("slegt-2-kartu")
-    if contest.stage == ROUND3:
-        actions.append("slegt-3-kartu")
-    return actions
-
-
-def run_action(action: str, year: int, actor: Actor, reason: str) -> None:
+def run_action(action: str, year: int, actor: Actor, reason: str, confirm_empty: bool = False) -> None:
     svc = ps.service()
     commands: dict[str, Callable[[], Any]] = {
         "atvert-1-kartu": lambda: svc.open_round1(year, actor=actor),
-        "slegt-1-kartu": lambda: svc.round1.close(year, actor=actor),
+        "slegt-1-kartu": lambda: svc.round1.close(year, actor=actor, confirm_empty=confirm_empty,
+                                                  reason=reason or None),
         "atvert-balsojumu": lambda: svc.round2.open_window(year, actor=actor, reason=reason),
         "slegt-balsojumu": lambda: svc.round2.close_window(year, actor=actor, reason=reason),
         "slegt-2-kartu": lambda: svc.round2.close(year, actor=actor),
@@ -264,8 +254,13 @@ def run_action(action: str, year: int, actor: Actor, reason: str) -> None:
     commands[action]()
 
 
-def refusal_text(e: DomainError) -> str:
+def refusal_text(e: DomainError, contest: Contest | None = None) -> str:
     if isinstance(e, RuleViolation):
+        blockers = e.details.get("blockers")
+        if contest is not None and isinstance(blockers, list) and blockers:  # domain.transitions' refusal
+            texts = [blocker_text(b, contest) for b in blockers]
+            message = " ".join(blocker_sentence(t) for t in texts)
+            return _("Refused by rule %(rule)s: %(message)s", rule=e.clause, message=message)
         return _("Refused by rule %(rule)s: %(message)s", rule=e.clause, message=e.message)
     if isinstance(e, InvalidInput):
         return _("Refused: %(message)s", message="; ".join(f"{k}: {', '.join(v)}" for k, v in e.errors.items()))
@@ -282,7 +277,7 @@ def desk() -> str | Response:
         response = render_template("pages/desk_login.html", contest=contest, error=None)
         return response
     return render_template("pages/desk.html", contest=contest, actor=actor, view=desk_view(contest),
-                           labels=ACTION_LABELS, needs_reason=NEEDS_REASON,
+                           labels=ACTION_LABELS, needs_reason=NEEDS_REASON, slug_transitions=SLUG_TRANSITIONS,
                            stages=(SETUP, ROUND1, ROUND2, ROUND3, FINISHED, SEALED))
 
 
@@ -332,13 +327,20 @@ def transition(action: str) -> Any:
                                error=_("Please log in again: the session has ended.")), 401
     contest = ps.current_contest()
     reason = request.form.get("reason", "").strip()
-    if action in NEEDS_REASON and not reason:
+    confirm_empty = request.form.get("confirm_empty") == "1"
+    if (action in NEEDS_REASON or confirm_empty) and not reason:
         flash(_("Give a reason for the change (it is recorded with the event)."), "error")
         return redirect(url_for("desk.desk"), code=303)
     try:
-        run_action(action, contest.year, actor, reason)
+        run_action(action, contest.year, actor, reason, confirm_empty=confirm_empty)
+    except InvalidInput as e:
+        if "confirm_empty" in e.errors:
+            flash(_("Refused: municipalities have submitted answers meanwhile, so there is no empty round to "
+                    "confirm. Reload the desk and close round 1 without the confirmation."), "error")
+        else:
+            flash(refusal_text(e, contest), "error")
     except DomainError as e:
-        flash(refusal_text(e), "error")
+        flash(refusal_text(e, contest), "error")
     else:
         flash(_("Done: %(action)s.", action=_(ACTION_LABELS[action])), "ok")
     return redirect(url_for("desk.desk"), code=303)

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.exceptions import HTTPException
 
 from api import page_support as ps
@@ -176,6 +177,24 @@ def ranking_rows(contest: Contest) -> list[dict[str, Any]]:
              "advances": row["municipality"] in advancing} for row in contest.round1["ranking"]]
 
 
+def cut_description(round1: dict[str, Any]) -> str:
+    """The chart's sentence on who went on to round 2: never "the N best" when nothing was submitted (§4.2,
+    §4.5) or when ties took more than the cut's size (D7)."""
+    n = len(round1["advancing"])
+    if round1.get("confirmed_empty"):
+        return ngettext("No municipality submitted answers: all share the same score, and %(num)s goes on to "
+                        "round 2; the same numbers are in the table below.",
+                        "No municipality submitted answers: all share the same score, and all %(num)s go on to "
+                        "round 2; the same numbers are in the table below.", n)
+    if n > round1["cut"].get("size", n):
+        return ngettext("%(num)s municipality goes on to round 2: the %(size)s best and those tied with the last "
+                        "of them; the same numbers are in the table below.",
+                        "%(num)s municipalities go on to round 2: the %(size)s best and those tied with the last "
+                        "of them; the same numbers are in the table below.", n, size=round1["cut"]["size"])
+    return _("The %(n)s municipalities with the highest score advance to round 2; the same numbers are in the table "
+             "below.", n=n)
+
+
 @blp.route("/rezultati")
 def results() -> str:
     svc = ps.service()
@@ -185,8 +204,7 @@ def results() -> str:
     if ranking:
         bars = [Bar(r["name"], float(r["overall"] or 0), ps.number(r["overall"]), r["advances"]) for r in ranking]
         chart = bar_chart(bars, title=_("Round 1: overall score (0–100) of every municipality"),
-                          description=_("The %(n)s municipalities with the highest score advance to round 2; "
-                                        "the same numbers are in the table below.", n=len(contest.round1["advancing"])),
+                          description=cut_description(contest.round1),
                           chart_id="ranking-chart", cut_after=len(contest.round1["advancing"]),
                           cut_label=_("round 2"))
     all_names = ps.names(contest)
@@ -202,8 +220,11 @@ def results() -> str:
 def vote_results() -> str:
     svc = ps.service()
     contest = ps.current_contest()
-    public = contest.votes_public_at(svc.clock.now())
-    tally = svc.round2.vote_results(contest.year) if public else None
+    access = contest.vote_tallies_access(None, svc.clock.now())  # the public's view (D10, domain.publication)
+    tally = None
+    if access.visible:  # an interim result is shown as counted when it was published
+        tally = svc.round2.vote_results(contest.year, svc.history.state(str(access.through))
+                                        if access.snapshot else None)
     chart = None
     if tally and tally["municipalities"]:
         top = tally["municipalities"][:10]

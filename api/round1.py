@@ -113,6 +113,15 @@ class ResultsSchema(ma.Schema):
     advancing = ma.fields.List(ma.fields.String())
     cut = ma.fields.Dict()
     ranking = ma.fields.List(ma.fields.Dict())
+    confirmed_empty = ma.fields.Boolean(metadata={
+        "description": "round 1 was closed with no submissions at all, as the secretariat confirmed (§4.2, §4.5)"})
+
+
+class CloseRound1Schema(ma.Schema):
+    confirm_empty = ma.fields.Boolean(load_default=False, metadata={
+        "description": "close even though no municipality has submitted any answer (§4.2, §4.5); needs a reason"})
+    reason = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000),
+                              metadata={"description": "why (required with confirm_empty; recorded in the event)"})
 
 
 class ExplanationSchema(ma.Schema):
@@ -239,6 +248,11 @@ def _visible(year: int, code: str | None = None, as_of: str | None = None) -> tu
     contest, result, final = service().round1.results(year, service().history.state(as_of))
     if final:
         return contest, result, final
+    _require_provisional_reader(code)
+    return contest, result, final
+
+
+def _require_provisional_reader(code: str | None = None) -> None:
     actor = request_actor()
     if actor is None:
         abort(401, message="the bearer token is unknown, malformed or revoked")
@@ -246,16 +260,26 @@ def _visible(year: int, code: str | None = None, as_of: str | None = None) -> tu
         raise RuleViolation("round 1 is open: its results are provisional and published when it closes",
                             clause="§4.5")
     if actor.role in READERS or (actor.role == MUNICIPALITY and code is not None and actor.municipality == code):
-        return contest, result, final
+        return
     raise PermissionError("provisional results are for the secretariat, the jury and auditors")
 
 
 def results_body(year: int, as_of: str | None = None) -> dict[str, Any]:
-    contest, result, final = _visible(year, as_of=as_of)
-    data = result.to_dict()
-    return {"year": year, "final": final,
-            "included_through": contest.round1["included_through"] if final else None,
-            "advancing": data["advancing"], "cut": data.get("cut", {}), "ranking": data["ranking"]}
+    """The ranking and the cut. Once round 1 has closed, as its close recorded them (Contest.Round1Closed: the
+    final result, §4.5), never scored again; while it is open, scored on the answers so far (provisional)."""
+    state = service().history.state(as_of)
+    closed = state.contest(year).round1
+    if closed is not None:
+        advancing = set(closed["advancing"])
+        return {"year": year, "final": True, "included_through": closed["included_through"],
+                "advancing": list(closed["advancing"]), "cut": closed["cut"],
+                "ranking": [{**row, "advances": row["municipality"] in advancing} for row in closed["ranking"]],
+                "confirmed_empty": closed.get("confirmed_empty", False)}
+    _contest, result, final = service().round1.results(year, state)
+    _require_provisional_reader()
+    data = result.to_dict(explanations=False)
+    return {"year": year, "final": final, "included_through": None, "advancing": data["advancing"],
+            "cut": data.get("cut", {}), "ranking": data["ranking"], "confirmed_empty": False}
 
 
 @blp.route("/<int:year>/round1/results")
@@ -332,9 +356,14 @@ class ExplanationCsv(MethodView):
 @blp.route("/<int:year>/round1/close")
 class CloseRound1(MethodView):
     @require(SECRETARIAT)
+    @blp.arguments(CloseRound1Schema)
     @blp.response(200, ResultsSchema)
-    @blp.alt_response(409, description="Round 1 is not open")
-    def post(self, year: int) -> dict[str, Any]:
-        """Close round 1 (§4.5, D7): record the final ranking and the advancing municipalities; open round 2"""
-        service().round1.close(year, actor=current_actor())
+    @blp.alt_response(409, description="Round 1 is not open, or no municipality has submitted anything and the "
+                                       "close is not confirmed (§4.2, §4.5): the blockers of "
+                                       "GET /api/contests/<year>/transitions")
+    def post(self, body: dict[str, Any], year: int) -> dict[str, Any]:
+        """Close round 1 (§4.5, D7): record the final ranking and the advancing municipalities; open round 2. With
+        no submissions at all, only with `confirm_empty` and a `reason` (§4.2, §4.5), both recorded"""
+        service().round1.close(year, actor=current_actor(), confirm_empty=body["confirm_empty"],
+                               reason=body["reason"])
         return results_body(year)

@@ -84,18 +84,23 @@ class VoteResults(MethodView):
     @blp.arguments(AsOfSchema, location="query")
     @blp.response(200, VoteResultsSchema)
     def get(self, query: dict[str, Any], year: int) -> dict[str, Any]:
-        """Count, average and distribution per municipality: public after the window closes or an interim
-        publication (D10); live for the secretariat, the jury and auditors"""
-        state = service().history.state(query["as_of"])
+        """Count, average and distribution per municipality: public after the window closes; while it is open the
+        last interim result published, as counted then (D10); live for the secretariat, the jury and auditors"""
+        history, now = service().history, service().clock.now()
+        state = history.state(query["as_of"])
         contest = state.contest(year)
-        if not contest.votes_public_at(service().clock.now()):
+        access = contest.vote_tallies_access(None, now)  # D10 decides (domain.publication): the public's view
+        if not access.final:  # the reader's role may see more (the live tally): a token is checked only then
             actor = request_actor()
-            if actor is None:
+            if actor is None and not access.visible:
                 abort(401, message="the bearer token is unknown, malformed or revoked")
-            if actor is ANONYMOUS or actor.role not in INSIDERS:
-                raise RuleViolation("the vote's tallies are published when the window closes (D10)",
-                                    clause="D10", **contest.window_times())
-        return service().round2.vote_results(year, state)
+            if actor is not None and actor is not ANONYMOUS:
+                access = contest.vote_tallies_access(actor.role, now)
+        access.require()
+        if not access.snapshot:
+            return service().round2.vote_results(year, state)
+        body = service().round2.vote_results(year, history.state(str(access.through)))
+        return {**body, "interim_published_at": access.published_at, "included_through": access.through}
 
 
 @blp.route("/<int:year>/window")

@@ -83,6 +83,9 @@ class VoteResultsSchema(ma.Schema):
     total_all = ma.fields.Integer(metadata={"description": "every vote cast, in quarantine or not"})
     final = ma.fields.Boolean()
     interim_published_at = ma.fields.DateTime(allow_none=True)
+    included_through = ma.fields.Integer(metadata={
+        "description": "for the public while the vote is open: the position of the interim result shown, the tally "
+                       "as counted then (D10, D16); absent for the live and the final tally"})
     municipalities = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "per municipality: count, average, distribution of the counted votes (the official tally, "
                        "§4.6.7); quarantined; all: the same numbers with the votes in quarantine"})

@@ -225,6 +225,69 @@ def results(ctx: click.Context, what: str, as_of: str | None, year: int | None) 
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
+@main.command()
+@click.option("--year", default=None, type=int, help="the contest (default: CONTEST_YEAR)")
+@click.option("--json", "as_json", is_flag=True, help="print it as JSON (as GET /api/contests/<year>/transitions)")
+@click.pass_context
+def status(ctx: click.Context, year: int | None, as_json: bool) -> None:
+    """The contest's stage, what blocks its next transition (each blocker with its clause and code, the list the
+    desk shows and the close commands refuse by) and the secretariat's actions."""
+    import json
+
+    from contest.transitions import transitions
+
+    year = year or ctx.obj["settings"].year
+    try:
+        data = transitions(_service(ctx), year)
+    except DomainError as e:
+        _fail(e)
+        return
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        return
+    click.echo(f"contest {year}: {data['stage']}; the vote is {data['window_now']}")
+    click.echo(f"next transition: {data['next'] or 'none (sealed, D14)'}")
+    if data["blockers"]:
+        click.echo("blocked by:")
+        for b in data["blockers"]:
+            hint = " (may be confirmed with a reason)" if b["confirmable"] else ""
+            click.echo(f"  [{b['clause']}] {b['code']}: {b['message']}{hint}")
+    elif data["next"]:
+        click.echo("blocked by: nothing")
+    click.echo(f"actions: {', '.join(data['actions']) or 'none'}")
+
+
+@main.command("close")
+@click.argument("what", type=click.Choice(["round1", "round2", "round3"]))
+@click.option("--confirm-empty", is_flag=True,
+              help="round 1 only: close it although no municipality has submitted any answers (§4.2, §4.5; "
+                   "needs --reason; recorded in the event)")
+@click.option("--reason", default=None, help="why (required with --confirm-empty; recorded in the event)")
+@click.option("--year", default=None, type=int, help="the contest (default: CONTEST_YEAR)")
+@click.pass_context
+def close(ctx: click.Context, what: str, confirm_empty: bool, reason: str | None, year: int | None) -> None:
+    """Close a round as the secretariat: refused (with the clause) while anything `contest status` lists blocks it."""
+    svc = _service(ctx)
+    year = year or ctx.obj["settings"].year
+    if confirm_empty and what != "round1":
+        raise click.BadParameter("only closing round 1 with no submissions is confirmed", param_hint="--confirm-empty")
+    try:
+        if what == "round1":
+            contest = svc.round1.close(year, actor=CLI_ACTOR, confirm_empty=confirm_empty, reason=reason)
+            assert contest.round1 is not None
+            click.echo(f"round 1 closed: {len(contest.round1['advancing'])} advance to round 2"
+                       + (" (closed with no submissions, as confirmed)" if contest.round1["confirmed_empty"] else ""))
+        elif what == "round2":
+            outcome = svc.round2.close(year, actor=CLI_ACTOR)
+            click.echo(f"round 2 closed: finalists {', '.join(outcome.codes)}")
+        else:
+            closed = svc.round3.close(year, actor=CLI_ACTOR)
+            assert closed.round3 is not None
+            click.echo(f"round 3 closed: winner {closed.round3['winner']}, theme prize {closed.round3['theme_winner']}")
+    except DomainError as e:
+        _fail(e)
+
+
 @main.group()
 def projections() -> None:
     """Rebuild and run the persisted read models."""

@@ -160,9 +160,10 @@ class Round1:
 
     # ----- the cut -----
 
-    def close(self, year: int, *, actor: Actor) -> Contest:
+    def close(self, year: int, *, actor: Actor, confirm_empty: bool = False, reason: str | None = None) -> Contest:
         """Close round 1 (§4.5, D7): record the final ranking and the advancing municipalities in the event
-        itself, and open round 2. Submissions from then on are refused (409)."""
+        itself, and open round 2. Submissions from then on are refused (409). With no submissions at all it is
+        refused unless `confirm_empty` with a `reason` (§4.2, §4.5; both recorded in the event)."""
         uow = self.uow
 
         def decide(contest: Contest, _: datetime) -> None:
@@ -170,7 +171,8 @@ class Round1:
             answers = self.answers_through(year, through)
             digest = uow.audit.digest_through(through)
             contest.close_round1(answers, included_through=through, digest=digest, actor=actor,
-                                 at=uow.clock.now())  # dated after the checkpoint it records
+                                 at=uow.clock.now(),  # dated after the checkpoint it records
+                                 confirm_empty=confirm_empty, reason=reason)
 
         return uow.update(contest_id(year), decide, what="contest", key=year).aggregate
 

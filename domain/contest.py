@@ -2,7 +2,8 @@
 
 Its state and queries are domain.contest_state's. Each command decides through a pure module, which raises: the
 configuration and its freezing (domain.config_changes), the vote window (domain.vote_window), the quarantine
-(domain.quarantine), the round transitions (domain.round_transitions), the approval (domain.approval), the vote
+(domain.quarantine), what blocks a round transition (domain.transitions) and what it records
+(domain.round_transitions), the approval (domain.approval), the vote
 secrets (domain.vote_secrets). The `@event` methods below the commands only record and apply (they also run on
 replay); they stay on this class, named in every stored event's topic (`domain.contest:Contest.X`, docs/AUDIT.md).
 """
@@ -29,6 +30,14 @@ from domain.round_records import Approval, Briefing, Round1Record, Round2Record,
 from domain.scoring import ScoringParams
 from domain.stages import FINISHED, ROUND1, ROUND2, ROUND3, SEALED, SETUP, STAGES
 from domain.ties import JuryDecision
+from domain.transitions import (
+    CLOSE_ROUND1,
+    CLOSE_ROUND2,
+    OPEN_ROUND1,
+    TransitionFacts,
+    require_stage,
+    require_transition,
+)
 from domain.vote_window import WINDOW_CLOSED, WINDOW_OPEN, WINDOW_SCHEDULED
 from domain.workdays import WorkCalendar
 
@@ -153,11 +162,11 @@ class Contest(ContestState, Aggregate):
     def _calendar_set(self, calendar: dict[str, Any], reason: str, actor: dict[str, str], at: datetime) -> None:
         self.calendar = WorkCalendar.parse(calendar)
 
-    # ----- round 1 (§4.2-§4.5; domain.round_transitions decides every transition) -----
+    # ----- round 1 (§4.2-§4.5; domain.transitions decides what blocks each transition, domain.round_transitions
+    # what its event records) -----
 
     def open_round1(self, *, actor: Actor, at: datetime) -> None:
-        self.require_not_sealed()
-        round_transitions.require_round1_openable(self.stage, self.questionnaire is not None)
+        require_transition(OPEN_ROUND1, self, TransitionFacts())
         self._stage_changed(stage=ROUND1, actor=actor.as_dict(), at=at)
 
     @event("StageChanged")
@@ -166,20 +175,26 @@ class Contest(ContestState, Aggregate):
         self.stage_changed_at[stage] = at
 
     def close_round1(self, answers: Mapping[str, Mapping[str, object]], *, included_through: int, digest: str,
-                     actor: Actor, at: datetime) -> None:
+                     actor: Actor, at: datetime, confirm_empty: bool = False, reason: str | None = None) -> None:
         """Close round 1 (§4.5, D7) on every municipality's answers as recorded up to position `included_through`
-        (an auditor recomputes the same ranking from the same events); round 2 opens."""
-        self.require_not_sealed()
-        round_transitions.require_round1_open(self.stage)
+        (an auditor recomputes the same ranking from the same events); round 2 opens. With no answers at all it is
+        refused unless `confirm_empty` with a `reason` (§4.2, §4.5: domain.transitions), both recorded."""
+        submitted = sum(1 for given in answers.values() if given)
+        require_transition(CLOSE_ROUND1, self, TransitionFacts(submitted=submitted), confirm_empty=confirm_empty,
+                           reason=reason)
         ranking, advancing, cut = round_transitions.round1_record(self.score_round1(answers).to_dict())
         self._round1_closed(ranking=ranking, advancing=advancing, cut=cut, included_through=included_through,
-                            digest=digest, actor=actor.as_dict(), at=at)
+                            digest=digest, actor=actor.as_dict(), at=at,
+                            confirmed_empty=bool(confirm_empty and not submitted),
+                            reason=reason.strip() if reason and reason.strip() else None)
 
     @event("Round1Closed")
     def _round1_closed(self, ranking: list[dict[str, Any]], advancing: list[str], cut: dict[str, Any],
-                       included_through: int, digest: str, actor: dict[str, str], at: datetime) -> None:
+                       included_through: int, digest: str, actor: dict[str, str], at: datetime,
+                       confirmed_empty: bool = False, reason: str | None = None) -> None:
+        # confirmed_empty/reason default: rounds closed before the confirmation existed still replay (§4.2, §4.5)
         self.round1 = Round1Record(ranking=ranking, advancing=advancing, cut=cut, included_through=included_through,
-                                   digest=digest, closed_at=at)
+                                   digest=digest, closed_at=at, confirmed_empty=confirmed_empty, reason=reason)
         self._advance(ROUND2, "round1_closed", included_through, digest, at)
 
     # ----- the residents' vote window (§4.6.6; domain.vote_window decides) -----
@@ -305,12 +320,11 @@ class Contest(ContestState, Aggregate):
                      included_through: int, digest: str, actor: Actor, at: datetime) -> FinalistsOutcome:
         """Close round 2 (§4.6.7): the event records the finalists and the whole table; round 3 opens. `tallies`
         are the counted ones (without the votes in quarantine): the residents' finalist comes from them."""
-        self.require_not_sealed()
+        require_stage(CLOSE_ROUND2, self)  # before the outcome, which needs the round-2 list
         voting = [s.id for s in self.voting_seats]
-        round_transitions.require_round2_closable(self.stage, self.window_status, self.window_times(), ballots,
-                                                  voting, self.rules.quorum)
         outcome = self.round2_outcome(ballots, tallies)
-        round_transitions.require_finalists_fixed(outcome)
+        require_transition(CLOSE_ROUND2, self, TransitionFacts(seats_with_ballots=tuple(ballots),
+                                                               open_ties=outcome.open_ties))
         self._round2_closed(**round_transitions.round2_record(outcome, ballots, tallies, voting),
                             included_through=included_through, digest=digest, actor=actor.as_dict(), at=at)
         return outcome

@@ -18,11 +18,13 @@ from domain import quarantine, round_transitions, vote_secrets, vote_window
 from domain.config import ContestSetup, JurySeat, Municipality, Prizes, Rules, Theme, VotingWindow
 from domain.errors import NotFound, RuleViolation
 from domain.finalists import FinalistsOutcome, determine_finalists
+from domain.publication import TallyAccess, vote_tallies_access
 from domain.questionnaire import Questionnaire, load_questionnaire
 from domain.round_records import Approval, Briefing, Round1Record, Round2Record, Round3Record
 from domain.scoring import Round1Result, ScoringParams, score_round1
 from domain.stages import SEALED, SETUP, STAGES, has_reached
 from domain.ties import JuryDecision
+from domain.transitions import Blocker, TransitionFacts, available_actions, transition_blockers
 from domain.vote_window import WINDOW_SCHEDULED
 from domain.workdays import CALENDAR_CLAUSE, WorkCalendar
 
@@ -189,7 +191,11 @@ class ContestState:
 
     def votes_public_at(self, at: datetime) -> bool:
         """D10: the public sees the vote's tallies after the window closes, or an interim result once published."""
-        return vote_window.votes_public(self.window_status, self.interim_published_at)
+        return vote_tallies_access(self, None, at).visible
+
+    def vote_tallies_access(self, role: str | None, at: datetime) -> TallyAccess:
+        """What a reader with `role` (None: the public) sees of the vote's tallies at `at` (domain.publication)."""
+        return vote_tallies_access(self, role, at)
 
     def eligible_for_vote(self) -> list[str]:
         """D10: every participant by default, or only the round-2 ten when configured so."""
@@ -207,6 +213,16 @@ class ContestState:
         """Whether votes may still be quarantined or reinstated: until round 2 closes (§4.6.7, D11), never in a
         sealed contest (D14). domain.quarantine.require_reviewable says why not."""
         return quarantine.votes_reviewable(self.stage, self.round2 is not None)
+
+    # ----- what blocks the next transition (§4.1; domain.transitions, by which the commands also refuse) -----
+
+    def transition_blockers(self, facts: TransitionFacts) -> tuple[Blocker, ...]:
+        """What keeps the contest from its next transition, each with its clause, code and params."""
+        return transition_blockers(self, facts)
+
+    def available_actions(self, at: datetime) -> tuple[str, ...]:
+        """The secretariat's actions at `at` (domain.transitions.available_actions)."""
+        return available_actions(self, at)
 
     # ----- the rounds' results -----
 
@@ -237,7 +253,8 @@ class ContestState:
         voting = {s.id for s in self.voting_seats}
         counted = {seat: dict(points) for seat, points in ballots.items() if seat in voting}
         return determine_finalists(self.round2_municipalities, counted, self.chair.id,
-                                   self.vote_stats_for_finalists(tallies), self.decisions_of(self.ROUND2_TIES))
+                                   self.vote_stats_for_finalists(tallies), self.decisions_of(self.ROUND2_TIES),
+                                   by_jury=self.rules.finalists_by_jury, total=self.rules.finalists_total)
 
     @property
     def finalists(self) -> list[str]:

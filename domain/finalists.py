@@ -4,26 +4,31 @@ round 3 live in :mod:`domain.ties` (re-exported here).
 Pure functions over plain data: the aggregates pass in what their events hold and record what comes out.
 
 §4.6.7 in one line: the four with the most jury points, plus the residents' choice (the highest average
-rating, D10), or the jury's fifth if the residents' choice is already one of the four. An equivalent form used
-here:
+rating, D10), or the jury's fifth if the residents' choice is already one of the four. The two numbers are the
+contest's rule numbers ``finalists_by_jury`` (J, 4 in 2024) and ``finalists_total`` (T, 5 in 2024; J < T,
+domain.config.Rules): the jury's top J, plus the residents' choice, and the jury's next ones (in jury-point
+order) complete the T places. An equivalent form used here:
 
-    finalists = {R} ∪ (the jury's top four among the round-2 municipalities other than R)
+    finalists = {R} ∪ (the jury's top T − 1 among the round-2 municipalities other than R)
 
-where R is the residents' choice. (If R is not in the jury's four, removing it changes nothing; if it is, the
-top four of the rest are the other three plus the jury's fifth.) So exactly one jury boundary decides who goes
-through: the 4th/5th place among the round-2 municipalities other than R. A jury-point tie matters only when
-it straddles that boundary; a tie anywhere else (e.g. two municipalities sharing 1st place, or R sharing the
-4th place with the one that would otherwise be the jury's fifth: both go through either way) needs no
-breaking.
+where R is the residents' choice. (If R is not in the jury's top J, removing it changes nothing; if it is, the
+top T − 1 of the rest are the others of the top J plus the jury's next ones.) So exactly one jury boundary
+decides who goes through: the (T − 1)th/Tth place among the round-2 municipalities other than R (the 4th/5th
+under the 2024 numbers). A jury-point tie matters only when it straddles that boundary; a tie anywhere else
+(e.g. two municipalities sharing 1st place, or R sharing the Jth place with the one that would otherwise be the
+jury's fifth: both go through either way) needs no breaking. J only decides how each finalist went through
+(``via``) and its position.
 
 Ties (D11): a jury-point tie at the boundary is broken by the chair's points (by analogy with §4.7.10); a
 residents' tie on the average rating by the larger number of votes. Whatever is still tied needs a recorded
 jury decision (:class:`JuryDecision`, simple majority, §3.2.4); until then the outcome is ``blocked`` and
 lists the :class:`OpenTie` s to decide. Tie kinds:
 
-* ``jury_4th_place``: who completes the jury's four (R is not strictly above the boundary);
-* ``jury_5th_place``: who is the jury's fifth: R is strictly above the boundary in jury points, or there are
-  no votes at all (then the jury fills all five places);
+* ``jury_4th_place``: who completes the jury's top J (R is not strictly above the boundary, and the boundary
+  is the Jth place: T − 1 = J, as in 2024);
+* ``jury_5th_place``: who takes the last place the jury fills after the residents' choice (the jury's fifth in
+  2024): R is strictly above the boundary in jury points, or the boundary lies past the jury's top J
+  (T − 1 > J), or there are no votes at all (then the jury fills all T places);
 * ``residents_choice``: the residents' choice, only when it changes the finalists.
 
 With no residents' votes at all §4.6.7 is silent; here the residents' place goes to the jury's fifth.
@@ -72,16 +77,18 @@ __all__ = [
     "select_top",
 ]
 
-#: How many municipalities the jury's points nominate (§4.6.7) and how many finalists there are.
+#: How many municipalities the jury's points nominate (§4.6.7) and how many finalists there are: the defaults
+#: of the contest's rule numbers ``finalists_by_jury`` and ``finalists_total`` (domain.config.Rules), which the
+#: contest passes in.
 JURY_PLACES = 4
 FINALISTS = 5
 
 
 @dataclass(frozen=True)
 class Finalist:
-    """A finalist: ``position`` 1–5; ``via`` ``jury`` (the jury's four, by rank), ``residents_vote`` or
-    ``jury_fifth`` (§4.6.7). ``jury_points``/``jury_rank`` are ``None`` for a residents' choice from outside
-    round 2 (D10)."""
+    """A finalist: ``position`` 1–T; ``via`` ``jury`` (the jury's top J, by rank), ``residents_vote`` or
+    ``jury_fifth`` (a place the jury fills after the residents' choice: the jury's fifth in 2024) (§4.6.7).
+    ``jury_points``/``jury_rank`` are ``None`` for a residents' choice from outside round 2 (D10)."""
 
     municipality: str
     position: int
@@ -180,7 +187,7 @@ class _Path:
 
     selection: Selection
     finalists: tuple[Finalist, ...] | None
-    r_in_four: bool
+    r_in_top: bool
     notes: tuple[str, ...]
 
 
@@ -202,21 +209,28 @@ def determine_finalists(
     chair_seat: str,
     vote_stats: Mapping[str, tuple[int, int]],
     decisions: Sequence[JuryDecision] = (),
+    *,
+    by_jury: int = JURY_PLACES,
+    total: int = FINALISTS,
 ) -> FinalistsOutcome:
-    """The five finalists of round 2 (§4.6.7, D10, D11), or a ``blocked`` outcome naming the ties to decide.
+    """The ``total`` finalists of round 2 (§4.6.7, D10, D11), or a ``blocked`` outcome naming the ties to decide.
 
     ``round2``: the round-2 municipalities in round-1 order (the order lists ties that need no breaking).
     ``ballots``: seat -> municipality -> points, the counted (last, validated, D8) ballot of each voting seat.
     ``chair_seat``: the chair's seat (§3.2.2), whose points break jury ties (D11); a chair without a ballot
     breaks none. ``vote_stats``: municipality -> (number of votes, sum of 1–5 ratings), any participant (D10;
     the caller filters it when the contest limits the vote to round 2). ``decisions``: recorded jury decisions
-    (D11).
+    (D11). ``by_jury``, ``total``: the contest's rule numbers ``finalists_by_jury`` and ``finalists_total``
+    (1 <= by_jury < total <= the number of round-2 municipalities).
 
     Jury points are the sums of the ballots. Caller errors (a ballot naming a municipality outside round 2,
     impossible vote stats) raise ``ValueError``. The quorum of ballots (D9) is checked by :func:`check_quorum`
     when round 2 closes, not here, so an interim outcome can be shown at any time.
     """
     codes = check_round2_list(round2)
+    if not (is_int(by_jury) and is_int(total) and 1 <= by_jury < total <= len(codes)):
+        raise ValueError(f"finalists: by_jury {by_jury!r} and total {total!r} need 1 <= by_jury < total <= "
+                         f"{len(codes)} (the round-2 municipalities)")
     known = set(codes)
     for seat, ballot in ballots.items():
         for code, pts in ballot.items():
@@ -247,38 +261,41 @@ def determine_finalists(
     def make_path(r: str | None) -> _Path:
         notes: list[str] = []
         if r is None:
-            sel = select_top(codes, FINALISTS, totals, chair_points, kind="jury_5th_place",
+            sel = select_top(codes, total, totals, chair_points, kind="jury_5th_place",
                              describe=lambda v: f"{format_value(v)} jury points", tiebreak="chair_points",
                              tiebreak_note=chair_note, decisions=decisions)
             if sel.selected is None:
                 return _Path(sel, None, False, ())
-            fins = [Finalist(m, i + 1, "jury" if i < JURY_PLACES else "jury_fifth", totals[m], jury_ranks[m])
+            fins = [Finalist(m, i + 1, "jury" if i < by_jury else "jury_fifth", totals[m], jury_ranks[m])
                     for i, m in enumerate(sel.selected)]
             return _Path(sel, tuple(fins), False, ())
         pool = [m for m in codes if m != r]
-        fourth_total = sorted((totals[m] for m in pool), reverse=True)[JURY_PLACES - 1]
-        r_above = r in known and totals[r] > fourth_total
-        kind = "jury_5th_place" if r_above else "jury_4th_place"
-        sel = select_top(pool, JURY_PLACES, totals, chair_points, kind=kind,
+        jth_total = sorted((totals[m] for m in pool), reverse=True)[by_jury - 1]
+        r_above = r in known and totals[r] > jth_total
+        kind = "jury_5th_place" if r_above or total - 1 > by_jury else "jury_4th_place"
+        sel = select_top(pool, total - 1, totals, chair_points, kind=kind,
                          describe=lambda v: f"{format_value(v)} jury points", tiebreak="chair_points",
                          tiebreak_note=chair_note, decisions=decisions)
         if sel.selected is None:
             return _Path(sel, None, False, ())
-        four = list(sel.selected)
-        last = four[-1]
-        r_in_four = r in known and jury_key(r) > jury_key(last)
-        if r in known and totals[r] == totals[last]:
+        picks = list(sel.selected)
+        jth = picks[by_jury - 1]  # the jury's Jth without R
+        r_in_top = r in known and jury_key(r) > jury_key(jth)
+        if r in known and totals[r] == totals[jth]:
             notes.append(
-                f"{r} (residents' choice) shares {totals[r]} jury points with {last} at the boundary of the"
-                f" jury's four: both are finalists either way, so this tie needs no breaking (§4.6.7)")
-        if r_in_four:
-            merged = sorted([*four[:-1], r], key=lambda m: (-jury_key(m)[0], -jury_key(m)[1]))
+                f"{r} (residents' choice) shares {totals[r]} jury points with {jth} at the boundary of the"
+                f" jury's top {by_jury}: both are finalists either way, so this tie needs no breaking (§4.6.7)")
+        if r_in_top:
+            merged = sorted([*picks[:by_jury - 1], r], key=lambda m: (-jury_key(m)[0], -jury_key(m)[1]))
             fins = [Finalist(m, i + 1, "jury", totals[m], jury_ranks[m]) for i, m in enumerate(merged)]
-            fins.append(Finalist(last, FINALISTS, "jury_fifth", totals[last], jury_ranks[last]))
+            fins += [Finalist(m, by_jury + i + 1, "jury_fifth", totals[m], jury_ranks[m])
+                     for i, m in enumerate(picks[by_jury - 1:])]
         else:
-            fins = [Finalist(m, i + 1, "jury", totals[m], jury_ranks[m]) for i, m in enumerate(four)]
-            fins.append(Finalist(r, FINALISTS, "residents_vote", totals.get(r), jury_ranks.get(r)))
-        return _Path(sel, tuple(fins), r_in_four, tuple(notes))
+            fins = [Finalist(m, i + 1, "jury", totals[m], jury_ranks[m]) for i, m in enumerate(picks[:by_jury])]
+            fins.append(Finalist(r, by_jury + 1, "residents_vote", totals.get(r), jury_ranks.get(r)))
+            fins += [Finalist(m, by_jury + i + 2, "jury_fifth", totals[m], jury_ranks[m])
+                     for i, m in enumerate(picks[by_jury:])]
+        return _Path(sel, tuple(fins), r_in_top, tuple(notes))
 
     notes: list[str] = []
     ties: list[Tie] = []
@@ -289,7 +306,7 @@ def determine_finalists(
 
     if not voted:
         notes.append("no residents' votes at all: §4.6.7 is silent, so the residents' place goes to the"
-                     " jury's fifth (the jury's points fill all five places)")
+                     f" jury (the jury's points fill all {total} places)")
         chosen_path = make_path(None)
     else:
         res = select_top(vote_order, 1, averages, counts, kind="residents_choice",
@@ -310,12 +327,12 @@ def determine_finalists(
             sets = {frozenset(f.municipality for f in p.finalists) if p.finalists else None
                     for p in paths.values()}
             if None not in sets and len(sets) == 1:
-                pick = next((r for r in candidates if paths[r].r_in_four), candidates[0])
+                pick = next((r for r in candidates if paths[r].r_in_top), candidates[0])
                 chosen_path = paths[pick]
                 ties.append(replace(res.tie, resolution="not_needed"))
                 notes.append(
                     f"the residents' vote is tied between {', '.join(candidates)}; each is among the jury's"
-                    " four or is the jury's fifth, so the finalists are the same whichever it is and no"
+                    f" top {by_jury} or is one the jury adds, so the finalists are the same whichever it is and no"
                     " decision is needed (§4.6.7, D11)")
             else:
                 ties.append(res.tie)
@@ -343,9 +360,9 @@ def determine_finalists(
         if residents_choice not in known:
             notes.append(f"the residents' choice {residents_choice} is not in round 2; it goes through by the"
                          " residents' vote (D10)")
-        if finalists and finalists[-1].via == "jury_fifth":
-            notes.append(f"the residents' choice {residents_choice} is already among the jury's four, so the"
-                         f" jury's fifth {finalists[-1].municipality} goes through instead (§4.6.7)")
+        if finalists and chosen_path is not None and chosen_path.r_in_top:
+            notes.append(f"the residents' choice {residents_choice} is already among the jury's top {by_jury},"
+                         f" so the jury's next, {finalists[by_jury].municipality}, goes through instead (§4.6.7)")
     blocked = bool(open_ties)
     if blocked:
         finalists = ()

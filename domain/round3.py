@@ -9,7 +9,7 @@ can use it); the contest is read through :class:`Round3Contest`, the few things 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from domain.config import JurySeat, Rules, VotingWindow
@@ -51,14 +51,18 @@ class Round3Contest(Protocol):
 
 @dataclass(frozen=True)
 class Blocker:
-    """Something that keeps round 3 from closing, with the clause it comes from."""
+    """Something that keeps round 3 from closing, with the clause it comes from, a machine ``code`` and its
+    ``params`` (domain.transitions lists them with the other transitions' blockers)."""
 
     clause: str
     message: str
     municipality: str | None = None
+    code: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"clause": self.clause, "message": self.message, "municipality": self.municipality}
+        return {"clause": self.clause, "message": self.message, "municipality": self.municipality,
+                "code": self.code, "params": dict(self.params)}
 
 
 @dataclass(frozen=True)
@@ -100,20 +104,25 @@ def assess_round3(contest: Round3Contest, visits: Mapping[str, VisitFacts],
     finalists = contest.finalists
     blockers: list[Blocker] = []
     if contest.briefing is None:
-        blockers.append(Blocker("§4.6.8", "the jury's briefing on the finalists is not recorded"))
+        blockers.append(Blocker("§4.6.8", "the jury's briefing on the finalists is not recorded",
+                                code="briefing_missing"))
     attendance: dict[str, set[str]] = {}
     statuses: dict[str, NoticeStatus] = {}
     for m in finalists:
         facts = visits.get(m)
         if facts is None:
-            blockers.append(Blocker("§4.7.1", f"{m} has no visit planned", m))
+            blockers.append(Blocker("§4.7.1", f"{m} has no visit planned", m, "visit_not_planned",
+                                    {"municipality": m}))
             continue
         status = statuses[m] = notice_status(contest.work_calendar(), facts.notice, facts.plan,
                                              rules.notice_working_days)
         if not status.valid:
-            blockers.append(Blocker("§4.7.2", f"the visit to {m} has no valid notice: {status.reason}", m))
+            when = {k: v for k, v in status.to_dict().items() if k not in ("valid", "reason")}
+            blockers.append(Blocker("§4.7.2", f"the visit to {m} has no valid notice: {status.reason}", m,
+                                    "notice_invalid", {"municipality": m, **when}))
         if facts.attendance is None:
-            blockers.append(Blocker("§4.7.3", f"the visit to {m} has no attendance recorded", m))
+            blockers.append(Blocker("§4.7.3", f"the visit to {m} has no attendance recorded", m,
+                                    "attendance_missing", {"municipality": m}))
         else:
             attendance[m] = set(facts.attendance)
     scores = {seat: {m: (card["scores"][m], card["justifications"].get(m, "")) for m in card["scores"]}
@@ -129,7 +138,9 @@ def assess_round3(contest: Round3Contest, visits: Mapping[str, VisitFacts],
         row = counted[m]
         facts = visits.get(m)
         if facts is not None and facts.attendance is not None and not row.counted:
-            blockers.append(Blocker("§4.7.3", f"the visit to {m} does not count: {row.reason}", m))
+            blockers.append(Blocker("§4.7.3", f"the visit to {m} does not count: {row.reason}", m,
+                                    "visit_not_counted", {"municipality": m, "needed": rules.visit_min_seats,
+                                                          "voting_present": list(row.voting_present)}))
         rows.append({
             "municipality": m,
             "planned": facts is not None,
@@ -146,9 +157,11 @@ def assess_round3(contest: Round3Contest, visits: Mapping[str, VisitFacts],
     if len(scoring) < rules.quorum:
         blockers.append(Blocker(
             "§3.2.3", f"scores from {len(scoring)} counted seat(s) ({', '.join(scoring) or 'none'}); the jury "
-                      f"decides with at least {rules.quorum} (§3.2.3, §4.7.4)"))
+                      f"decides with at least {rules.quorum} (§3.2.3, §4.7.4)",
+            code="scores_below_quorum", params={"scoring": len(scoring), "seats": scoring, "needed": rules.quorum}))
     for tie in result.open_ties:
         what = "winner" if tie.kind == "winner" else "theme prize"
         blockers.append(Blocker(tie.clause, f"the {what} is tied between {', '.join(tie.tied)}: a recorded jury "
-                                            f"decision of kind '{tie.kind}' is needed (§3.2.4)"))
+                                            f"decision of kind '{tie.kind}' is needed (§3.2.4)",
+                                code="tie_open", params=tie.to_dict()))
     return Round3Assessment(result, tuple(rows), tuple(blockers))

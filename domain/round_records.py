@@ -43,7 +43,8 @@ class Record(Mapping[str, Any]):
 @dataclass(frozen=True, eq=False)  # eq: a Mapping's, so a record equals the dict it reads as
 class Round1Record(Record):
     """Round 1 as it closed (§4.5, D7): the final ranking, who advances and the cut, on the answers recorded up to
-    `included_through`, whose audit digest is `digest`."""
+    `included_through`, whose audit digest is `digest`; `confirmed_empty` and `reason`: closed with no submissions
+    at all, as the secretariat confirmed, and why (§4.2, §4.5; false and None before the confirmation existed)."""
 
     ranking: list[dict[str, Any]]
     advancing: list[str]
@@ -51,6 +52,8 @@ class Round1Record(Record):
     included_through: int
     digest: str
     closed_at: datetime
+    confirmed_empty: bool = False
+    reason: str | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,9 +1,9 @@
-"""What each round transition requires (§4.1), and what its event records.
+"""What each round transition records (§4.1), and what round 3, the briefing and the jury's decisions require.
+What blocks opening round 1 and closing rounds 1 and 2 (a questionnaire, §4.2; submissions, §4.2, §4.5; the closed
+vote, the quorum and no open tie, §4.6.6, §4.6.7, D9, D11) is decided in domain.transitions, which the desk shows.
 
-- Round 1 opens from setup with a questionnaire loaded (§4.2, Annex); it closes with the final ranking and who
-  advances (§4.5, D7), and round 2 opens.
-- Round 2 closes once the residents' vote is closed (§4.6.6-4.6.7), with the quorum of ballots (D9, §3.2.3) and no
-  open tie (D11); round 3 opens.
+- Round 1 closes with the final ranking and who advances (§4.5, D7), and round 2 opens.
+- Round 2 closes with the finalists and the whole table (§4.6.7); round 3 opens.
 - The jury is briefed on the finalists after round 2 closed and before round 3's visits (§4.6.8).
 - Round 3 closes when nothing blocks it (domain.round3.assess_round3) with a winner and a theme-prize winner
   (§4.7.9-§4.7.11); the contest is then finished, awaiting the council (§7.4, domain.approval).
@@ -18,13 +18,11 @@ from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
 
-from domain.ballots import check_quorum
 from domain.errors import InvalidInput, RuleViolation
 from domain.finalists import FinalistsOutcome
 from domain.round3 import Round3Assessment
-from domain.stages import ROUND1, ROUND2, ROUND3, SETUP, require_stage
+from domain.stages import ROUND2, ROUND3, require_stage
 from domain.ties import JuryDecision
-from domain.vote_window import WINDOW_CLOSED
 from domain.workdays import check_briefing_before_visits
 
 ROUND2_TIES = ("jury_4th_place", "jury_5th_place", "residents_choice")  # D11
@@ -35,19 +33,6 @@ SCORECARD_FIELDS = ("scores", "justifications", "theme_points", "cast_by")
 # ----- round 1 (§4.2-§4.5) -----
 
 
-def require_round1_openable(stage: str, has_questionnaire: bool) -> None:
-    """Round 1 opens from setup (§4.1), with a questionnaire to answer (§4.2, Annex)."""
-    if stage != SETUP:
-        raise RuleViolation(f"round 1 can only open from setup; the contest is in {stage}", clause="§4.1",
-                            stage=stage)
-    if not has_questionnaire:
-        raise RuleViolation("round 1 needs a questionnaire (Annex); load one first", clause="§4.2, Annex")
-
-
-def require_round1_open(stage: str) -> None:
-    require_stage(stage, ROUND1, "round 1 is not open", "§4.5")
-
-
 def round1_record(result: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
     """What Round1Closed records of round 1's result (domain.scoring.Round1Result.to_dict()): the final ranking
     (without the explanations, which are recomputed from the answers), who advances and the cut (§4.5, D7)."""
@@ -56,24 +41,6 @@ def round1_record(result: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list
 
 
 # ----- round 2 (§4.6) -----
-
-
-def require_round2_closable(stage: str, window_status: str, window_times: Mapping[str, str],
-                            ballots: Collection[str], voting: list[str], quorum: int) -> None:
-    """Round 2 closes while it is open, after the residents' vote (§4.6.6, §4.6.7), with ballots from at least
-    the quorum of voting seats (D9, §3.2.3): `ballots` are the seats that cast one, `voting` the voting seats."""
-    require_stage(stage, ROUND2, "round 2 is not open", "§4.6")
-    if window_status != WINDOW_CLOSED:
-        raise RuleViolation("the residents' vote must be closed before the finalists are named",
-                            clause="§4.6.6, §4.6.7", **window_times)
-    check_quorum([s for s in ballots if s in voting], voting, quorum)
-
-
-def require_finalists_fixed(outcome: FinalistsOutcome) -> None:
-    """D11: no tie that needs a recorded jury decision remains open."""
-    if outcome.blocked:
-        raise RuleViolation("ties remain that need a recorded jury decision before the finalists are fixed",
-                            clause="D11", open_ties=[t.to_dict() for t in outcome.open_ties])
 
 
 def round2_record(outcome: FinalistsOutcome, ballots: Mapping[str, Mapping[str, int]],

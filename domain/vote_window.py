@@ -3,7 +3,7 @@
 The configured instants decide: votes are taken from `opens_at` to `closes_at` inclusive unless the window was
 closed, so a late clock neither keeps a closed window open nor delays the opening. The scheduler opens and closes
 the window on time; the secretariat may open it early, close it at any time or extend it, each with a reason.
-The public sees the tallies once the window closes or an interim result is published (D10).
+Who sees the tallies when (D10) is domain.publication's.
 
 Pure decisions over the window (domain.config.VotingWindow) and its status; the aggregate (domain.contest) records
 the events.
@@ -98,8 +98,3 @@ def require_interim_publishable(status: str) -> None:
     """D10: an interim result is published while the vote is open."""
     if status != WINDOW_OPEN:
         raise RuleViolation("an interim result is published while the vote is open", clause="D10")
-
-
-def votes_public(status: str, interim_published_at: datetime | None) -> bool:
-    """D10: the public sees the vote's tallies after the window closes, or an interim result once published."""
-    return status == WINDOW_CLOSED or interim_published_at is not None

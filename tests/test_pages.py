@@ -239,8 +239,17 @@ def test_the_desk_shows_the_state_and_takes_the_transitions(client: FlaskClient,
     assert 'id="do-slegt-1-kartu"' in page and "0 no 43 pašvaldībām" in page
     page = act("atvert-balsojumu", reason="")
     assert "Norādiet izmaiņu iemeslu" in page and service.contest(2024).window_status == "scheduled"
+    # no municipality has submitted anything: closing is blocked unless confirmed with a reason (§4.2, §4.5)
+    assert 'data-code="no_submissions"' in page and "(dalībnieku skaits: 43)" in page
+    assert 'name="confirm_empty"' in page and "Nekas: nākamo soli var spert." not in page
     page = act("slegt-1-kartu")
+    assert service.contest(2024).stage == "round1" and "Atteikts saskaņā ar noteikumu §4.2, §4.5:" in page
+    page = act("slegt-1-kartu", confirm_empty="1", reason="")
+    assert "Norādiet izmaiņu iemeslu" in page and service.contest(2024).stage == "round1"
+    page = act("slegt-1-kartu", confirm_empty="1", reason="Atbildes netika iesniegtas")
     assert service.contest(2024).stage == "round2" and "Izpildīts: Noslēgt 1. kārtu." in page
+    closed = service.contest(2024).round1
+    assert closed is not None and closed["confirmed_empty"] and closed["reason"] == "Atbildes netika iesniegtas"
     assert "Pirms 2. kārtas noslēgšanas jānoslēdz iedzīvotāju balsojums." in page
     assert "Vērtējumi saņemti no 0 balsstiesīgajiem komisijas locekļiem; vajadzīgi vismaz 5." in page
     page = act("slegt-2-kartu")
@@ -258,9 +267,14 @@ def test_every_message_has_a_latvian_translation() -> None:
     translated = {m.id: m.string for m in catalogue if m.id and m.string and not m.fuzzy}
     method_map = [("api/pages.py", "python"), ("api/desk.py", "python"), ("api/page_support.py", "python"),
                   ("api/templates/pages/**.html", "jinja2")]
-    keywords = {"_": None, "gettext": None, "N_": None}
+    keywords = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
     found = {message for _f, _l, message, _c, _ctx in extract_from_dir(str(ROOT), method_map, keywords=keywords)}
-    missing = sorted(m for m in found if isinstance(m, str) and m not in translated)
+    missing = sorted(str(m) for m in found if isinstance(m, str | tuple) and m not in translated)
     assert not missing, f"messages without a Latvian translation (see api/translations/babel.cfg): {missing}"
     for msgid, msgstr in translated.items():  # the placeholders survive the translation
+        if isinstance(msgid, tuple):  # a plural (ngettext): each of the three Latvian forms keeps the plural's
+            assert len(msgstr) == 3 and all(msgstr), msgid
+            for form in msgstr:
+                assert sorted(re.findall(r"%\((\w+)\)s", msgid[1])) == sorted(re.findall(r"%\((\w+)\)s", form)), form
+            continue
         assert sorted(re.findall(r"%\((\w+)\)s", msgid)) == sorted(re.findall(r"%\((\w+)\)s", msgstr)), msgid

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from verifier.chain import GENESIS, Chain, canonical_without_chain, cut_chain, step
 from verifier.round1 import Row, comparable, competition_places, cut, median, question_points
+from verifier.round2 import finalists
 from verifier.round3 import recompute
 from verifier.ties import order
 
@@ -85,6 +86,40 @@ def test_ties_need_the_chair_then_a_recorded_decision() -> None:
     decision = {"kind": "winner", "tied": ["b", "a"], "chosen": ["b"]}
     assert order(["a", "b", "c"], key, [decision], 1, ("winner",)) == (["b", "a", "c"], [])
     assert order(["a", "b", "c"], {**key, "a": (5, 2)}, [], 1) == (["a", "b", "c"], [])
+
+
+TEN = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]
+#: jury points a 10, b 9, ... j 1 from one ballot; the chair's seat is "s".
+TEN_BALLOTS = {"s": {m: 10 - i for i, m in enumerate(TEN)}}
+
+
+def test_s4_6_7_finalists_under_the_recorded_numbers() -> None:
+    def picks(by_jury: int, total: int, tally: dict[str, list[int]]) -> list[tuple[str, str]]:
+        rules = {"finalists_by_jury": by_jury, "finalists_total": total}
+        return finalists(TEN, TEN_BALLOTS, "s", tally, [*TEN, "x"], rules, []).finalists
+
+    assert picks(4, 5, {"x": [1, 5]}) == [("a", "jury"), ("b", "jury"), ("c", "jury"), ("d", "jury"),
+                                          ("x", "residents_vote")]
+    assert picks(3, 4, {"b": [1, 5]}) == [("a", "jury"), ("b", "jury"), ("c", "jury"), ("d", "jury_fifth")]
+    # J 2, T 4, the residents' choice is the jury's third: it goes through once, the jury's fourth completes
+    assert picks(2, 4, {"c": [1, 5]}) == [("a", "jury"), ("b", "jury"), ("c", "residents_vote"), ("d", "jury_fifth")]
+    assert picks(2, 4, {}) == [("a", "jury"), ("b", "jury"), ("c", "jury_fifth"), ("d", "jury_fifth")]
+
+
+def test_s4_6_7_only_the_others_last_place_needs_a_decision() -> None:
+    # c and d share 3 points (no chair ballot); the residents' choice x is outside the ten.
+    ballots = {"s": {"a": 5, "b": 4, "c": 3, "d": 3, "e": 1, "f": 0, "g": 0, "h": 0, "i": 0, "j": 0}}
+
+    def outcome(total: int, decisions: list[dict[str, object]]):  # type: ignore[no-untyped-def]
+        return finalists(TEN, ballots, None, {"x": [1, 5]}, [*TEN, "x"],
+                         {"finalists_by_jury": 2, "finalists_total": total}, decisions)
+
+    assert outcome(3, []).open_ties == [] and outcome(3, []).finalists == [
+        ("a", "jury"), ("b", "jury"), ("x", "residents_vote")]  # the tie is below the last place: no decision
+    assert outcome(4, []).open_ties == [["c", "d"]]  # T − 1 = 3: c and d straddle the others' 3rd place
+    decided = outcome(4, [{"kind": "jury_5th_place", "tied": ["c", "d"], "chosen": ["d"]}])
+    assert decided.open_ties == [] and decided.finalists == [
+        ("a", "jury"), ("b", "jury"), ("x", "residents_vote"), ("d", "jury_fifth")]
 
 
 def test_4_7_3_and_4_7_4_only_counted_visits_and_seats_count() -> None:

@@ -38,14 +38,15 @@ class Outcome:
 def finalists(ten: list[str], ballots: dict[str, dict[str, int]], chair: str | None,
               tally: dict[str, list[int]], eligible: list[str], rules: dict[str, Any],
               decisions: list[dict[str, Any]]) -> Outcome:
+    """§4.6.7 with the recorded numbers J = `finalists_by_jury` and T = `finalists_total`: the residents' choice R
+    and the jury's top T − 1 of the others (only that boundary decides who goes through); the jury's top J
+    first, then R (unless it is among them), then the jury's next ones. No votes: the jury's top T."""
     by_jury = int(rules.get("finalists_by_jury", 4))
     total = int(rules.get("finalists_total", 5))
     points = {m: sum(int(b.get(m, 0)) for b in ballots.values()) for m in ten}
     chair_points = {m: int((ballots.get(chair) or {}).get(m, 0)) if chair else 0 for m in ten}
     key = {m: (points[m], chair_points[m]) for m in ten}
-    jury_order, ties = order(ten, key, decisions, by_jury)
-    chosen = [(m, "jury") for m in jury_order[:by_jury]]
-    open_ties = list(ties)
+    open_ties: list[list[str]] = []
     voted = [m for m in eligible if tally.get(m, [0, 0])[0] > 0]
     residents = None
     if voted:
@@ -53,15 +54,20 @@ def finalists(ten: list[str], ballots: dict[str, dict[str, int]], chair: str | N
         vorder, vties = order(voted, vkey, decisions, 1)
         open_ties += vties
         residents = vorder[0]
-    names = [m for m, _ in chosen]
-    if residents is not None and residents not in names and len(chosen) < total:
-        chosen.append((residents, "residents_vote"))
-    need = total - len(chosen)
-    if need > 0:
-        rest_order, rest_ties = order(jury_order[by_jury:], {m: key[m] for m in jury_order[by_jury:]}, decisions,
-                                      need)
-        open_ties += rest_ties
-        chosen += [(m, "jury") for m in rest_order[:need]]
+    if residents is None:
+        picks, ties = order(ten, key, decisions, total, keep_order=True)
+        chosen = [(m, "jury" if i < by_jury else "jury_fifth") for i, m in enumerate(picks[:total])]
+        return Outcome(chosen, None, points, open_ties + ties)
+    pool = [m for m in ten if m != residents]  # ten in round 1's order: equal keys are listed so
+    picks, ties = order(pool, key, decisions, total - 1, keep_order=True)
+    open_ties += ties
+    picks = picks[:total - 1]
+    if residents in key and key[residents] > key[picks[by_jury - 1]]:  # already among the jury's top J
+        top = sorted([*picks[:by_jury - 1], residents], key=lambda m: (-key[m][0], -key[m][1]))
+        chosen = [(m, "jury") for m in top] + [(m, "jury_fifth") for m in picks[by_jury - 1:]]
+    else:
+        chosen = ([(m, "jury") for m in picks[:by_jury]] + [(residents, "residents_vote")]
+                  + [(m, "jury_fifth") for m in picks[by_jury:]])
     return Outcome(chosen, residents, points, open_ties)
 
 

@@ -7,11 +7,12 @@ from typing import Any
 
 
 def order(items: list[str], key: dict[str, Any], decisions: list[dict[str, Any]], cut: int,
-          kinds: tuple[str, ...] = ()) -> tuple[list[str], list[list[str]]]:
-    """`items` best first by `key` (larger better, then code for a stable listing). A group still tied across
-    place `cut` (1-based: between the cut-th and the next) is reordered by a decision naming exactly that group
-    (`tied`) with its `chosen` first; without one it is returned as an open tie."""
-    ranked = sorted(items, key=lambda m: (_neg(key[m]), m))
+          kinds: tuple[str, ...] = (), *, keep_order: bool = False) -> tuple[list[str], list[list[str]]]:
+    """`items` best first by `key` (larger better, then code for a stable listing; with `keep_order`, equal keys
+    stay in the order of `items`). A group still tied across place `cut` (1-based: between the cut-th and the
+    next) is reordered by a decision naming exactly that group (`tied`) with its `chosen` first; without one it is
+    returned as an open tie."""
+    ranked = sorted(items, key=lambda m: _neg(key[m]) if keep_order else (_neg(key[m]), m))
     open_ties: list[list[str]] = []
     if cut <= 0 or cut >= len(ranked):
         return ranked, open_ties

@@ -344,3 +344,105 @@ def test_s4_6_7_properties(scenario: tuple[dict[str, dict[str, int]], dict[str, 
     else:
         assert fifth.via == "jury_fifth"
         assert out.residents_choice is None or out.residents_choice in jury
+
+
+# ----- the contest's rule numbers (§4.6.7): finalists_by_jury J and finalists_total T -----
+
+def test_s4_6_7_three_by_the_jury_of_four_residents_choice_outside() -> None:
+    # J 3, T 4. Jury: A 24, B 21, C 15 are the three; LV-011 is the residents' choice, the fourth.
+    out = determine_finalists(ROUND2, CLEAR, CHAIR, {OUTSIDE: (5, 24)}, by_jury=3, total=4)
+    assert pairs(out) == [(A, "jury"), (B, "jury"), (C, "jury"), (OUTSIDE, "residents_vote")]
+    assert [f.position for f in out.finalists] == [1, 2, 3, 4]
+
+
+def test_s4_6_7_three_by_the_jury_of_four_residents_choice_among_them_gives_the_jurys_fourth() -> None:
+    out = determine_finalists(ROUND2, CLEAR, CHAIR, {B: (10, 48)}, by_jury=3, total=4)
+    assert pairs(out) == [(A, "jury"), (B, "jury"), (C, "jury"), (D, "jury_fifth")]
+    assert any("top 3" in n and D in n for n in out.notes)
+
+
+def test_s4_6_7_two_by_the_jury_of_four_the_jury_completes_after_the_residents_choice() -> None:
+    # J 2, T 4: A 24, B 21 by the jury, the residents' LV-011, then the jury's next, C 15.
+    out = determine_finalists(ROUND2, CLEAR, CHAIR, {OUTSIDE: (5, 24)}, by_jury=2, total=4)
+    assert pairs(out) == [(A, "jury"), (B, "jury"), (OUTSIDE, "residents_vote"), (C, "jury_fifth")]
+    assert [f.position for f in out.finalists] == [1, 2, 3, 4]
+
+
+def test_s4_6_7_two_by_the_jury_of_four_residents_choice_from_the_jurys_fourth_place() -> None:
+    # D (9 points, 4th) is the residents' choice: A, B by the jury, D by the vote, C (the jury's next) completes.
+    out = determine_finalists(ROUND2, CLEAR, CHAIR, {D: (4, 20)}, by_jury=2, total=4)
+    assert pairs(out) == [(A, "jury"), (B, "jury"), (D, "residents_vote"), (C, "jury_fifth")]
+
+
+def test_s4_6_7_two_by_the_jury_of_four_residents_choice_first_the_jury_fills_two() -> None:
+    out = determine_finalists(ROUND2, CLEAR, CHAIR, {A: (4, 20)}, by_jury=2, total=4)
+    assert pairs(out) == [(A, "jury"), (B, "jury"), (C, "jury_fifth"), (D, "jury_fifth")]
+
+
+def test_s4_6_7_no_votes_the_jury_fills_all_total_places() -> None:
+    out = determine_finalists(ROUND2, CLEAR, CHAIR, {}, by_jury=2, total=4)
+    assert pairs(out) == [(A, "jury"), (B, "jury"), (C, "jury_fifth"), (D, "jury_fifth")]
+    assert any("all 4 places" in n for n in out.notes)
+
+
+def test_d11_three_of_four_a_tie_for_the_jurys_last_place_broken_by_the_chair() -> None:
+    # SPAN_3_TO_6: C, D, E, F share 6 points for the 3rd place; the chair gave C 3: C is the jury's third.
+    out = determine_finalists(ROUND2, SPAN_3_TO_6, CHAIR, {OUTSIDE: (3, 12)}, by_jury=3, total=4)
+    assert not out.blocked
+    assert pairs(out) == [(A, "jury"), (B, "jury"), (C, "jury"), (OUTSIDE, "residents_vote")]
+    assert [(t.kind, t.resolution) for t in out.ties] == [("jury_4th_place", "tiebreak")]
+
+
+def test_d11_three_of_four_residents_choice_in_the_top_then_the_tie_is_for_the_last_place() -> None:
+    # CHAIR_CANNOT: D 6 = E 6 (the chair gave both 0). Residents: A. A, B, C are the jury's three; D or E is the
+    # fourth: a jury decision (a "5th place" tie: the last place the jury fills).
+    out = determine_finalists(ROUND2, CHAIR_CANNOT, CHAIR, {A: (3, 15)}, by_jury=3, total=4)
+    assert out.blocked and [(t.kind, set(t.tied), t.places) for t in out.open_ties] == [
+        ("jury_5th_place", {D, E}, 1)]
+    out = determine_finalists(ROUND2, CHAIR_CANNOT, CHAIR, {A: (3, 15)},
+                              [decision("jury_5th_place", [D, E], [E])], by_jury=3, total=4)
+    assert pairs(out) == [(A, "jury"), (B, "jury"), (C, "jury"), (E, "jury_fifth")]
+
+
+def test_d11_two_of_five_a_tie_the_chair_cannot_break_blocks_until_a_decision() -> None:
+    # SPAN_3_TO_6, J 2, T 5: A, B by the jury; the residents' LV-011; two of C, D, E, F (6 points each): the chair
+    # puts C first (3 points), D, E and F (chair 0) stay tied for the last place.
+    votes = {OUTSIDE: (3, 12)}
+    out = determine_finalists(ROUND2, SPAN_3_TO_6, CHAIR, votes, by_jury=2, total=5)
+    assert out.blocked and [(t.kind, set(t.tied), t.places) for t in out.open_ties] == [
+        ("jury_5th_place", {D, E, F}, 1)]
+    out = determine_finalists(ROUND2, SPAN_3_TO_6, CHAIR, votes, [decision("jury_5th_place", [D, E, F], [F])],
+                              by_jury=2, total=5)
+    assert pairs(out) == [(A, "jury"), (B, "jury"), (OUTSIDE, "residents_vote"), (C, "jury_fifth"),
+                          (F, "jury_fifth")]
+
+
+def test_s4_6_7_the_numbers_must_fit_the_round() -> None:
+    for by_jury, total in [(4, 4), (0, 3), (5, 11)]:
+        with pytest.raises(ValueError):
+            determine_finalists(ROUND2, CLEAR, CHAIR, {}, by_jury=by_jury, total=total)
+
+
+@settings(max_examples=200, deadline=None)
+@given(scenarios(), st.sampled_from([(3, 4), (2, 4), (2, 5), (1, 3), (4, 6)]))
+def test_s4_6_7_properties_for_other_numbers(scenario: tuple[dict[str, dict[str, int]], dict[str, tuple[int, int]]],
+                                            numbers: tuple[int, int]) -> None:
+    ballots, votes = scenario
+    by_jury, total = numbers
+    out = determine_finalists(ROUND2, ballots, CHAIR, votes, by_jury=by_jury, total=total)
+    decisions: list[JuryDecision] = []
+    for _sitting in range(3):
+        if not out.blocked:
+            break
+        decisions += [decision(t.kind, list(t.tied), list(t.tied[: t.places])) for t in out.open_ties]
+        out = determine_finalists(ROUND2, ballots, CHAIR, votes, decisions, by_jury=by_jury, total=total)
+    assert not out.blocked
+    codes = [f.municipality for f in out.finalists]
+    assert len(set(codes)) == total and [f.position for f in out.finalists] == list(range(1, total + 1))
+    assert sum(1 for f in out.finalists if f.via == "jury") == by_jury
+    assert sum(1 for f in out.finalists if f.via == "residents_vote") <= 1
+    totals = {r.municipality: r.points for r in out.jury_table}
+    by_points = [f.municipality for f in out.finalists if f.via != "residents_vote"]
+    assert all(totals[m] <= min(totals[j] for j in by_points) for m in ROUND2 if m not in codes)
+    if out.residents_choice is not None:  # None: no votes, or a residents' tie that did not matter (D11)
+        assert out.residents_choice in codes

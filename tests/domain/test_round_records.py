@@ -33,7 +33,8 @@ def test_round1_record_reads_by_attribute_and_as_the_dict_it_was() -> None:
     assert isinstance(record, Round1Record)
     event = next(e for e in contest.collect_events() if isinstance(e, Contest.Round1Closed))
     as_before = {"ranking": event.ranking, "advancing": event.advancing, "cut": event.cut,
-                 "included_through": 44, "digest": "a" * 64, "closed_at": AT + timedelta(days=30)}
+                 "included_through": 44, "digest": "a" * 64, "closed_at": AT + timedelta(days=30),
+                 "confirmed_empty": False, "reason": None}  # not an empty round confirmed (§4.2, §4.5)
     assert record == as_before and as_before == record  # equal both ways, as the dict was
     assert record.to_dict() == as_before and list(record) == list(as_before)  # the same keys, in order
     assert dict(record) == as_before and {**record} == as_before
