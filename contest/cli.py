@@ -8,38 +8,18 @@ import secrets
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
+from contest.cli_audit import audit
+from contest.cli_support import CLI_ACTOR
+from contest.cli_support import fail as _fail
+from contest.cli_support import service_of as _service
 from contest.presets import available_presets
 from contest.settings import Settings
-from domain.actors import SECRETARIAT, TOKEN_ROLES, Actor, system_actor
-from domain.errors import DomainError, InvalidInput, NotFound, RuleViolation
-
-if TYPE_CHECKING:  # the service (and the store's drivers) is imported only by the commands that use it: `audit
-    from contest.service import ContestService  # verify` reads a file and starts in a fraction of the time
-
-CLI_ACTOR = Actor(role=SECRETARIAT, principal="cli")
-
-
-def _service(ctx: click.Context) -> ContestService:
-    if "service" not in ctx.obj:
-        from contest.service import ContestService
-
-        ctx.obj["service"] = ContestService.from_settings(ctx.obj["settings"])
-    return ctx.obj["service"]
-
-
-def _fail(e: DomainError) -> None:
-    if isinstance(e, InvalidInput):
-        lines = [f"  {k}: {'; '.join(v)}" for k, v in e.errors.items()]
-        raise click.ClickException("invalid input:\n" + "\n".join(lines))
-    if isinstance(e, RuleViolation):
-        raise click.ClickException(f"{e.message} ({e.clause})")
-    if isinstance(e, NotFound):
-        raise click.ClickException(str(e))
-    raise click.ClickException(str(e))
+from domain.actors import SECRETARIAT, TOKEN_ROLES, system_actor
+from domain.errors import DomainError
 
 
 @click.group()
@@ -121,76 +101,7 @@ def info(ctx: click.Context) -> None:
         click.echo(f"contest {year}: {c.stage}, {len(c.municipalities)} municipalities, {len(c.jury)} seats")
 
 
-@main.group()
-def audit() -> None:
-    """Export the history and verify it independently."""
-
-
-@audit.command("export")
-@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default="-",
-              help="file to write (default: standard output)")
-@click.option("--through", type=int, default=None, help="stop at this position (default: everything)")
-@click.pass_context
-def audit_export(ctx: click.Context, out: str, through: int | None) -> None:
-    """Write the whole history as canonical JSON Lines with the hash chain (docs/AUDIT.md). On a terminal, standard
-    error shows the events written and the rate as it goes."""
-    from contest.audit import export_lines
-    from contest.progress import TerminalProgress
-
-    svc = _service(ctx)
-    count = 0
-    progress = TerminalProgress("exporting")
-    with click.open_file(out, "w", encoding="utf-8") as f:
-        for line in export_lines(svc.store, stop=through):
-            f.write(line + "\n")
-            count += 1
-            if not count & 0x3FFF:
-                progress.update(count)
-    progress.update(count)
-    progress.close()
-    click.echo(f"exported {count} events", err=True)
-
-
-@audit.command("verify")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
-@click.option("--expect-digest", default=None,
-              help="the digest the council approved (D14): the file must hold the approval naming it, and the "
-                   "chain through the approval's digest_through must equal it")
-@click.option("--checkpoints", "checkpoints_file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="the published checkpoints (D16), as downloaded from /api/contests/<year>/checkpoints: the "
-                   "file's chain through each must equal its digest, and the file must hold the event publishing it")
-@click.option("--board", "board_file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="the published vote board (CSV) to check against the history's votes")
-def audit_verify(file: str, as_json: bool, expect_digest: str | None, checkpoints_file: str | None,
-                 board_file: str | None) -> None:
-    """Recompute the chain and every result from FILE alone; exit 1 on any mismatch. On a terminal, standard error
-    shows the events verified and the rate as it goes."""
-    import json
-
-    from contest.progress import TerminalProgress
-    from contest.verify import read_board, read_checkpoints, verify_file
-    from projections.views import Views
-
-    board = None
-    if board_file:
-        with open(board_file, encoding="utf-8", newline="") as b:
-            board = read_board(b)
-    checkpoints = None
-    if checkpoints_file:
-        try:
-            with open(checkpoints_file, encoding="utf-8") as c:
-                checkpoints = read_checkpoints(json.load(c))
-        except ValueError as e:  # also json.JSONDecodeError
-            raise click.BadParameter(str(e), param_hint="--checkpoints") from None
-    progress = TerminalProgress("verifying")
-    with open(file, "rb") as f:
-        report = verify_file(f, Views(), board, checkpoints=checkpoints, expect_digest=expect_digest,
-                             progress=progress if progress.enabled else None)
-    progress.close()
-    click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) if as_json
-               else report.text())
-    sys.exit(0 if report.ok else 1)
+main.add_command(audit)
 
 
 @main.command()

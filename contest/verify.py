@@ -4,7 +4,7 @@ It recomputes the hash chain, checks the order and the versions of every aggrega
 same domain code the service runs, replays the contests and read models, and compares with what the history
 recorded: each recorded digest, round 1's ranking and advancing municipalities, round 2's finalists, round 3's
 winners, the approval. It also re-checks each vote against the window in force when it was recorded and each
-ballot against the jury, and each quarantine or reinstatement of votes (issue 9) against its rules; the tally it
+ballot against the jury, and each quarantine or reinstatement of votes (§4.6.6, D10) against its rules; the tally it
 recomputes leaves out the votes in quarantine, as the service's does (§4.6.7). Every difference is reported with
 its position, what was expected and what was found.
 
@@ -78,7 +78,7 @@ class Verifier(LineReader, RuleChecks):
         self.residents = ResidentSpill()  # one vote per resident, checked at the end
         self._counts: dict[str, int] = {}
         self._chain_broken = False
-        self._reviews: dict[str, int] = {}  # votes quarantined / reinstated, counted over the events (issue 9)
+        self._reviews: dict[str, int] = {}  # votes quarantined / reinstated, counted over the events (§4.6.6, D10)
         self._line = 0  # the line being read (findings are listed in line order)
         self._deferred = False  # findings of the checks made at the end for earlier lines
         self._order: dict[int, tuple[int, int]] = {}  # id(finding) -> (line, deferred)
@@ -164,7 +164,7 @@ class Verifier(LineReader, RuleChecks):
 
     def _check_board(self) -> None:
         """The public vote board equals the votes in the history, each marked in quarantine or not as the history
-        leaves it, so re-tallying the board's unmarked rows gives the counted result (D10, §4.6.7; issue 9)."""
+        leaves it, so re-tallying the board's unmarked rows gives the counted result (D10, §4.6.7)."""
         assert self.board is not None
         held = self.replay.views.votes.quarantined
         history = sorted((r, m, g, v in held) for r, m, g, v in self.votes)

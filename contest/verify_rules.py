@@ -202,7 +202,7 @@ class RuleChecks:
         self._check_review(event, position, "reinstated")
 
     def _check_review(self, event: Any, position: int, what: str) -> None:
-        """A quarantine or a reinstatement (issue 9): by the secretariat, with a reason, of votes of this contest
+        """A quarantine or a reinstatement (§4.6.6, D10): by the secretariat, with a reason, of votes of this contest
         recorded before it, while the finalists are not yet fixed (§4.6.7, D11) and the contest is not sealed
         (D14). Its effect on the tally is recomputed by the replay and checked at round 2's closing."""
         contest = self._contest(self._year_of(event))

@@ -1,12 +1,7 @@
-"""The `Contest` aggregate: one per year, holding its configuration and its round transitions (§4.1) as events.
-
-Its state and queries are domain.contest_state's. Each command decides through a pure module, which raises: the
-configuration and its freezing (domain.config_changes), the vote window (domain.vote_window), the quarantine
-(domain.quarantine), what blocks a round transition (domain.transitions) and what it records
-(domain.round_transitions), the approval (domain.approval), the vote
-secrets (domain.vote_secrets). The `@event` methods below the commands only record and apply (they also run on
-replay); they stay on this class, named in every stored event's topic (`domain.contest:Contest.X`, docs/AUDIT.md).
-"""
+"""The `Contest` aggregate: one per year, its configuration and round transitions (§4.1) as events. Its state and
+queries are domain.contest_state's; each command decides through a pure module (domain.config_changes,
+vote_window, quarantine, transitions, round_transitions, approval, vote_secrets). The `@event` methods only record
+and apply; they stay on this class, named in every stored event's topic (`domain.contest:Contest.X`)."""
 
 from __future__ import annotations
 
@@ -69,8 +64,9 @@ class Contest(ContestState, Aggregate):
     def __init__(self, year: int, setup: dict[str, Any], actor: dict[str, str], at: datetime) -> None:
         self._start(year, ContestSetup.parse(setup), at)
 
-    # Set only by their events; class-level defaults (the others are ContestState's), so the state of a contest
-    # recorded before those events existed stays as it was.
+    # Set only by their events; class-level defaults, so a contest recorded before those events existed replays, as
+    # do events recorded before a field was added to them (defaults: Round1Closed's confirmed_empty and reason, D16's
+    # included_through and digest on VotingWindowClosed and InterimResultPublished).
     checkpoints: tuple[dict[str, Any], ...] = ()  # the checkpoints (D16): _add_checkpoint
     vote_secrets: tuple[str, str] | None = None  # the vote secrets' fingerprints (D10): VoteSecretsBound
     quarantined: frozenset[str] = frozenset()  # the quarantined votes (§4.6.6, D10): VotesQuarantined, -Reinstated
@@ -162,8 +158,7 @@ class Contest(ContestState, Aggregate):
     def _calendar_set(self, calendar: dict[str, Any], reason: str, actor: dict[str, str], at: datetime) -> None:
         self.calendar = WorkCalendar.parse(calendar)
 
-    # ----- round 1 (§4.2-§4.5; domain.transitions decides what blocks each transition, domain.round_transitions
-    # what its event records) -----
+    # ----- round 1 (§4.2-§4.5; domain.transitions: what blocks it, domain.round_transitions: what it records) -----
 
     def open_round1(self, *, actor: Actor, at: datetime) -> None:
         require_transition(OPEN_ROUND1, self, TransitionFacts())
@@ -192,7 +187,6 @@ class Contest(ContestState, Aggregate):
     def _round1_closed(self, ranking: list[dict[str, Any]], advancing: list[str], cut: dict[str, Any],
                        included_through: int, digest: str, actor: dict[str, str], at: datetime,
                        confirmed_empty: bool = False, reason: str | None = None) -> None:
-        # confirmed_empty/reason default: rounds closed before the confirmation existed still replay (§4.2, §4.5)
         self.round1 = Round1Record(ranking=ranking, advancing=advancing, cut=cut, included_through=included_through,
                                    digest=digest, closed_at=at, confirmed_empty=confirmed_empty, reason=reason)
         self._advance(ROUND2, "round1_closed", included_through, digest, at)
@@ -228,7 +222,6 @@ class Contest(ContestState, Aggregate):
     @event("VotingWindowClosed")
     def _window_closed(self, closes_at: datetime, reason: str, actor: dict[str, str], at: datetime,
                        included_through: int | None = None, digest: str | None = None) -> None:
-        # included_through/digest default to None: windows closed before checkpoints existed still replay (D16)
         self.window = replace(self.window, closes_at=max(closes_at, self.window.opens_at))
         self.window_status = WINDOW_CLOSED
         self._add_checkpoint("window_closed", included_through, digest, at)
@@ -251,11 +244,8 @@ class Contest(ContestState, Aggregate):
     @event("InterimResultPublished")
     def _interim_published(self, reason: str, actor: dict[str, str], at: datetime,
                            included_through: int | None = None, digest: str | None = None) -> None:
-        # included_through/digest default to None: interim results published before checkpoints still replay
         self.interim_published_at = at
         self._add_checkpoint("interim_result", included_through, digest, at)
-
-    # ----- the vote secrets (D10; domain.vote_secrets) -----
 
     def bind_vote_secrets(self, *, voter_fingerprint: str, receipt_fingerprint: str, actor: Actor,
                           at: datetime) -> None:
@@ -302,9 +292,8 @@ class Contest(ContestState, Aggregate):
                           at: datetime) -> None:
         self.quarantined = self.quarantined - frozenset(votes)
 
-    # ----- jury decisions on ties (§3.2.4, D11-D13) -----
-
     def record_decision(self, decision: Mapping[str, Any], *, actor: Actor, at: datetime) -> JuryDecision:
+        """A jury decision on a tie (§3.2.4, D11-D13)."""
         self.require_not_sealed()
         parsed = round_transitions.parse_decision(decision, self.stage, len(self.voting_seats), self.rules.quorum)
         self._decision_recorded(decision=parsed.to_dict(), actor=actor.as_dict(), at=at)
@@ -314,11 +303,9 @@ class Contest(ContestState, Aggregate):
     def _decision_recorded(self, decision: dict[str, Any], actor: dict[str, str], at: datetime) -> None:
         self.decisions = [*self.decisions, {**decision, "recorded_at": at}]
 
-    # ----- round 2: the finalists (§4.6.7, D9-D11) -----
-
     def close_round2(self, ballots: Mapping[str, Mapping[str, int]], tallies: Mapping[str, tuple[int, int]], *,
                      included_through: int, digest: str, actor: Actor, at: datetime) -> FinalistsOutcome:
-        """Close round 2 (§4.6.7): the event records the finalists and the whole table; round 3 opens. `tallies`
+        """Close round 2 (§4.6.7, D9-D11): the event records the finalists and the whole table; round 3 opens. `tallies`
         are the counted ones (without the votes in quarantine): the residents' finalist comes from them."""
         require_stage(CLOSE_ROUND2, self)  # before the outcome, which needs the round-2 list
         voting = [s.id for s in self.voting_seats]

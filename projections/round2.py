@@ -1,7 +1,7 @@
-"""Round 2 read models (§4.6): each seat's counted ballot (the last one, §4.6.4), and the residents' vote
-tallied per municipality: count, sum and the distribution of ratings (§4.6.6, D10), counted and with the votes in
-quarantine (issue 9: nothing is deleted), the votes' network keys for the report of suspicious clusters, and the
-log of the secretariat's quarantine decisions (§4.6.6, §4.6.7, D10, D11)."""
+"""Round 2's residents' vote as read models (§4.6.6; the jury's ballots are projections/ballots.py): tallied per
+municipality, count, sum and the distribution of ratings (§4.6.6, D10), counted and with the votes in quarantine
+(nothing is deleted), the votes' network keys for the report of suspicious clusters, and the log of the
+secretariat's quarantine decisions (§4.6.6, §4.6.7, D10, D11)."""
 
 from __future__ import annotations
 
@@ -11,59 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from domain.ballot import Ballot
 from domain.contest import Contest, contest_id
 from domain.vote import Vote
-
-
-@dataclass
-class BallotState:
-    seat: str
-    points: dict[str, int]
-    justifications: dict[str, str]
-    cast_by: str
-    cast_at: datetime
-    versions: int
-    history: list[tuple[int, dict[str, int]]] = field(default_factory=list)  # (position, points) of every cast
-
-
-class BallotsView:
-    handles = (Ballot.Opened, Ballot.Cast)
-
-    def __init__(self) -> None:
-        self._owner: dict[Any, tuple[int, str]] = {}
-        self.by_year: dict[int, dict[str, BallotState]] = {}
-
-    def owner_of(self, ballot_id: Any) -> tuple[int, str] | None:
-        """The (year, seat) of a ballot opened so far, or None."""
-        return self._owner.get(ballot_id)
-
-    def apply(self, event: Any, position: int) -> None:
-        if isinstance(event, Ballot.Opened):
-            self._owner[event.originator_id] = (event.year, event.seat)
-            return
-        year, seat = self._owner[event.originator_id]
-        seats = self.by_year.setdefault(year, {})
-        previous = seats.get(seat)
-        history = [*(previous.history if previous else []), (position, dict(event.points))]
-        seats[seat] = BallotState(seat=seat, points=dict(event.points), justifications=dict(event.justifications),
-                                  cast_by=event.cast_by, cast_at=event.at,
-                                  versions=(previous.versions if previous else 0) + 1, history=history)
-
-    def ballots(self, year: int) -> dict[str, dict[str, int]]:
-        return {seat: dict(b.points) for seat, b in self.by_year.get(year, {}).items()}
-
-    def ballots_through(self, year: int, position: int) -> dict[str, dict[str, int]]:
-        """Each seat's last ballot cast at or before `position` (what round 2's close counted)."""
-        result = {}
-        for seat, state in self.by_year.get(year, {}).items():
-            cast = [points for at, points in state.history if at <= position]
-            if cast:
-                result[seat] = dict(cast[-1])
-        return result
-
-    def states(self, year: int) -> dict[str, BallotState]:
-        return dict(self.by_year.get(year, {}))
 
 
 @dataclass
@@ -95,7 +44,7 @@ class Tally:
 
 @dataclass(frozen=True)
 class QuarantineDecision:
-    """One recorded decision on votes in quarantine (issue 9; §4.6.6, §4.6.7, D10, D11): a VotesQuarantined or a
+    """One recorded decision on votes in quarantine (§4.6.6, §4.6.7, D10, D11): a VotesQuarantined or a
     VotesReinstated event as the log of decisions lists it."""
 
     kind: str  # "quarantine" or "reinstate"
@@ -173,11 +122,11 @@ class VotesView:
     minus those in quarantine, which is the official one (§4.6.7, D10). Also each vote's network key (a keyed
     hash, never an address) with its time, for the report of suspicious clusters.
 
-    Memory (issue 8): the quarantine needs, for any vote id it names, what that vote counts for, and the cluster
-    report needs each network's votes. A million votes are kept in flat arrays, about 30 bytes a vote: the ids'
-    16 bytes each in one bytearray (vote number n at n * 16), the number of each vote's CastVote, and per network
-    the votes' instants and numbers. There is no per-vote object or dict entry; a lookup by id (a quarantine
-    decision, rare) scans the ids."""
+    Memory (docs/BENCHMARKS.md): the quarantine needs, for any vote id it names, what that vote counts for, and
+    the cluster report needs each network's votes. A million votes are kept in flat arrays, about 30 bytes a
+    vote: the ids' 16 bytes each in one bytearray (vote number n at n * 16), the number of each vote's CastVote,
+    and per network the votes' instants and numbers. There is no per-vote object or dict entry; a lookup by id
+    (a quarantine decision, rare) scans the ids."""
 
     handles = (Vote.Cast, Contest.VotesQuarantined, Contest.VotesReinstated)
 

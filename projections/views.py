@@ -3,8 +3,9 @@ saves (contest/projection_store.py)."""
 
 from __future__ import annotations
 
+from projections.ballots import BallotsView
 from projections.base import View
-from projections.round2 import BallotsView, VotesView
+from projections.round2 import VotesView
 from projections.round3 import ScorecardsView, VisitsView
 from projections.submissions import SubmissionsView
 
