@@ -9,12 +9,13 @@ import time
 from collections.abc import Iterator
 from typing import TextIO
 
-QUARANTINE_MARKS = (b"Contest.VotesQuarantined", b"Contest.VotesReinstated")
+TYPES = ("Contest.VotesQuarantined", "Contest.VotesReinstated")  # the lines the first pass decodes
+MARK = b"Contest.Votes"  # what both types' names hold
 
 
 def quarantined_vote_ids(path: str) -> set[str]:
-    """Every vote id named by a quarantine or reinstatement line: the raw bytes are searched in large blocks and
-    only the (few) lines holding such an event type are decoded."""
+    """Every vote id named by a quarantine or reinstatement line: the raw bytes are searched in large blocks for the
+    two event types' common part, and only the (few) lines holding one of them are decoded."""
     ids: set[str] = set()
     with open(path, "rb") as f:
         tail = b""
@@ -22,29 +23,27 @@ def quarantined_vote_ids(path: str) -> set[str]:
             block = f.read(1 << 22)
             if not block:
                 break
-            data = tail + block
+            data = tail + block if tail else block
             cut = data.rfind(b"\n") + 1
-            data, tail = data[:cut], data[cut:]
-            _scan(data, ids)
-        _scan(tail, ids)
+            _scan(data, cut, ids)  # the whole lines of this block; the rest waits for the next one
+            tail = data[cut:]
+        _scan(tail, len(tail), ids)
     return ids
 
 
-def _scan(data: bytes, ids: set[str]) -> None:
-    for mark in QUARANTINE_MARKS:
-        at = data.find(mark)
-        while at >= 0:
-            start = data.rfind(b"\n", 0, at) + 1
-            end = data.find(b"\n", at)
-            end = len(data) if end < 0 else end
-            try:
-                record = json.loads(data[start:end])
-            except ValueError:
-                record = None
-            if isinstance(record, dict) and str(record.get("type", "")).endswith(tuple(m.decode() for m in
-                                                                                      QUARANTINE_MARKS)):
-                ids.update(str(v) for v in (record.get("payload") or {}).get("votes") or [])
-            at = data.find(mark, end)
+def _scan(data: bytes, stop: int, ids: set[str]) -> None:
+    at = data.find(MARK, 0, stop)
+    while at >= 0:
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at, stop)
+        end = stop if end < 0 else end
+        try:
+            record = json.loads(data[start:end])
+        except ValueError:
+            record = None
+        if isinstance(record, dict) and str(record.get("type", "")).endswith(TYPES):
+            ids.update(str(v) for v in (record.get("payload") or {}).get("votes") or [])
+        at = data.find(MARK, end, stop)
 
 
 def lines(path: str) -> Iterator[tuple[int, str]]:
