@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from domain.comment import REDACTED, clean_comment, normalise_comment, redact_codes
+from domain.code_shape import redact_codes
+from domain.comment import REDACTED, clean_comment, normalise_comment
 from domain.errors import InvalidInput
 
 FULLWIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
