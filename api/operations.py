@@ -2,7 +2,9 @@
 residents' vote (§4.6.6: a public vote attracts people who try to cheat).
 
 Logs carry the method, the path (never the query string or the body: a personal code must never reach a log),
-the status, the duration and the request id; the vote secrets are never logged.
+the status, the duration and the request id; the vote secrets are never logged. A path segment holding something
+shaped like a personal code (a code typed into the receipt lookup's URL) is logged as ``[redacted]`` (D10,
+domain/code_shape.py), in the access log and in Flask's log of an unhandled exception.
 CONTEST_VOTE_RATE_LIMIT  limits per client address on POST /votes and the vote page (api/ratelimit.py; default
                          "120/minute;20/second"; "off" disables it, e.g. for load tests)
 """
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, g, request
 
 from api import ratelimit
+from domain.code_shape import redact_path
 
 if TYPE_CHECKING:
     from contest.service import ContestService
@@ -82,10 +85,18 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/") and "Cache-Control" not in headers:
             headers["Cache-Control"] = "no-store"
         duration = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        access_log.info("%s %s %s", request.method, request.path, response.status_code,
-                        extra={"request_id": g.get("request_id"), "method": request.method, "path": request.path,
+        path = redact_path(request.path)  # D10: never a personal code in a log
+        access_log.info("%s %s %s", request.method, path, response.status_code,
+                        extra={"request_id": g.get("request_id"), "method": request.method, "path": path,
                                "status": response.status_code, "duration_ms": round(duration, 1)})
         return response
+
+    def log_exception(exc_info: Any) -> None:
+        """Flask's log of an unhandled exception, with the path redacted like the access log's (D10)."""
+        app.logger.error("Exception on %s [%s]", redact_path(request.path), request.method, exc_info=exc_info,
+                         extra={"request_id": g.get("request_id")})
+
+    app.log_exception = log_exception  # type: ignore[method-assign]
 
     rates = ratelimit.parse_rates(ratelimit.vote_rate_limit())
     counters = app.extensions["contest.ratelimit"] = ratelimit.Counters()

@@ -23,6 +23,7 @@ from api.chart import Bar, bar_chart
 from contest.checkpoints import checkpoints_document
 from contest.round2 import AlreadyVoted
 from contest.settings import VoteSecretsMismatch
+from domain.code_shape import shows_code
 from domain.contest import WINDOW_CLOSED, Contest
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.personal_code import PersonalCodeError
@@ -33,7 +34,11 @@ RATING_WORDS = {1: ps.N_("very poor"), 2: ps.N_("poor"), 3: ps.N_("average"), 4:
                 5: ps.N_("excellent")}
 CHECK_NAMES = {"format": ps.N_("the form of the code"), "new_form": ps.N_("the first two digits"),
                "century": ps.N_("the century digit (the 7th digit)"), "date": ps.N_("the date of birth"),
+               "future_date": ps.N_("the date of birth"),
                "check_digit": ps.N_("the check digit (the last digit)")}
+RECEIPT_NOT_A_CODE_PAGE = ps.N_("This looks like a personal code. Enter here the receipt code you were given when you "
+                                "voted (12 letters and digits, e.g. 7K3M-Q9XA-B2RT); the personal code is not needed "
+                                "to check your vote.")
 LV_ORDER = "abcčdefgģhijkķlļmnņoprsštuvzž"  # CLDR lv: č ģ ķ ļ ņ š ž are letters; ā ē ī ū sort as a e i u
 LONG_VOWELS = str.maketrans("āēīū", "aeiu")
 
@@ -217,7 +222,7 @@ def results() -> str:
 
 
 @blp.route("/rezultati/balsojums")
-def vote_results() -> str:
+def vote_results() -> str | tuple[str, int]:
     svc = ps.service()
     contest = ps.current_contest()
     access = contest.vote_tallies_access(None, svc.clock.now())  # the public's view (D10, domain.publication)
@@ -233,11 +238,14 @@ def vote_results() -> str:
                           title=_("The residents' vote: the best average ratings (1–5)"),
                           description=_("The ten municipalities with the highest average rating; every municipality "
                                         "is in the table below."), maximum=5.0, chart_id="vote-chart")
-    receipt = request.args.get("kvits", "").strip().upper()[:20]
+    receipt, receipt_error = request.args.get("kvits", "").strip().upper()[:20], None
+    if shows_code(request.args.get("kvits", "")):  # a personal code in the receipt's place: refused, not echoed (D10)
+        receipt, receipt_error = "", _(RECEIPT_NOT_A_CODE_PAGE)
     found = find_receipt(contest, receipt) if receipt and contest.window_status == WINDOW_CLOSED else None
-    return render_template("pages/vote_results.html", contest=contest, tally=tally, chart=chart,
-                           window=contest.window_times(), receipt=receipt, found=found,
+    page = render_template("pages/vote_results.html", contest=contest, tally=tally, chart=chart,
+                           window=contest.window_times(), receipt=receipt, found=found, receipt_error=receipt_error,
                            board=contest.window_status == WINDOW_CLOSED)
+    return (page, 422) if receipt_error else page
 
 
 def find_receipt(contest: Contest, receipt: str) -> dict[str, Any]:

@@ -4,8 +4,9 @@ Malformed input is 422 naming the field "body" and what is wrong with it (webarg
 decoder fails in more ways than a syntax error on hostile input: a number of thousands of digits (CPython refuses
 ints over 4,300 digits; we refuse any number literal over 100 characters), nesting deep enough to exhaust the
 recursion limit, and NaN / Infinity, which are not JSON (RFC 8259 §6) though Python accepts them; each is answered
-like a syntax error, never a 500. A body sent with another content type to an endpoint that reads JSON is 415,
-naming the content type it needs.
+like a syntax error, never a 500. An object that gives a key twice is 422 naming that key: Python's decoder would
+silently keep the last value, so what a client meant is unclear (RFC 8259 §4: names "SHOULD be unique"). A body
+sent with another content type to an endpoint that reads JSON is 415, naming the content type it needs.
 """
 
 from __future__ import annotations
@@ -20,6 +21,23 @@ from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
 MAX_NUMBER_CHARS = 100  # no amount, rating or count needs more; a longer literal is an attack on the decoder
+MAX_KEY_CHARS = 100  # a duplicated key longer than this is named by its beginning
+
+
+class DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__("a key given twice")
+        self.key = key if len(key) <= MAX_KEY_CHARS else key[:MAX_KEY_CHARS] + "…"
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's members, refusing a key given more than once (never the last one silently)."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise DuplicateKey(key)
+        found[key] = value
+    return found
 
 
 def _refuse_constant(name: str) -> Any:
@@ -47,9 +65,13 @@ class ContestParser(FlaskParser):
         raw = req.get_data(cache=True)
         try:
             text = raw.decode("utf-8")
-            return json.loads(text, parse_constant=_refuse_constant, parse_int=_parse_int, parse_float=_parse_float)
+            return json.loads(text, parse_constant=_refuse_constant, parse_int=_parse_int, parse_float=_parse_float,
+                              object_pairs_hook=_unique_keys)
         except json.JSONDecodeError:
             raise
+        except DuplicateKey as e:
+            abort(422, message=f"the key {e.key!r} is given more than once in the body",
+                  errors={e.key: ["is given more than once in the body; send each key once"]})
         except (UnicodeDecodeError, ValueError, RecursionError) as e:
             # the same path as a syntax error
             reason = "nested too deeply" if isinstance(e, RecursionError) else str(e)

@@ -40,6 +40,7 @@ from api.schemas import AsOfSchema
 from contest.round2 import vote_comments
 from contest.service import ContestService
 from domain.actors import ANONYMOUS, AUDITOR, JUROR, SECRETARIAT
+from domain.code_shape import check_receipt_lookup
 from domain.config import instant_str
 from domain.errors import NotFound, RuleViolation
 
@@ -245,7 +246,9 @@ class BoardCsv(MethodView):
 class BoardReceipt(MethodView):
     @blp.response(200, BoardEntrySchema)
     def get(self, year: int, receipt: str) -> dict[str, Any]:
-        """Find your vote on the board by its receipt (and whether it is in quarantine)"""
+        """Find your vote on the board by its receipt (and whether it is in quarantine); a personal code typed
+        here is refused, 422 naming `receipt` (D10)"""
+        check_receipt_lookup(receipt)
         rows = service().round2.board(year)
         i = bisect.bisect_left(rows, (receipt.upper(), "", 0))
         if i < len(rows) and rows[i][0] == receipt.upper():

@@ -6,7 +6,8 @@ A resident is identified by a personal code, stored only as a keyed hash (D10). 
   1800s, 1900s, 2000s), a serial ``NNN`` and the check digit ``Z = (1101 − Σ wᵢ·dᵢ) mod 11 mod 10`` with the
   weights 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 over the first ten digits. The date must exist in that century
   (29 February only in leap years, so ``290200-2…`` is 29.02.2000 and valid, ``290200-1…`` would be
-  29.02.1900 and is not).
+  29.02.1900 and is not), and it must not be after the day of the vote: the domain reads no clock, so the caller
+  passes ``today`` (``Vote.cast`` gives the vote's day in the contest's time zone).
 * **new form** (issued since 1 July 2017): eleven digits, the first ``3`` and the second ``2``–``9``. It carries no
   date and no published check digit, so only its form is checked (D10). ``30``/``31`` are not new-form prefixes:
   such a code is an old-form code of someone born on the 30th or 31st.
@@ -54,7 +55,7 @@ WEIGHTS: tuple[int, ...] = (1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 #: Century digit (7th digit) of the old form -> the century's first year (D10).
 CENTURIES: dict[str, int] = {"0": 1800, "1": 1900, "2": 2000}
 
-PersonalCodeCheck = Literal["format", "date", "century", "check_digit", "new_form"]
+PersonalCodeCheck = Literal["format", "date", "future_date", "century", "check_digit", "new_form"]
 
 #: Every check, in the order they are applied, with its English and Latvian message. The messages are constant
 #: text: they never contain (any part of) the submitted code.
@@ -76,6 +77,11 @@ CHECKS: dict[PersonalCodeCheck, tuple[str, str]] = {
     "date": (
         "The birth date in the personal code does not exist.",
         "Personas kodā norādītais dzimšanas datums neeksistē.",
+    ),
+    "future_date": (
+        "The birth date in the personal code is after today; please check the code for a typo.",
+        "Personas kodā norādītais dzimšanas datums ir vēlāks par šodienu; lūdzu, pārbaudiet, vai kods ievadīts "
+        "bez kļūdām.",
     ),
     "check_digit": (
         "The check digit (the last digit) of the personal code is wrong; please check the code for a typo.",
@@ -142,7 +148,7 @@ def _old_form_date(code: str) -> date:
     return date(CENTURIES[code[6]] + yy, month, day)
 
 
-def check_personal_code(raw: str) -> str:
+def check_personal_code(raw: str, today: date | None = None) -> str:
     """Validate a Latvian personal code (§4.6.6, D10) and return it normalised to 11 digits without the hyphen.
 
     Checks, in order (the first failure is reported as :class:`PersonalCodeError` with its ``check``):
@@ -152,6 +158,7 @@ def check_personal_code(raw: str) -> str:
        ``new_form``: the first two digits are neither a possible day (``0``–``3`` first) nor ``32``–``39``;
     3. ``century``: the 7th digit is 0, 1 or 2;
     4. ``date``: ``DDMMYY`` exists in that century (29 February only in leap years);
+       ``future_date``: that date is after ``today`` (only when ``today`` is given; the domain has no clock);
     5. ``check_digit``: the 11th digit equals ``(1101 − Σ wᵢ·dᵢ) mod 11 mod 10``.
     """
     if not isinstance(raw, str):
@@ -167,9 +174,11 @@ def check_personal_code(raw: str) -> str:
     if code[6] not in CENTURIES:
         raise PersonalCodeError("century")
     try:
-        _old_form_date(code)
+        born = _old_form_date(code)
     except ValueError:
         raise PersonalCodeError("date") from None
+    if today is not None and born > today:
+        raise PersonalCodeError("future_date")
     if int(code[10]) != check_digit(code[:10]):
         raise PersonalCodeError("check_digit")
     return code

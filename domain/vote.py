@@ -9,35 +9,21 @@ vote on the public board.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.comment import clean_comment
 from domain.contest import NAMESPACE, Contest
 from domain.errors import InvalidInput, RuleViolation
 from domain.personal_code import check_personal_code, receipt_code, resident_key
 
 RESIDENT = {"role": "public", "principal": "resident"}
-# Anything shaped like a personal code inside a comment is redacted before it is stored (D10: never in clear).
-CODE_LIKE = re.compile(r"(?<!\d)\d{6}\s*-?\s*\d{5}(?!\d)")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def vote_id(year: int, key: str) -> UUID:
     return uuid5(NAMESPACE, f"vote/{year}/{key}")
-
-
-def clean_comment(comment: str | None, max_chars: int) -> str | None:
-    if comment is None:
-        return None
-    if not isinstance(comment, str):
-        raise InvalidInput({"comment": ["must be text"]})
-    text = CONTROL.sub("", comment).strip()
-    if len(text) > max_chars:
-        raise InvalidInput({"comment": [f"must be at most {max_chars} characters (D10)"]})
-    return CODE_LIKE.sub("[redacted]", text) or None
 
 
 class Vote(Aggregate):
@@ -52,7 +38,8 @@ class Vote(Aggregate):
         """Check the vote against D10 and §4.6.6 and make it (unsaved). 422 for a malformed code, rating or
         comment; 409 outside the window or for a municipality that is not eligible."""
         contest.require_not_sealed()  # D14
-        code = check_personal_code(personal_code)  # PersonalCodeError names the failed check
+        # PersonalCodeError names the failed check; a birth date after the vote's day is refused (D10)
+        code = check_personal_code(personal_code, today=contest.local_day(at))
         rules = contest.rules
         errors: dict[str, list[str]] = {}
         score = rating if isinstance(rating, int) and not isinstance(rating, bool) else None

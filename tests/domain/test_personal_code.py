@@ -200,7 +200,7 @@ def test_d10_every_wrong_check_digit_is_refused(code: str) -> None:
 
 
 def test_d10_each_check_has_english_and_latvian_messages() -> None:
-    assert set(CHECKS) == {"format", "date", "century", "check_digit", "new_form"}
+    assert set(CHECKS) == {"format", "date", "future_date", "century", "check_digit", "new_form"}
     for check, (english, latvian) in CHECKS.items():
         error = PersonalCodeError(check)
         assert error.check == check
