@@ -32,8 +32,8 @@ from contest.residents import fake_personal_codes
 from contest.service import ContestService
 from contest.store import EventStore
 from tests.conftest import SECRETS
-from tests.live import free_port, stop_group
-from tests.reliability import (
+from tests.support.live import free_port, stop_group
+from tests.support.reliability import (
     SEC,
     Storm,
     check_nothing_half_written,

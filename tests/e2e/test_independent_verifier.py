@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import copy
 import json
-import subprocess
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -20,13 +19,11 @@ from flask.testing import FlaskClient
 from contest.audit import export_lines
 from contest.clock import FrozenClock
 from contest.service import ContestService
-from tests.helpers import SEC, VOTE_DAY, all_ballots, bearer, close_vote, play_round1
-from tests.test_audit import rechain
-from tests.test_quarantine import BURST, cast
-from tests.test_round3 import FIVE_AT_E, FOUR_AT_E, Steps, reach_round3, score_all
+from tests.support.helpers import SEC, VOTE_DAY, all_ballots, bearer, close_vote, play_round1
+from tests.support.round3 import FIVE_AT_E, FOUR_AT_E, Steps, reach_round3, score_all
+from tests.support.verifiers import VERIFIER, rechain, run_both
+from tests.support.votes import BURST, cast
 
-ROOT = Path(__file__).resolve().parent.parent
-VERIFIER = ROOT / "verifier"
 VOTING = ["sif", "varam", "lm", "izm", "ugf", "vpd", "vk-pkc", "ldga", "fmt"]
 PROJECT_PACKAGES = {"domain", "projections", "contest", "api", "bench", "tests"}
 KINDS = {"Round1Closed": "round1_closed", "InterimResultPublished": "interim_result",
@@ -93,25 +90,7 @@ def genuine(service: ContestService, clock: FrozenClock, client: FlaskClient, to
     return play_contest(service, clock, client, tokens)
 
 
-# ----- running both verifiers -----
-
-def run_both(tmp_path: Path, name: str, lines: list[str], board: str | None = None,
-             options: list[str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
-    path = tmp_path / f"{name}.jsonl"
-    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    args = [str(path), "--json", *(options or [])]
-    if board is not None:
-        board_path = tmp_path / f"{name}.csv"
-        board_path.write_text(board, encoding="utf-8")
-        args += ["--board", str(board_path)]
-    project = subprocess.run([sys.executable, "-m", "contest.cli", "audit", "verify", *args], cwd=ROOT,
-                             capture_output=True, text=True)
-    independent = subprocess.run(["python3", "-I", str(VERIFIER), *args], cwd=tmp_path, capture_output=True,
-                                 text=True)
-    assert independent.returncode in (0, 1) and independent.stdout, (name, independent.stderr[-3000:])
-    if project.returncode not in (0, 1) or not project.stdout:  # a crash is a disagreement, reported as such
-        return {"ok": None, "mismatches": [], "crash": project.stderr[-400:]}, json.loads(independent.stdout)
-    return json.loads(project.stdout), json.loads(independent.stdout)
+# ----- the two reports (both verifiers run by tests.support.verifiers.run_both) -----
 
 
 def first_failing(report: dict[str, Any]) -> tuple[int | None, int | None]:

@@ -27,12 +27,12 @@ from contest.service import ContestService
 from contest.store import EventStore
 from domain.actors import Actor, system_actor
 from tests.conftest import SECRETS, STORES, _pg_conninfo
-from tests.helpers import SEC
-from tests.live import call, gunicorn
+from tests.support import ROOT
+from tests.support.helpers import SEC
+from tests.support.live import call, gunicorn
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
         "--disable-sync"]

@@ -35,10 +35,10 @@ from contest.store import EventStore
 from domain.actors import system_actor
 from projections.views import Views
 from tests.conftest import SECRETS, bearer
-from tests.helpers import cast_votes
-from tests.live import call, free_port, stop_group
-from tests.pgcluster import throwaway_cluster
-from tests.reliability import (
+from tests.support.helpers import cast_votes
+from tests.support.live import call, free_port, stop_group
+from tests.support.pgcluster import throwaway_cluster
+from tests.support.reliability import (
     Outcome,
     Storm,
     check_nothing_half_written,

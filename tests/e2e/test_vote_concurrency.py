@@ -15,7 +15,7 @@ from contest.service import ContestService
 from contest.store import EventStore
 from domain.actors import Actor, system_actor
 from tests.conftest import SECRETS
-from tests.live import call, gunicorn
+from tests.support.live import call, gunicorn
 
 SEC = Actor(role="secretariat", principal="Anna")
 

@@ -11,9 +11,7 @@ from flask.testing import FlaskClient
 
 from contest.service import ContestService
 from domain.actors import system_actor
-
-PARAMS = {"year": "2024", "code": "LV-RIX", "seat": "lm", "seat_id": "lm", "token_id": "tok-000000000000",
-          "request_id": "r1", "receipt": "XXXX-XXXX-XXXX"}
+from tests.support.openapi import PARAMS
 
 
 @pytest.fixture

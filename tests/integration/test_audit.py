@@ -12,13 +12,14 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from contest.audit import GENESIS, chain_next, export_lines, line_without_chain
+from contest.audit import export_lines
 from contest.clock import FrozenClock
 from contest.service import ContestService
 from contest.verify import verify_file
 from domain.actors import system_actor
 from projections.views import Views
-from tests.helpers import bearer, play_round2
+from tests.support.helpers import bearer, play_round2
+from tests.support.verifiers import rechain
 
 
 @pytest.fixture
@@ -35,16 +36,6 @@ def write(tmp_path: Path, lines: list[str], name: str = "history.jsonl") -> Path
 
 def verify(lines: list[str]) -> Any:
     return verify_file(iter(line + "\n" for line in lines), Views())
-
-
-def rechain(records: list[dict[str, Any]]) -> list[str]:
-    """What a forger who recomputes every hash would write."""
-    h, out = GENESIS, []
-    for r in records:
-        h = chain_next(h, line_without_chain(r))
-        out.append(json.dumps({**{k: v for k, v in r.items() if k != "chain"}, "chain": h}, sort_keys=True,
-                              separators=(",", ":"), ensure_ascii=False))
-    return out
 
 
 def position_of(lines: list[str], type_suffix: str, nth: int = 0) -> int:

@@ -15,7 +15,7 @@ from contest.clock import FrozenClock
 from contest.service import ContestService
 from domain.actors import system_actor
 from tests.conftest import bearer
-from tests.test_access_table import PARAMS
+from tests.support.openapi import PARAMS
 
 INSIDE_VOTE = datetime(2024, 8, 20, 12, 0, tzinfo=UTC)
 BODIES: dict[str, dict[str, object]] = {

@@ -22,10 +22,9 @@ from contest.service import ContestService
 from contest.verify import verify_file
 from domain.actors import system_actor
 from projections.views import Views
-from tests.helpers import bearer
-from tests.test_round3 import API, FIVE_AT_E, Steps, day, reach_round3, score_all
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support import ROOT
+from tests.support.helpers import bearer
+from tests.support.round3 import API, FIVE_AT_E, Steps, day, reach_round3, score_all
 
 # A holidays package that disagrees with the maintained one: no Proclamation Day (18 November), and every weekday
 # from 4 to 15 November 2024 a holiday, so that every notice of round 3 below would be too late by it.

@@ -27,8 +27,8 @@ from contest.service import ContestService
 from contest.verify import Verifier, read_checkpoints, verify_file
 from domain.ties import fraction_to_json
 from projections.views import Views
-from tests.helpers import AFTER_VOTE, SEC, VOTE_DAY, all_ballots, cast_votes, play_round1
-from tests.test_round3 import FIVE_AT_E, SEATS, Steps, day, score_all
+from tests.support.helpers import AFTER_VOTE, SEC, VOTE_DAY, all_ballots, cast_votes, play_round1
+from tests.support.round3 import FIVE_AT_E, SEATS, Steps, day, score_all
 
 API = "/api/contests/2024"
 KINDS = ["round1_closed", "interim_result", "window_closed", "round2_closed", "round3_closed", "approval"]

@@ -20,9 +20,9 @@ from contest.network import network_key
 from contest.service import ContestService
 from domain.contest import Contest
 from tests.conftest import SECRETS, bearer
-from tests.helpers import SEC, VOTE_DAY, all_ballots, close_vote, play_round1
-from tests.test_pages import login, text
-from tests.test_quarantine import BURST, VOTING, cast
+from tests.support.helpers import SEC, VOTE_DAY, VOTING, all_ballots, close_vote, play_round1
+from tests.support.pages import login, text
+from tests.support.votes import BURST, cast
 
 QUARANTINE = "/api/contests/2024/votes/quarantine"
 DECISION_TOPICS = [get_topic(Contest.VotesQuarantined), get_topic(Contest.VotesReinstated)]

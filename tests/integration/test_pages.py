@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -15,30 +14,11 @@ from flask.testing import FlaskClient
 from contest.clock import FrozenClock
 from contest.residents import fake_personal_codes
 from contest.service import ContestService
-from tests.helpers import SEC, VOTE_DAY, play_round1
+from tests.support import ROOT
+from tests.support.helpers import SEC, VOTE_DAY, play_round1
+from tests.support.pages import form_token, login, text, token_of, vote
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["/", "/balsot", "/rezultati", "/rezultati/balsojums", "/rezultati/LV-RIX", "/sekretariats"]
-
-
-def token_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the form has no CSRF token"
-    return match.group(1)
-
-
-def form_token(client: FlaskClient, path: str) -> str:
-    return token_of(client.get(path).get_data(as_text=True))
-
-
-def text(response: object) -> str:
-    return re.sub(r"\s+", " ", response.get_data(as_text=True))  # type: ignore[attr-defined]
-
-
-def vote(client: FlaskClient, **fields: str) -> object:
-    data = {"municipality": "LV-RIX", "rating": "4", "comment": "", "personal_code": fake_personal_codes(1, 3)[0],
-            **fields}
-    return client.post("/balsot", data={"csrf_token": form_token(client, "/balsot"), **data})
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -189,11 +169,6 @@ def test_the_vote_page_has_the_rate_limit_of_the_api(service: ContestService, cl
     assert statuses == [200, 200, 429]
     r = vote(client, personal_code=codes[2])
     assert "Pārāk daudz balsu" in text(r) and service.round2.vote_results(2024)["total"] == 2
-
-
-def login(client: FlaskClient, token: str) -> object:
-    return client.post("/sekretariats/ieiet", data={"csrf_token": form_token(client, "/sekretariats"),
-                                                    "token": token})
 
 
 def test_only_a_secretariat_token_opens_the_desk(client: FlaskClient, tokens: dict[str, str]) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import csv
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import holidays
 
 from contest.service import ContestService
+from tests.support import ROOT
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "municipalities-2024.csv"
-PRESET_CSV = Path(__file__).resolve().parents[1] / "contest" / "presets" / "2024" / "municipalities.csv"
+SHARED = ROOT.parent / "shared" / "data" / "municipalities-2024.csv"
+PRESET_CSV = ROOT / "contest" / "presets" / "2024" / "municipalities.csv"
 
 
 def test_preset_has_the_43_municipalities_of_2024_with_iso_codes(service: ContestService) -> None:

@@ -12,7 +12,7 @@ from contest.clock import FrozenClock
 from contest.service import ContestService
 from contest.store import EventStore
 from tests.conftest import SECRETS
-from tests.helpers import all_ballots, cast_votes, close_vote, play_round1
+from tests.support.helpers import all_ballots, cast_votes, close_vote, play_round1
 
 VOTING = ["sif", "varam", "lm", "izm", "ugf", "vpd", "vk-pkc", "ldga", "fmt"]
 

@@ -30,30 +30,9 @@ from domain.errors import RuleViolation
 from domain.vote import Vote
 from projections.views import Views
 from tests.conftest import SECRETS, bearer
-from tests.helpers import SEC, VOTE_DAY, all_ballots, close_vote, play_round1
-from tests.test_audit import rechain
-
-BURST = "198.51.100."  # one /24: the burst's network
-VOTING = ["sif", "varam", "lm", "izm", "ugf", "vpd", "vk-pkc", "ldga", "fmt"]
-COUNTER = iter(range(1, 10_000))
-
-
-def cast_http(client: FlaskClient, address: str, municipality: str, rating: int) -> Any:
-    code = fake_personal_codes(1, seed=1000 + next(COUNTER))[0]
-    r = client.post("/api/contests/2024/votes", json={"personal_code": code, "municipality": municipality,
-                                                      "rating": rating}, environ_base={"REMOTE_ADDR": address})
-    assert r.status_code == 201, r.json
-    return r
-
-
-def cast(service: ContestService, clock: FrozenClock, address: str | None, municipality: str, rating: int,
-         seconds: float = 5) -> str:
-    """One vote through the service, `seconds` after the previous one; returns the vote's id."""
-    clock.set(clock.now() + timedelta(seconds=seconds))
-    code = fake_personal_codes(1, seed=5000 + next(COUNTER))[0]
-    vote, _ = service.round2.cast_vote(2024, personal_code=code, municipality=municipality, rating=rating,
-                                       client_address=address)
-    return str(vote.id)
+from tests.support.helpers import SEC, VOTE_DAY, VOTING, all_ballots, close_vote, play_round1
+from tests.support.verifiers import rechain
+from tests.support.votes import BURST, cast, cast_http
 
 
 def stored_topics(service: ContestService) -> list[str]:
@@ -292,7 +271,7 @@ def test_the_address_is_neither_stored_nor_exported_nor_logged(
         service: ContestService, clock: FrozenClock, caplog: pytest.LogCaptureFixture,
         monkeypatch: pytest.MonkeyPatch) -> None:
     from api.app import create_app
-    from tests.test_pages import vote as page_vote
+    from tests.support.pages import vote as page_vote
 
     monkeypatch.setenv("CONTEST_VOTE_RATE_LIMIT", "2/minute")
     client = create_app(service, {"TESTING": True}).test_client()

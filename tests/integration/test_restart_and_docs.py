@@ -1,17 +1,9 @@
-"""State comes back from events after a restart; OpenAPI and the Swagger UI are served."""
+"""State comes back from events after a restart; OpenAPI and the Swagger UI are served. `contest serve` as a real
+process is tests/e2e/test_serve.py."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 from flask.testing import FlaskClient
 
@@ -20,8 +12,6 @@ from contest.clock import FrozenClock
 from contest.service import ContestService
 from contest.store import EventStore
 from domain.actors import Actor, system_actor
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_restart_keeps_everything(store_url: str, clock: FrozenClock) -> None:
@@ -76,50 +66,6 @@ def test_405_keeps_the_allow_header(client: FlaskClient) -> None:
     assert r.status_code == 405
     assert "GET" in r.headers["Allow"]
     assert r.json["code"] == 405
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_contest_serve_starts_on_an_empty_store_and_prints_url_and_token(store_url: str, tmp_path: Path) -> None:
-    """The README's run command end to end: a real gunicorn on loopback over the real store."""
-    port = _free_port()
-    env = dict(os.environ, CONTEST_STORE=store_url, CONTEST_YEAR="2024")
-    proc = subprocess.Popen([sys.executable, "-m", "contest.cli", "serve", "--port", str(port), "--workers", "2"],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
-    try:
-        lines: list[str] = []
-        assert proc.stdout is not None
-        while not any(line.strip().startswith("ctk_") for line in lines):
-            line = proc.stdout.readline()
-            assert line, "serve exited early:\n" + "".join(lines)
-            lines.append(line)
-        token = next(line.strip() for line in lines if line.strip().startswith("ctk_"))
-        assert f"http://127.0.0.1:{port}" in "".join(lines)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
-                    health = json.load(r)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "service did not answer"
-                time.sleep(0.1)
-        assert health["status"] == "ok" and health["events"] >= 4
-        req = urllib.request.Request(f"http://127.0.0.1:{port}/api/me", headers={"Authorization": f"Bearer {token}"})
-        with urllib.request.urlopen(req, timeout=5) as r:
-            assert json.load(r)["role"] == "secretariat"
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contests/2024/municipalities", timeout=5) as r:
-            assert len(json.load(r)) == 43
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-        if proc.stdout:
-            proc.stdout.close()
 
 
 def test_app_factory_builds_independent_apps(service: ContestService) -> None:

@@ -15,7 +15,7 @@ from contest.answer_import import answers_to_csv
 from contest.seeding import generate_answers
 from contest.service import ContestService
 from domain.actors import system_actor
-from tests.helpers import bearer
+from tests.support.helpers import bearer
 
 
 @pytest.fixture

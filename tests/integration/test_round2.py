@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from contest.clock import FrozenClock
 from contest.service import ContestService
 from domain.actors import system_actor
-from tests.helpers import ballot_for, bearer, cast_votes, close_vote, play_round1
+from tests.support.helpers import ballot_for, bearer, cast_votes, close_vote, play_round1
 
 VOTING_SEATS = ["sif", "varam", "lm", "izm", "ugf", "vpd", "vk-pkc", "ldga", "fmt"]
 

@@ -36,8 +36,8 @@ from domain.contest import Contest
 from domain.errors import RuleViolation
 from domain.round3 import assess_round3
 from tests.conftest import PG_URL, SECRETS, _pg_schema_url
-from tests.helpers import SEC
-from tests.test_round3 import DAYS, FIVE_AT_E, FOUR_AT_E, WHO, day, reach_round3
+from tests.support.helpers import SEC
+from tests.support.round3 import DAYS, FIVE_AT_E, FOUR_AT_E, WHO, day, reach_round3
 
 YEAR = 2024
 

@@ -12,7 +12,6 @@ from uuid import UUID, uuid4
 from contest.clock import FrozenClock
 from contest.network import network_key
 from contest.readmodels import ReadModels
-from contest.replay import Replay, topics_of
 from contest.residents import fake_personal_codes
 from contest.rows import CAST_TOPIC, votes_shortcut
 from contest.service import ContestService
@@ -20,51 +19,8 @@ from domain.vote import Vote
 from projections.round2 import VotesView
 from projections.views import Views
 from tests.conftest import SECRETS
-from tests.helpers import SEC, VOTE_DAY
-
-NETWORKS = ["198.51.100.7", "203.0.113.9", "2001:db8:1::5", None]
-
-
-def history(service: ContestService, clock: FrozenClock) -> dict[str, list[str]]:
-    """Votes from four networks (one without an address), some with comments, a quarantined burst, a partial
-    reinstatement, and votes after both. Returns the vote ids per network."""
-    clock.set(VOTE_DAY)
-    codes = iter(fake_personal_codes(60, seed=77))
-    ids: dict[str, list[str]] = {}
-
-    def vote(i: int) -> None:
-        clock.set(clock.now() + timedelta(seconds=3))
-        address = NETWORKS[i % len(NETWORKS)]
-        municipality = ("LV-RIX", "LV-VEN", "LV-002")[i % 3]
-        cast, _ = service.round2.cast_vote(2024, personal_code=next(codes), municipality=municipality,
-                                           rating=1 + i % 5, comment="Labi bērnudārzi" if i % 7 == 0 else None,
-                                           client_address=address)
-        ids.setdefault(str(address), []).append(str(cast.id))
-
-    for i in range(40):
-        vote(i)
-    burst = ids[NETWORKS[0]]
-    service.round2.quarantine_votes(2024, votes=burst, reason="one network, many votes", actor=SEC)
-    service.round2.reinstate_votes(2024, votes=burst[:3], reason="residents of one dormitory", actor=SEC)
-    for i in range(40, 60):
-        vote(i)
-    return ids
-
-
-def replayed(service: ContestService) -> Views:
-    """The slow path: every event through the library's mapper, folded by `Replay` (as `as_of` and verify do)."""
-    views = Views()
-    to_event = service.store.mapper.to_domain_event
-    Replay(views).apply_all((n.id, to_event(n)) for n in service.store.notifications(topics=topics_of(views)))
-    return views
-
-
-def votes_state(view: VotesView) -> dict[str, Any]:
-    return {"tallies": {y: view.tallies_all(y) for y in view.by_year}, "held": view.held_tallies(2024),
-            "counted": view.tallies(2024), "comments": view.comments, "quarantined": view.quarantined,
-            "networks": view.networks, "decisions": view.decisions, "ids": bytes(view._ids),
-            "kinds": [view._kinds[k] for k in view._kind_of],
-            "clusters": view.clusters(2024, window_seconds=600, min_votes=3)}
+from tests.support.helpers import VOTE_DAY
+from tests.support.votes import NETWORKS, history, replayed, votes_state
 
 
 def test_the_rows_fast_path_gives_the_views_a_replay_of_domain_events_gives(

@@ -16,7 +16,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from contest.pgstore import LockedInsertRecorder
 from contest.store import EventStore
-from tests.reliability import wait_for
+from tests.support.reliability import wait_for
 
 INSERTERS = 4
 SAVES = 120

@@ -20,7 +20,7 @@ from contest.residents import fake_personal_codes
 from contest.service import ContestService
 from domain.actors import Actor, system_actor
 from domain.contest import Contest
-from tests.helpers import (
+from tests.support.helpers import (
     ROUND1_CLOSES,
     ROUND1_OPENS,
     SEC,
@@ -185,7 +185,7 @@ def test_d10_the_public_sees_an_interim_result_as_counted_when_published(
 
 def test_s4_6_7_two_by_the_jury_of_four_recomputed_by_both_verifiers(
         client: FlaskClient, service: ContestService, clock: FrozenClock, tmp_path: Path) -> None:
-    from tests.test_independent_verifier import run_both
+    from tests.support.verifiers import run_both
 
     service.configure(2024, "rules", {"finalists_by_jury": 2, "finalists_total": 4}, reason="test", actor=SEC)
     r = play_round1(service, clock)
@@ -203,7 +203,7 @@ def test_s4_6_7_two_by_the_jury_of_four_recomputed_by_both_verifiers(
 
 def test_the_desk_shows_the_same_blockers_in_the_readers_language(
         client: FlaskClient, service: ContestService, clock: FrozenClock, tokens: dict[str, str]) -> None:
-    from tests.test_pages import login, text
+    from tests.support.pages import login, text
 
     r = play_round1(service, clock)
     all_ballots(service, {s: r[:5] for s in VOTING[:3]})

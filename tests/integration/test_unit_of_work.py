@@ -25,7 +25,7 @@ from domain.contest import Contest, contest_id
 from domain.errors import RuleViolation
 from domain.submission import Submission, submission_id
 from tests.conftest import SECRETS
-from tests.helpers import ROUND1_OPENS, SEC
+from tests.support.helpers import ROUND1_OPENS, SEC
 
 RIX = "LV-RIX"
 RIX_ACTOR = Actor("municipality", RIX, municipality=RIX)

@@ -30,10 +30,10 @@ from contest.verify import VOTE_LINE, Verifier, offline_mapper, verify_file
 from contest.verify_stream import ChainPositions, ResidentSpill, VersionSpill, binary_source, scan
 from projections.round2 import KeptVotesView
 from projections.views import Views
-from tests.helpers import play_round2
-from tests.test_audit import rechain
-from tests.test_rows import history as votes_history
-from tests.test_rows import replayed, votes_state
+from tests.support.helpers import play_round2
+from tests.support.verifiers import rechain
+from tests.support.votes import history as votes_history
+from tests.support.votes import replayed, votes_state
 
 
 @pytest.fixture

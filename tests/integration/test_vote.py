@@ -184,7 +184,7 @@ def test_the_service_refuses_to_start_without_vote_secrets(tmp_path) -> None:
 def test_vote_limited_to_the_round2_ten_when_configured(client: FlaskClient, service: ContestService,
                                                         clock: FrozenClock) -> None:
     """D10: every participant by default; configurable to the round-2 ten (then votes wait for round 2)."""
-    from tests.helpers import SEC, play_round1
+    from tests.support.helpers import SEC, play_round1
 
     service.configure(2024, "rules", {"vote_eligible": "round2"}, reason="council decision", actor=SEC)
     round2 = play_round1(service, clock)

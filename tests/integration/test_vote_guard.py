@@ -29,8 +29,8 @@ from domain.contest import Contest
 from domain.errors import RuleViolation
 from domain.vote import Vote
 from tests.conftest import SECRETS
-from tests.helpers import SEC, VOTE_DAY
-from tests.reliability import stored_votes, wait_for
+from tests.support.helpers import SEC, VOTE_DAY
+from tests.support.reliability import stored_votes, wait_for
 
 THREADS = 4
 

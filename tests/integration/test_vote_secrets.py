@@ -43,10 +43,9 @@ from domain.personal_code import secret_fingerprint
 from domain.vote import Vote
 from projections.views import Views
 from tests.conftest import SECRETS, START
-from tests.helpers import SEC, VOTE_DAY
-from tests.reliability import stored_votes
+from tests.support.helpers import SEC, VOTE_DAY
+from tests.support.reliability import stored_votes
 
-ROOT = Path(__file__).resolve().parents[1]
 BOUND_TOPIC = "domain.contest:Contest.VoteSecretsBound"
 OTHER_VOTER = b"another-voter-secret-000000000"
 OTHER_RECEIPT = b"another-receipt-secret-11111111"

@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.live import free_port
+from tests.support.live import free_port
 
 
 def _bin_dir() -> Path:

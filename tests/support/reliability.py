@@ -33,9 +33,9 @@ from domain.actors import Actor, system_actor
 from domain.vote import Vote
 from projections.views import Views
 from tests.conftest import SECRETS
-from tests.live import service_env, start_gunicorn, stop_group
+from tests.support import ROOT
+from tests.support.live import service_env, start_gunicorn, stop_group
 
-ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "reliability"
 SEC = Actor(role="secretariat", principal="Anna")
 VOTE_TOPIC = get_topic(Vote.Cast)
@@ -245,7 +245,7 @@ def start_cli(store_url: str, tmp_path: Path, *args: str, log_name: str) -> tupl
 
 def start_server(store_url: str, tmp_path: Path, *, workers: int, port: int | None = None
                  ) -> tuple[subprocess.Popen[bytes], str, Path]:
-    """tests.live.start_gunicorn, reaped after the test if it is still running."""
+    """tests.support.live.start_gunicorn, reaped after the test if it is still running."""
     proc, base, log = start_gunicorn(store_url, tmp_path, workers=workers, port=port)
     _started.append(proc)
     return proc, base, log

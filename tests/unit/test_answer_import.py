@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -15,8 +14,8 @@ from contest.seeding import generate_answers
 from domain.errors import InvalidInput
 from domain.questionnaire import Questionnaire, load_questionnaire, validate_answers
 from domain.scoring import score_round1
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 KNOWN = ["LV-RIX", "LV-JUR", "LV-LPX", "LV-VEN", "LV-011"]
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
+
 PACKAGES = ("domain", "projections", "contest", "api")
 
 #: The cycles known today, per package, each as the set of modules in it. Keep it exact (see the module docstring).

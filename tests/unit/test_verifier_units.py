@@ -1,30 +1,20 @@
-"""The independent verifier's own parts (docs/AUDIT.md "How each result is recomputed"), on small exact cases, and
-its command line (exit 0, 1, 2; `python3 -I verifier` and `python3 -m verifier`)."""
+"""The independent verifier's own parts (docs/AUDIT.md "How each result is recomputed"), on small exact cases. Its
+command line (exit 0, 1, 2; `python3 -I verifier` and `python3 -m verifier`) is tests/e2e/test_verifier_cli.py."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from fractions import Fraction
-from pathlib import Path
 
-from verifier.chain import GENESIS, Chain, canonical_without_chain, cut_chain, step
+from tests.support.verifiers import line
+from verifier.chain import GENESIS, Chain, canonical_without_chain, cut_chain
 from verifier.round1 import Row, comparable, competition_places, cut, median, question_points
 from verifier.round2 import finalists
 from verifier.round3 import recompute
 from verifier.ties import order
 
-ROOT = Path(__file__).resolve().parent.parent
 SCORING = {"ladder": [1.0, 0.9, 0.8], "above_median_points": 0.5}
-
-
-def line(position: int, aggregate: str, version: int, payload: dict, previous: str) -> tuple[str, str]:
-    record = {"actor": None, "aggregate_id": aggregate, "payload": payload, "position": position,
-              "time": "2024-06-10T09:00:00Z", "type": "domain.x:X.Happened", "version": version}
-    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    chain = step(previous, text)
-    return json.dumps({**record, "chain": chain}, sort_keys=True, separators=(",", ":"), ensure_ascii=False), chain
 
 
 def test_the_chain_is_cut_from_the_lines_own_text() -> None:
@@ -135,21 +125,3 @@ def test_4_7_3_and_4_7_4_only_counted_visits_and_seats_count() -> None:
     assert (res.winner, res.theme_winner) == ("A", "A")
 
 
-def test_the_command_line_exit_codes(tmp_path: Path) -> None:
-    first, chain = line(1, "a", 1, {}, GENESIS)
-    second, _ = line(2, "a", 2, {}, chain)
-    good = tmp_path / "good.jsonl"
-    good.write_text(first + "\n" + second + "\n", encoding="utf-8")
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text(second + "\n" + first + "\n", encoding="utf-8")
-    ok = subprocess.run(["python3", "-I", str(ROOT / "verifier"), str(good)], capture_output=True, text=True,
-                        cwd=tmp_path)
-    assert ok.returncode == 0 and ok.stdout.rstrip().endswith("VERIFIED") and ok.stderr == ""
-    failed = subprocess.run(["python3", "-m", "verifier", str(bad), "--json"], capture_output=True, text=True,
-                            cwd=ROOT)
-    report = json.loads(failed.stdout)
-    assert failed.returncode == 1 and not report["ok"] and report["mismatches"][0]["position"] == 1
-    usage = subprocess.run(["python3", "-I", str(ROOT / "verifier"), str(tmp_path / "missing.jsonl")],
-                           capture_output=True, text=True)
-    assert usage.returncode == 2
-    assert subprocess.run(["python3", "-I", str(ROOT / "verifier")], capture_output=True).returncode == 2

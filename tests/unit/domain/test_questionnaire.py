@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +17,8 @@ from domain.questionnaire import (
     load_questionnaire,
     validate_answers,
 )
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 FILE_2024 = ROOT / "contest" / "presets" / "2024" / "questionnaire.json"
 # the binding 2024 rules in Latvian (a copy of ../shared/seeds/001_88014a7ef1a2f43c.txt kept with the preset)
 SEED_RULES = ROOT / "contest" / "presets" / "2024" / "nolikums-2024.txt"

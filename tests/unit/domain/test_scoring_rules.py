@@ -7,7 +7,6 @@ against the rules without running anything.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +14,7 @@ import pytest
 from domain.errors import InvalidInput, NotFound
 from domain.questionnaire import Questionnaire, load_questionnaire
 from domain.scoring import Round1Result, ScoringParams, score_round1
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
 
 
 def amount(qid: str, section: int = 2, block: str = "one_off", direction: str = "higher_better",
