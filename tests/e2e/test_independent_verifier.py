@@ -344,7 +344,8 @@ def test_both_verifiers_check_the_published_checkpoints(genuine: dict[str, Any],
 def test_both_verifiers_accept_a_round3_tie_decided_by_the_jury(service: ContestService, clock: FrozenClock,
                                                                  client: FlaskClient, tokens: dict[str, str],
                                                                  tmp_path: Path) -> None:
-    """D12: the chair cannot split A and B; the jury's recorded decision picks B (tests/test_round3.py's case)."""
+    """D12: the chair cannot split A and B; the jury's recorded decision picks B (the case of
+    tests/integration/test_round3.py)."""
     finalists = reach_round3(service, clock)
     jurors = {seat: service.issue_token("juror", actor=SEC, seat=seat, year=2024)[0] for seat in [*VOTING, "lps"]}
     steps = Steps(client, clock, tokens["secretariat"], finalists)

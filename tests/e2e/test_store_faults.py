@@ -2,7 +2,7 @@
 take a request, recovers by itself, and loses nothing it acknowledged; it never answers 500.
 
 * PostgreSQL crashed (`pg_ctl stop -m immediate`) and started again under a vote storm: a throwaway cluster of
-  the test's own on a free loopback port (tests/pgcluster.py), never the machine's shared server;
+  the test's own on a free loopback port (tests/support/pgcluster.py), never the machine's shared server;
 * SQLite busy: a write waits for another connection's lock up to `lock_timeout` (SQLite's busy handler retries),
   then 503; the vote sent again afterwards is taken;
 * optimistic-concurrency conflicts on one aggregate: retried on fresh state, else 409 naming the rule

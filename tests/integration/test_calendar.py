@@ -147,7 +147,7 @@ def test_d17_a_notice_is_decided_by_the_recorded_calendar(client: FlaskClient, s
     assert steps.plan(finalists[0], "2024-11-20").status_code == 201
     clock.set(day("2024-11-14"))
     # By the library 18 November is a holiday and a notice of 13 November leaves 4 working days (refused, as
-    # tests/test_round3.py shows); by the recorded calendar 19, 18, 15, 14, 13 are five: accepted.
+    # tests/integration/test_round3.py shows); by the recorded calendar 19, 18, 15, 14, 13 are five: accepted.
     assert steps.get(f"/visits/{finalists[0]}").json["notice"]["latest_notice_date"] == "2024-11-13"
     r = steps.notice(finalists[0], "2024-11-14")
     assert r.status_code == 409 and r.json["details"]["latest_notice_date"] == "2024-11-13"

@@ -41,7 +41,7 @@ from tests.support.round3 import DAYS, FIVE_AT_E, FOUR_AT_E, WHO, day, reach_rou
 
 YEAR = 2024
 
-# score_all of tests/test_round3.py: A and B tie on 22 (4.4), the chair's 5 for A breaks it (§4.7.10): A wins;
+# score_all of tests/support/round3.py: A and B tie on 22 (4.4), the chair's 5 for A breaks it (§4.7.10): A wins;
 # C takes the theme prize (D13). vpd scores too but does not count (§4.7.4).
 SCORES = (("sif", [5, 4, 3, 2, 1], 2, 3), ("varam", [4, 5, 3, 2, 1], 2, 0), ("lm", [4, 5, 3, 3, 2], 3, 2),
           ("izm", [5, 4, 4, 2, 1], 4, 2), ("ugf", [4, 4, 2, 3, 3], 3, 0), ("vpd", [1, 5, 1, 1, 1], 3, 4))

@@ -1,7 +1,7 @@
 """The vote's per-address rate limit (api/ratelimit.py; §4.6.6): parsing the setting, windows per
 route, address and limit, refusals not counted, finished windows swept; a fake monotonic clock, no sleeps. The
-HTTP behaviour (429, Retry-After, JSON body, the page's own counters) is in tests/test_operations.py and
-tests/test_pages.py."""
+HTTP behaviour (429, Retry-After, JSON body, the page's own counters) is in tests/integration/test_operations.py and
+tests/integration/test_pages.py."""
 
 from __future__ import annotations
 
