@@ -233,7 +233,7 @@ SECRETARIAT = {"role": "secretariat", "principal": "bench"}
 
 
 def open_window_now(svc: Any, hours: float = 2.0) -> None:
-    """Configure the vote window through the service so that it includes "now" (as tests/test_vote_concurrency.py
+    """Configure the vote window through the service so that it includes "now" (as tests/e2e/test_vote_concurrency.py
     does): a window-set event, like the secretariat's."""
     from domain.actors import Actor
 

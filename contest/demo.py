@@ -44,7 +44,7 @@ def free_port() -> int:
 
 @contextmanager
 def server(store_url: str, clock_file: Path, workdir: Path, port: int, workers: int) -> Iterator[str]:
-    """gunicorn on loopback with the demo's clock, like tests/live.py; yields the base URL."""
+    """gunicorn on loopback with the demo's clock, like tests/support/live.py; yields the base URL."""
     env = dict(os.environ, CONTEST_STORE=store_url, CONTEST_YEAR=str(YEAR), CONTEST_PRESET=str(YEAR),
                CONTEST_DEMO_CLOCK=str(clock_file), CONTEST_VOTE_RATE_LIMIT="off",  # all residents vote from here
                CONTEST_VOTER_SECRET=secrets.token_urlsafe(32),

@@ -2,7 +2,7 @@
 
 The eventsourcing library's PostgreSQL recorder works through a psycopg connection pool and retries each store
 call ten times, 0.2 s apart. Two defaults of that pool made a database restart an outage of minutes, measured on a
-throwaway cluster stopped with `pg_ctl -m immediate` (tests/test_store_faults.py):
+throwaway cluster stopped with `pg_ctl -m immediate` (tests/e2e/test_store_faults.py):
 
 * while the server is down, each attempt waited the whole pool timeout (5 s) for a connection that could not
   come, so one store call took 10 x 5 s = 50 s and gunicorn killed the worker (30 s) instead of answering 503;
@@ -26,7 +26,7 @@ or was rolled back by its crash, so the retry stores nothing twice; the one exce
 acknowledgement the crash lost, is the same with or without a ping (docs/RELIABILITY.md).
 
 It overrides methods of psycopg_pool's ConnectionPool that are not public API; if an upgrade renames them, the
-factory keeps the library's pool unchanged (`COMPATIBLE`, checked by tests/test_store_faults.py) rather than fail.
+factory keeps the library's pool unchanged (`COMPATIBLE`, checked by tests/e2e/test_store_faults.py) rather than fail.
 """
 
 from __future__ import annotations
@@ -207,7 +207,7 @@ class RecoveringFactory(PostgresFactory):
     with `CREATE ... IF NOT EXISTS` / `CREATE OR REPLACE`, which PostgreSQL does not make safe against each other:
     two workers booting at once on a new store (or replacing the same function) fail with "tuple concurrently
     updated" or a duplicate key in the catalogue, the worker dies and gunicorn resets its connections (seen in CI:
-    tests/test_vote_concurrency.py, tests/test_crash.py). The creation is therefore done under an advisory lock,
+    tests/e2e/test_vote_concurrency.py, tests/e2e/test_crash.py). The creation is therefore done under an advisory lock,
     held by a connection of its own until the tables exist (the insert function included)."""
 
     application_recorder_class = LockedInsertRecorder

@@ -65,7 +65,7 @@ class SQLiteProjectionStore(SnapshotParts, SQLiteTrackingRecorder):
     def create_table(self) -> None:
         """The library's tracking recorder looks for its table, then creates it and records a migration row: two
         processes opening a new store at once (gunicorn workers booting) both insert that row and one fails.
-        Creation is serialised with an exclusive lock on a file beside the database (tests/test_store_boot.py)."""
+        Creation is serialised with an exclusive lock on a file beside the database (tests/e2e/test_store_boot.py)."""
         under_file_lock(self.datastore, super().create_table)
 
     def construct_create_table_statements(self) -> list[str]:

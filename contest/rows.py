@@ -6,7 +6,7 @@ and decoding its JSON (docs/BENCHMARKS.md, "Replay"). Nearly the whole history i
 of which the read models need six fields. So `RowReader` reads the rows with the recorder's own query but through
 the bare driver, and `fold` hands each vote's fields straight to the votes view (`VotesView.cast`), while every
 other event still goes through the library's mapper to its view's `apply`. Both ways give the same views
-(tests/test_rows.py compares them with a replay of domain events).
+(tests/integration/test_rows.py compares them with a replay of domain events).
 
 The shortcut is only taken when it is exact: the mapper neither encrypts nor compresses, `Vote.Cast` is at its
 first class version (no upcasting), and the votes view is the only one that reads votes. Otherwise every row goes

@@ -46,7 +46,7 @@ class GuardedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     def create_table(self) -> None:
         """The first connection switches a new database to WAL and the tables are created: several processes doing
         so at once (gunicorn workers booting) can be refused at once with "database is locked" instead of waiting,
-        seen on a loaded machine (tests/test_store_boot.py)."""
+        seen on a loaded machine (tests/e2e/test_store_boot.py)."""
         under_file_lock(self.datastore, super().create_table)
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],

@@ -16,7 +16,7 @@ from api.operations import JsonFormatter
 from contest.clock import FrozenClock
 from contest.residents import fake_personal_codes
 from contest.service import ContestService
-from tests.helpers import SEC, VOTE_DAY
+from tests.support.helpers import SEC, VOTE_DAY
 
 # (as typed, its eleven digits)
 TYPED = [

@@ -13,7 +13,7 @@ from contest.clock import FrozenClock
 from contest.service import ContestService
 from domain.personal_code import CHECKS, check_digit
 from tests.conftest import bearer
-from tests.helpers import VOTE_DAY  # 20 August 2024, 12:00 UTC
+from tests.support.helpers import VOTE_DAY  # 20 August 2024, 12:00 UTC
 
 
 def code_born(day: date, serial: str = "123") -> str:
