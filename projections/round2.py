@@ -105,7 +105,7 @@ class NetworkVotes:
     def __len__(self) -> int:
         return len(self.numbers)
 
-    def __eq__(self, other: object) -> bool:  # a snapshot compared with a rebuild (tests/reliability.py)
+    def __eq__(self, other: object) -> bool:  # a snapshot compared with a rebuild (tests/support/reliability.py)
         return isinstance(other, NetworkVotes) and self.times == other.times and self.numbers == other.numbers
 
     __hash__ = None  # type: ignore[assignment]
@@ -153,7 +153,7 @@ class VotesView:
     def cast(self, vote_id: bytes, year: int, municipality: str, rating: int, network: str | None, at_micros: int,
              commented: bool) -> None:
         """Folds one Vote.Cast: from a domain event (`apply`) or straight from its stored row (contest/rows.py,
-        the rebuild's fast path); both give the same view (tests/test_rows.py)."""
+        the rebuild's fast path); both give the same view (tests/integration/test_rows.py)."""
         self.count(year, municipality, rating, commented)
         kind = (year, municipality, rating)
         kind_no = self._kind_no.get(kind)
