@@ -44,6 +44,7 @@ DEFAULT = "120/minute;20/second"
 SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 ONE = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(\d+)?\s*(second|minute|hour|day)s?\s*$", re.IGNORECASE)
 SWEEP_EVERY = 4096  # votes between two sweeps of finished windows
+CLOCK_SLACK = 1.0  # seconds the wall clock may step back before the windows it started are dropped
 log = logging.getLogger("contest.ratelimit")
 
 
@@ -119,9 +120,9 @@ class Counters:
             return 0.0
 
     def _hit(self, key: bytes, rates: list[Rate]) -> float:
-        now = self.clock()
         db = self._db()
         db.execute("BEGIN IMMEDIATE")
+        now = self.clock()  # read holding the lock: no process stores a later start than another then reads
         try:
             if next(self._hits) % SWEEP_EVERY == 0:
                 db.execute("DELETE FROM windows WHERE ends <= ?", (now,))
@@ -130,7 +131,7 @@ class Counters:
             wait, rows = 0.0, []
             for rate in rates:
                 start, ends, votes = stored.get(str(rate), (now, now, 0))
-                if now >= ends or now < start:  # the window has ended (or the clock went back): a new one
+                if now >= ends or now < start - CLOCK_SLACK:  # ended (or the clock was set back): a new one
                     start, votes = now, 0
                 if votes >= rate.count:
                     wait = max(wait, start + rate.seconds - now)
