@@ -5,8 +5,9 @@ Logs carry the method, the path (never the query string or the body: a personal 
 the status, the duration and the request id; the vote secrets are never logged. A path segment holding something
 shaped like a personal code (a code typed into the receipt lookup's URL) is logged as ``[redacted]`` (D10,
 domain/code_shape.py), in the access log and in Flask's log of an unhandled exception.
-CONTEST_VOTE_RATE_LIMIT  limits per client address on POST /votes and the vote page (api/ratelimit.py; default
-                         "120/minute;20/second"; "off" disables it, e.g. for load tests)
+CONTEST_VOTE_RATE_LIMIT  limits per client address on POST /votes and the vote page together, across the workers
+                         of one host (api/ratelimit.py; default "120/minute;20/second"; "off" disables it, e.g. for
+                         load tests)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Response, g, request
 
 from api import ratelimit
+from contest.settings import rate_limit_file
 from domain.code_shape import redact_path
 
 if TYPE_CHECKING:
@@ -99,9 +101,13 @@ def init_app(app: Flask) -> None:
     app.log_exception = log_exception  # type: ignore[method-assign]
 
     rates = ratelimit.parse_rates(ratelimit.vote_rate_limit())
-    counters = app.extensions["contest.ratelimit"] = ratelimit.Counters()
+    if not rates:
+        return
+    # one budget per address for the API's vote and the page's (api/pages.py), shared by the host's workers
+    service: ContestService = app.extensions["contest.service"]
+    counters = app.extensions["contest.ratelimit"] = ratelimit.Counters(rate_limit_file(service.store.store_url))
     votes_view = "round2.Votes"
-    if votes_view in app.view_functions and rates:
+    if votes_view in app.view_functions:
         app.view_functions[votes_view] = ratelimit.limited(
             app.view_functions[votes_view], route="api", rates=rates, counters=counters,
             message="too many votes from this address; try again later")

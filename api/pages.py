@@ -318,8 +318,8 @@ def checkpoints() -> str:
 
 
 def limit_votes(app: Flask) -> None:
-    """The page's vote has the same per-address rate limit as POST /votes (api/operations.py), so the form is
-    no way around it; its own counters (api/ratelimit.py)."""
+    """The page's vote counts against the same per-address budget as POST /votes (api/operations.py: the same
+    counters, api/ratelimit.py), so the form is no way around it."""
     rates = ratelimit.parse_rates(ratelimit.vote_rate_limit())
     counters = app.extensions.get("contest.ratelimit")
     if not rates or counters is None:

@@ -19,12 +19,10 @@ from api.schemas import REASON, AsOfSchema
 from contest.service import ContestService
 from domain.actors import ANONYMOUS, AUDITOR, JUROR, MUNICIPALITY, SECRETARIAT, Actor
 from domain.errors import RuleViolation
+from domain.provisional import FULL, OWN_ANSWERS, REFUSED, own_answers, round1_results_access
 
 blp = Blueprint("round1", __name__, url_prefix="/api/contests",
                 description="Round 1 (§4.2-4.5): questionnaire, submissions, scoring, the cut to round 2")
-
-READERS = (SECRETARIAT, AUDITOR, JUROR)
-
 
 def service() -> ContestService:
     return current_app.extensions["contest.service"]
@@ -242,26 +240,30 @@ class Replies(MethodView):
         return service().round1.submission(year, code)
 
 
-def _visible(year: int, code: str | None = None, as_of: str | None = None) -> tuple[Any, Any, bool]:
-    """Final results are public. Provisional ones (round 1 open) are for the secretariat, the jury and auditors,
-    and a municipality may follow its own explanation."""
+def _visible(year: int, code: str | None = None, as_of: str | None = None) -> tuple[Any, Any, bool, str]:
+    """Final results are public. Provisional ones (round 1 open) are the secretariat's, and a municipality sees
+    of its own explanation its answers (D18, decided by domain.provisional). The last item: what the reader sees."""
     contest, result, final = service().round1.results(year, service().history.state(as_of))
     if final:
-        return contest, result, final
-    _require_provisional_reader(code)
-    return contest, result, final
+        return contest, result, final, FULL
+    return contest, result, final, _require_provisional_reader(code)
 
 
-def _require_provisional_reader(code: str | None = None) -> None:
+def _require_provisional_reader(code: str | None = None) -> str:
+    """What this request's reader sees of the provisional results (D18): ``full`` or ``own_answers``; else
+    401 (a bad token), 409 (the public: published when round 1 closes, §4.5) or 403 (the other roles)."""
     actor = request_actor()
     if actor is None:
         abort(401, message="the bearer token is unknown, malformed or revoked")
     if actor is ANONYMOUS:
         raise RuleViolation("round 1 is open: its results are provisional and published when it closes",
                             clause="§4.5")
-    if actor.role in READERS or (actor.role == MUNICIPALITY and code is not None and actor.municipality == code):
-        return
-    raise PermissionError("provisional results are for the secretariat, the jury and auditors")
+    access = round1_results_access(actor.role, closed=False,
+                                   own=code is not None and actor.role == MUNICIPALITY and actor.municipality == code)
+    if access == REFUSED:
+        raise PermissionError("while round 1 is open, scores, places and medians are the secretariat's; a "
+                              "municipality sees its own answers (D18)")
+    return access
 
 
 def results_body(year: int, as_of: str | None = None) -> dict[str, Any]:
@@ -324,8 +326,11 @@ class ResultsCsv(MethodView):
 
 def explanation_body(year: int, code: str, as_of: str | None = None) -> dict[str, Any]:
     service().contest(year).municipality(code)
-    _, result, final = _visible(year, code, as_of)
-    return {"year": year, "final": final, "municipality": code, "explanation": result.explanation(code)}
+    _, result, final, access = _visible(year, code, as_of)
+    explanation = result.explanation(code)
+    if access == OWN_ANSWERS:  # D18: the municipality's own answers, nothing that depends on the others'
+        explanation = own_answers(explanation)
+    return {"year": year, "final": final, "municipality": code, "explanation": explanation}
 
 
 @blp.route("/<int:year>/round1/results/<municipality:code>")
@@ -333,7 +338,8 @@ class Explanation(MethodView):
     @blp.arguments(AsOfSchema, location="query")
     @blp.response(200, ExplanationSchema)
     def get(self, query: dict[str, Any], year: int, code: str) -> dict[str, Any]:
-        """How one municipality's score was computed, down to each question: value, place, points, weight"""
+        """How one municipality's score was computed, down to each question: value, place, points, weight. While
+        round 1 is open: the secretariat's; a municipality reads of its own only its answers (D18)"""
         return explanation_body(year, code, query["as_of"])
 
 

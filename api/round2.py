@@ -42,7 +42,9 @@ from contest.service import ContestService
 from domain.actors import ANONYMOUS, AUDITOR, JUROR, SECRETARIAT
 from domain.code_shape import check_receipt_lookup
 from domain.config import instant_str
+from domain.contest import Contest
 from domain.errors import NotFound, RuleViolation
+from domain.publication import TallyAccess
 
 blp = Blueprint("round2", __name__, url_prefix="/api/contests",
                 description="Round 2 (§4.6): the residents' vote, jury ballots, standings and the finalists")
@@ -86,22 +88,29 @@ class VoteResults(MethodView):
     @blp.response(200, VoteResultsSchema)
     def get(self, query: dict[str, Any], year: int) -> dict[str, Any]:
         """Count, average and distribution per municipality: public after the window closes; while it is open the
-        last interim result published, as counted then (D10); live for the secretariat, the jury and auditors"""
-        history, now = service().history, service().clock.now()
+        last interim result published, as counted then (D10); live for the secretariat alone"""
+        history = service().history
         state = history.state(query["as_of"])
-        contest = state.contest(year)
-        access = contest.vote_tallies_access(None, now)  # D10 decides (domain.publication): the public's view
-        if not access.final:  # the reader's role may see more (the live tally): a token is checked only then
-            actor = request_actor()
-            if actor is None and not access.visible:
-                abort(401, message="the bearer token is unknown, malformed or revoked")
-            if actor is not None and actor is not ANONYMOUS:
-                access = contest.vote_tallies_access(actor.role, now)
+        access = _readers_tallies_access(state.contest(year))
         access.require()
         if not access.snapshot:
             return service().round2.vote_results(year, state)
         body = service().round2.vote_results(year, history.state(str(access.through)))
         return {**body, "interim_published_at": access.published_at, "included_through": access.through}
+
+
+def _readers_tallies_access(contest: Contest) -> TallyAccess:
+    """What this request's reader sees of the vote's tallies (D10, decided by domain.publication): the public's
+    view, or the reader's role's when a token is given (a token is checked only when the view differs)."""
+    now = service().clock.now()
+    access = contest.vote_tallies_access(None, now)
+    if not access.final:
+        actor = request_actor()
+        if actor is None and not access.visible:
+            abort(401, message="the bearer token is unknown, malformed or revoked")
+        if actor is not None and actor is not ANONYMOUS:
+            access = contest.vote_tallies_access(actor.role, now)
+    return access
 
 
 @blp.route("/<int:year>/window")
@@ -161,8 +170,14 @@ class Standings(MethodView):
     @blp.arguments(AsOfSchema, location="query")
     @blp.response(200, StandingsSchema)
     def get(self, query: dict[str, Any], year: int) -> dict[str, Any]:
-        """Jury points with each seat's ballot, the live vote, the finalists as things stand"""
-        return service().round2.standings(year, service().history.state(query["as_of"]))
+        """Jury points with each seat's ballot, the vote and the finalists as things stand. The vote as the reader
+        sees it (D10): live for the secretariat; for the jury and auditors, while the window is open, the last
+        interim result as counted then, or left out (`votes` null, and the finalists that hang on it)"""
+        history = service().history
+        state = history.state(query["as_of"])
+        access = state.contest(year).vote_tallies_access(current_actor().role, service().clock.now())
+        votes = history.state(str(access.through)) if access.snapshot else None
+        return service().round2.standings(year, state, votes=votes, votes_view=access.kind)
 
 
 @blp.route("/<int:year>/comments")

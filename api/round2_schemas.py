@@ -100,7 +100,12 @@ class StandingsSchema(ma.Schema):
     ballots = ma.fields.Dict()
     missing_ballots = ma.fields.List(ma.fields.String())
     quorum = ma.fields.Integer()
-    votes = ma.fields.Nested(VoteResultsSchema)
+    votes = ma.fields.Nested(VoteResultsSchema, allow_none=True, metadata={
+        "description": "the vote as the reader sees it (D10): null for the jury and auditors while the window is "
+                       "open and no interim result is published"})
+    votes_view = ma.fields.String(metadata={
+        "description": "live (the secretariat), final (the window closed), interim (the last interim result, as "
+                       "counted then) or refused (left out, with the finalists that hang on it)"})
     window = ma.fields.Dict()
     outcome = ma.fields.Dict(allow_none=True)
     decisions = ma.fields.List(ma.fields.Dict())

@@ -245,6 +245,10 @@ class ProjectionsHealthSchema(ma.Schema):
 
 
 class HealthSchema(ma.Schema):
+    status = ma.fields.String(metadata={"description": "ok (a 503 error when the store does not answer)"})
+
+
+class HealthDetailsSchema(ma.Schema):
     status = ma.fields.String()
     store = ma.fields.String()
     events = ma.fields.Integer()

@@ -36,14 +36,22 @@ class Ballots:
         return self.uow.update(contest_id(year), lambda c, at: c.record_decision(decision, actor=actor, at=at),
                                what="contest", key=year).aggregate
 
-    def standings(self, year: int, state: ReadState | None = None) -> dict[str, Any]:
+    def standings(self, year: int, state: ReadState | None = None, *, votes: ReadState | None = None,
+                  votes_view: str = "live") -> dict[str, Any]:
         """Jury points per municipality with each seat's ballot, the vote per municipality, and the finalists
-        as things stand (or as recorded, once round 2 closed). `state`: live, or as of a past position."""
+        as things stand (or as recorded, once round 2 closed). `state`: live, or as of a past position.
+
+        `votes` is the state whose vote the reader sees (D10, domain.publication): `state` itself by default (the
+        live or the final tally), an interim result's snapshot (`votes_view` "interim"), or none at all
+        (`votes_view` "refused": the vote and the finalists that hang on it are left out until the window
+        closes)."""
         state = state or LiveState(self.uow)
         contest = state.contest(year)
         position = state.catch_up()
         ballots = state.views.ballots.states(year)
-        tallies = state.views.votes.tallies(year)
+        withheld = votes_view == "refused"
+        vote_state = votes or state
+        tallies = {} if withheld else vote_state.views.votes.tallies(year)
         jury_points: dict[str, int] = dict.fromkeys(contest.round2_municipalities, 0)
         for b in ballots.values():
             for m, p in b.points.items():
@@ -51,10 +59,16 @@ class Ballots:
         outcome: dict[str, Any] | None = None
         if contest.round2 is not None:
             outcome = contest.round2["outcome"]
-        elif contest.round2_municipalities and len(contest.round2_municipalities) >= 5:
+        elif not withheld and contest.round2_municipalities and len(contest.round2_municipalities) >= 5:
             outcome = contest.round2_outcome({s: b.points for s, b in ballots.items()},
                                              {m: (t.count, t.total) for m, t in tallies.items()}).to_dict()
         voting = [s.id for s in contest.voting_seats]
+        vote: dict[str, Any] | None = None
+        if not withheld:
+            vote = vote_results(vote_state, year)
+            if votes_view == "interim":
+                vote = {**vote, "interim_published_at": contest.interim_published_at,
+                        "included_through": vote_state.catch_up()}
         return {
             "year": year,
             "stage": contest.stage,
@@ -65,7 +79,8 @@ class Ballots:
                                "cast_at": b.cast_at, "versions": b.versions} for seat, b in ballots.items()},
             "missing_ballots": [s for s in voting if s not in ballots],
             "quorum": contest.rules.quorum,
-            "votes": vote_results(state, year),
+            "votes": vote,
+            "votes_view": votes_view,
             "window": contest.window_times(),
             "outcome": outcome,
             "decisions": contest.decisions,

@@ -6,6 +6,8 @@ CONTEST_YEAR     the contest the service loads on first start (default 2024)
 CONTEST_PRESET   the preset used for that (default: the year)
 CONTEST_VOTER_SECRET    key of the HMAC that replaces residents' personal codes (D10); required to serve
 CONTEST_RECEIPT_SECRET  key of the residents' vote receipts (a second, independent secret); required to serve
+CONTEST_VOTE_RATE_LIMIT_FILE  the SQLite file of the vote's rate-limit counters, shared by the workers of one host
+                 (api/ratelimit.py; default: beside a SQLite store, else in the temp directory, named after the store)
 
 The two secrets must stay the same for a contest's whole life (a new voter secret would let everyone vote again)
 and must never be logged or stored with the events. The contest records their fingerprints with its first vote
@@ -15,7 +17,9 @@ fingerprints takes no vote (VoteSecretsMismatch, HTTP 503) until the recorded on
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +114,25 @@ def store_kind(url: str) -> str:
     if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
         return "postgresql"
     raise SettingsError(f"CONTEST_STORE must start with sqlite:/// or postgresql://, not {scheme or url!r}")
+
+
+def rate_limit_file(store_url: str, env: Mapping[str, str] | None = None) -> Path:
+    """Where the vote's rate-limit counters live (api/ratelimit.py): one file per store and host, so that every
+    worker of the service counts against the same budget. CONTEST_VOTE_RATE_LIMIT_FILE, else beside a SQLite store
+    (var/contest.sqlite3 -> var/contest.sqlite3.ratelimit), else in the temp directory under a name made from the
+    store's URL (its digest: no password in a file name)."""
+    env = os.environ if env is None else env
+    if env.get("CONTEST_VOTE_RATE_LIMIT_FILE"):
+        return Path(env["CONTEST_VOTE_RATE_LIMIT_FILE"])
+    if store_kind(store_url) == "sqlite":
+        path = unquote(urlparse(store_url).path)
+        path = path[1:] if path.startswith("/") else path
+        if path and path != ":memory:":
+            return Path(path + ".ratelimit")
+    digest = hashlib.sha256(store_url.encode()).hexdigest()[:16]
+    if store_kind(store_url) == "sqlite":  # an in-memory store: one process, its own counters
+        digest += f"-{os.getpid()}"
+    return Path(tempfile.gettempdir()) / f"contest-ratelimit-{digest}.sqlite3"
 
 
 def eventsourcing_env(url: str) -> dict[str, str]:

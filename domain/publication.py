@@ -3,12 +3,13 @@
 D10: "Live tallies are the secretariat's; the public sees them after the window closes, or earlier only when the
 secretariat publishes an interim result (an event). An interim result is a snapshot: the counted tally at the
 moment of publication, shown as such until the next interim result or the window's close; the live count stays
-the secretariat's." The jury reads them too (it weighs the residents' comments and choice, §4.6.3) and auditors
-read the whole history (README "Roles").
+the secretariat's." So the live tally is the secretariat's alone: the jury weighs the residents' comments and,
+once the window has closed, their choice (§4.6.3, §4.6.7), and sees the vote as the public does until then; an
+auditor reads the whole history through its export (README "Roles"), and of the tallies what the public reads.
 
 So a reader sees, at an instant:
 
-* the secretariat, the jury and auditors: the live counted tally, always;
+* the secretariat: the live counted tally, always;
 * anyone, once the window has closed: the final tally;
 * anyone else while the window is not closed: the latest interim result published by then, as the snapshot of
   the history through its checkpoint's position (D16) (an interim result recorded before checkpoints existed
@@ -25,12 +26,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from domain.actors import AUDITOR, JUROR, SECRETARIAT
+from domain.actors import SECRETARIAT
 from domain.errors import RuleViolation
 from domain.vote_window import WINDOW_CLOSED
 
-#: The roles that read the live tally (D10; the jury §4.6.3; auditors, RULES.md "Audit").
-LIVE_READERS = (SECRETARIAT, JUROR, AUDITOR)
+#: The roles that read the live tally (D10: "Live tallies are the secretariat's"; the jury and auditors see the
+#: public's view, the last interim result or nothing, until the window closes).
+LIVE_READERS = (SECRETARIAT,)
 
 LIVE, FINAL, INTERIM, REFUSED = "live", "final", "interim", "refused"
 

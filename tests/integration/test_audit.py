@@ -197,15 +197,20 @@ def test_results_as_of_a_position_or_a_time(client: FlaskClient, history: tuple[
     now = client.get("/api/contests/2024/round1/results").json
     then = client.get(f"/api/contests/2024/round1/results?as_of={closed1['position']}").json
     assert then == now and then["final"] is True
-    # before the close the ranking was provisional: not public (§4.5), but the auditor may read it
+    # before the close the ranking was provisional: not public (§4.5), the secretariat's alone (D18); an auditor
+    # reads the history through the export
     auditor = service.issue_token("auditor", actor=system_actor("t"))[0]
+    sec = service.issue_token("secretariat", actor=system_actor("t"))[0]
     assert client.get(f"/api/contests/2024/round1/results?as_of={closed1['position'] - 1}").status_code == 409
+    assert client.get(f"/api/contests/2024/round1/results?as_of={closed1['position'] - 1}",
+                      headers=bearer(auditor)).status_code == 403
     provisional = client.get(f"/api/contests/2024/round1/results?as_of={closed1['position'] - 1}",
-                             headers=bearer(auditor)).json
+                             headers=bearer(sec)).json
     assert provisional["final"] is False and provisional["advancing"] == now["advancing"]
-    # by time: just before the first vote no vote had been cast; by the end all six had
+    # by time: just before the first vote no vote had been cast; by the end all six had (the live tally as it
+    # stood then is the secretariat's, D10)
     before_votes = first_vote["time"].replace("12:00:00Z", "11:59:59Z")
-    r = client.get(f"/api/contests/2024/votes/results?as_of={before_votes}", headers=bearer(auditor)).json
+    r = client.get(f"/api/contests/2024/votes/results?as_of={before_votes}", headers=bearer(sec)).json
     assert r["total"] == 0
     assert client.get("/api/contests/2024/votes/results").json["total"] == 6
     assert client.get("/api/contests/2024?as_of=yesterday").status_code == 422

@@ -169,9 +169,9 @@ def test_whole_round_1_through_the_api(client: FlaskClient, service: ContestServ
         given = {k: v for k, v in answers[code].items() if v is not None}
         if given:
             assert patch(client, token, code, given).status_code == 200
-    # provisional: for the secretariat, jury and auditors; not public (§4.5)
+    # provisional: the secretariat's (D18); not public (§4.5)
     assert client.get("/api/contests/2024/round1/results").status_code == 409
-    provisional = client.get("/api/contests/2024/round1/results", headers=bearer(toks["juror"])).json
+    provisional = client.get("/api/contests/2024/round1/results", headers=bearer(toks["secretariat"])).json
     assert provisional["final"] is False and len(provisional["ranking"]) == 43
     closed = client.post("/api/contests/2024/round1/close", headers=bearer(toks["secretariat"]))
     assert closed.status_code == 200, closed.json
