@@ -8,6 +8,8 @@ CONTEST_VOTER_SECRET    key of the HMAC that replaces residents' personal codes 
 CONTEST_RECEIPT_SECRET  key of the residents' vote receipts (a second, independent secret); required to serve
 CONTEST_VOTE_RATE_LIMIT_FILE  the SQLite file of the vote's rate-limit counters, shared by the workers of one host
                  (api/ratelimit.py; default: beside a SQLite store, else in the temp directory, named after the store)
+CONTEST_PRIVACY_CONTACT  where residents reach the Fund about their data (an e-mail or https address, as the Fund
+                 decides), shown on the privacy page /privatums; unset, the page points to the Fund's own website
 
 The two secrets must stay the same for a contest's whole life (a new voter secret would let everyone vote again)
 and must never be logged or stored with the events. The contest records their fingerprints with its first vote
@@ -133,6 +135,14 @@ def rate_limit_file(store_url: str, env: Mapping[str, str] | None = None) -> Pat
     if store_kind(store_url) == "sqlite":  # an in-memory store: one process, its own counters
         digest += f"-{os.getpid()}"
     return Path(tempfile.gettempdir()) / f"contest-ratelimit-{digest}.sqlite3"
+
+
+def privacy_contact(env: Mapping[str, str] | None = None) -> str | None:
+    """CONTEST_PRIVACY_CONTACT, trimmed: the Fund's contact for data protection requests, or None when unset. The
+    service invents none: the address is the Fund's to choose (its data protection officer's, say)."""
+    env = os.environ if env is None else env
+    value = env.get("CONTEST_PRIVACY_CONTACT", "").strip()
+    return value[:200] or None
 
 
 def eventsourcing_env(url: str) -> dict[str, str]:

@@ -200,6 +200,29 @@ def test_a_second_vote_with_the_same_code_is_refused_in_latvian(page: Page, live
     shot(page, live, "vote-bad-code")
 
 
+def test_the_privacy_page_from_the_vote_page_by_keyboard_and_on_a_phone(page: Page, live: dict[str, str]) -> None:
+    page.goto("/balsot")
+    page.get_by_label("Personas kods").focus()
+    page.keyboard.press("Shift+Tab")  # the link beside the personal code, just before its field
+    link = page.get_by_role("link", name="Kā mēs apstrādājam Jūsu datus")
+    expect(link).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/privatums$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kā mēs apstrādājam Jūsu datus")
+    expect(page.locator("html")).to_have_attribute("lang", "lv")
+    expect(page.get_by_role("heading", level=2, name="Jūsu tiesības")).to_be_visible()
+    expect(page.get_by_role("contentinfo").get_by_role("link", name="Privātums")).to_have_attribute(
+        "aria-current", "page")
+    shot(page, live, "privacy")
+    page.set_viewport_size({"width": 360, "height": 800})  # a small phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
+    shot(page, live, "privacy-phone", full=False)
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("How we process your data")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.get_by_role("link", name="Latviski").click()  # the next steps read the Latvian pages
+
+
 def test_the_window_closed_message(page: Page, live: dict[str, str]) -> None:
     log_in(page, live)
     page.on("dialog", lambda dialog: dialog.accept())
