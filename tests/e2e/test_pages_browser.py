@@ -186,7 +186,7 @@ def test_a_second_vote_with_the_same_code_is_refused_in_latvian(page: Page, live
     page.get_by_label("Personas kods").fill(f"{CODE[:6]}-{CODE[6:]}")
     page.get_by_role("button", name="Iesniegt balsi").click()
     refusal = page.locator("#refusal")
-    expect(refusal).to_contain_text("Jūs jau esat nobalsojis")
+    expect(refusal).to_contain_text("Jūsu balss jau ir reģistrēta")
     expect(refusal).to_contain_text("spēkā paliek pirmā balss")
     shot(page, live, "vote-again")
     page.get_by_label("Pašvaldība").select_option(label="Rīga")

@@ -97,7 +97,7 @@ def test_a_resident_votes_once_and_the_second_vote_is_refused(client: FlaskClien
     assert receipt
     again = vote(client, personal_code=f"{code[:6]}-{code[6:]}", municipality="LV-JUR", rating="1")
     assert again.status_code == 409  # type: ignore[attr-defined]
-    assert "Jūs jau esat nobalsojis" in text(again) and "spēkā paliek pirmā balss" in text(again)
+    assert "Jūsu balss jau ir reģistrēta" in text(again) and "spēkā paliek pirmā balss" in text(again)
     results = service.round2.vote_results(2024)
     assert results["total"] == 1 and results["municipalities"][0]["municipality"] == "LV-RIX"
     english = client.post("/balsot?lang=en", data={"csrf_token": form_token(client, "/balsot"), "rating": "3",
@@ -154,7 +154,7 @@ def test_vote_averages_are_public_once_the_window_closes(client: FlaskClient, se
     assert "Kopā balsis: 4." in shown and 'id="vote-chart"' in shown
     found = text(client.get(f"/rezultati/balsojums?kvits={receipts[1].lower()}"))
     assert "Jūsu balss ir ieskaitīta: Ventspils, vērtējums 3." in found  # the public board (D10)
-    assert "Ar šo kvīts kodu ieskaitītas balss nav." in text(client.get("/rezultati/balsojums?kvits=0000-0000-0000"))
+    assert "Ar šo pārbaudes kodu ieskaitītas balss nav." in text(client.get("/rezultati/balsojums?kvits=0000-0000-0000"))
 
 
 def test_the_vote_page_has_the_rate_limit_of_the_api(service: ContestService, clock: FrozenClock,
