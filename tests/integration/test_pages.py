@@ -179,7 +179,9 @@ def test_only_a_secretariat_token_opens_the_desk(client: FlaskClient, tokens: di
     r = login(client, tokens["secretariat"])
     assert r.status_code == 303  # type: ignore[attr-defined]
     cookie = r.headers["Set-Cookie"]  # type: ignore[attr-defined]
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/sekretariats" in cookie
+    # the pages' session cookie with the session's id (tests/integration/test_staff_sessions.py has the rest)
+    assert cookie.startswith("contest_session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Path=/;" in cookie + ";"
     assert tokens["secretariat"] not in cookie  # signed and encoded, never the raw header value
     assert "Sekretariāta darba vieta" in text(client.get("/sekretariats")) and "Iziet" in text(client.get(
         "/sekretariats"))
