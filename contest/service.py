@@ -27,8 +27,8 @@ from contest.readmodels import ReadModels
 from contest.round1 import Round1
 from contest.round2 import Round2
 from contest.round3 import Round3
-from contest.sessions import StaffSessions, session_policy_from_env
-from contest.settings import Settings, VoteSecrets, store_kind
+from contest.sessions import StaffSessions
+from contest.settings import Settings, VoteSecrets, session_policy_from_env, store_kind
 from contest.store import EventStore
 from contest.unit_of_work import ConcurrencyConflict, UnitOfWork
 from domain.access import TOKEN_PREFIX, Credential, credential_id, token_digest, token_id_for

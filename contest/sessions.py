@@ -11,22 +11,19 @@ holds only a random id, and logout or revocation deletes the row at once, for ev
 the store. The row keeps the SHA-256 of the id (never the id), the token id, and three instants: created, last
 used (written again at most once a minute), ends (the absolute lifetime). Ended and expired rows are deleted.
 
-CONTEST_SESSION_IDLE_MINUTES  a session ends this long after its last use (default 30)
-CONTEST_SESSION_HOURS         and at the latest this long after sign-in (default 12)
+CONTEST_SESSION_IDLE_MINUTES and CONTEST_SESSION_HOURS set the lifetimes (contest/settings.py).
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from psycopg.sql import SQL, Composable, Identifier
 
 from contest.clock import Clock
-from contest.settings import SettingsError
 from contest.store import EventStore
 from domain.sessions import SessionPolicy, session_digest
 
@@ -34,23 +31,6 @@ TABLE = "contest_staff_sessions"
 CREATE = ("CREATE TABLE IF NOT EXISTS {t} (digest TEXT PRIMARY KEY, token_id TEXT NOT NULL, "
           "created_at DOUBLE PRECISION NOT NULL, seen_at DOUBLE PRECISION NOT NULL, ends_at DOUBLE PRECISION NOT NULL)",
           "CREATE INDEX IF NOT EXISTS {i} ON {t} (token_id)")
-
-
-def session_policy_from_env(env: Mapping[str, str]) -> SessionPolicy:
-    def minutes(name: str, default: float, unit: float) -> timedelta:
-        text = env.get(name, "").strip()
-        if not text:
-            return timedelta(minutes=default)
-        try:
-            value = float(text)
-        except ValueError:
-            value = 0
-        if value <= 0:
-            raise SettingsError(f"{name} must be a positive number")
-        return timedelta(minutes=value * unit)
-
-    return SessionPolicy(idle=minutes("CONTEST_SESSION_IDLE_MINUTES", 30, 1),
-                         absolute=minutes("CONTEST_SESSION_HOURS", 12 * 60, 60))
 
 
 def _instant(seconds: float) -> datetime:
