@@ -3,13 +3,14 @@ transition, and the transition buttons, which post to the same ContestService co
 is open or the vote has votes, also the suspicious vote clusters with forms to quarantine and reinstate their
 votes, and the log of those decisions (§4.6.6, §4.6.7, D10, D11), through the same round-2 commands.
 
-Login takes a bearer token; only a secretariat token is accepted (README "Roles"). The token is kept in its own
-cookie, signed, HttpOnly, SameSite=Strict, Secure (api/page_support.cookie_secure), scoped to /sekretariats and
-valid for eight hours; every request checks it again, so a revoked token ends the session at once.
+Login takes a bearer token; only a secretariat token is accepted (README "Roles"). It opens a server-side session
+(api/staff_login.py, contest/sessions.py): the cookie holds the session's id, never the token; logout and the
+token's revocation end it on the server; failed logins are throttled per address and per token id (429).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -17,11 +18,12 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from flask_babel import ngettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from api import page_support as ps
+from api import staff_login
 from contest.round2 import CLUSTER_MIN_VOTES, CLUSTER_WINDOW_SECONDS
 from contest.transitions import transitions
 from domain.actors import SECRETARIAT, Actor
@@ -34,27 +36,13 @@ blp.before_request(ps.csrf_on_every_form)
 blp.after_request(ps.after)
 blp.register_error_handler(NotFound, ps.not_found)
 blp.register_error_handler(HTTPException, ps.http_error)
+blp.record_once(lambda state: staff_login.init_app(state.app))  # the failed logins' throttle
 
-COOKIE = "desk"
-MAX_AGE = 8 * 3600
-
-
-def _signer() -> URLSafeTimedSerializer:
-    from flask import current_app
-
-    return URLSafeTimedSerializer(current_app.secret_key, salt="contest desk token")
 
 
 def desk_actor() -> Actor | None:
-    raw = request.cookies.get(COOKIE)
-    if not raw:
-        return None
-    try:
-        token = _signer().loads(raw, max_age=MAX_AGE)
-    except BadSignature:
-        return None
-    actor = ps.service().authenticate(token) if isinstance(token, str) else None
-    return actor if actor is not None and actor.role == SECRETARIAT else None
+    """The secretariat's actor of this request's live session (api/staff_login.py), or None."""
+    return staff_login.session_actor((SECRETARIAT,))
 
 
 # ----- what the desk shows -----
@@ -283,28 +271,29 @@ def desk() -> str | Response:
 
 @blp.route("/ieiet", methods=["POST"])
 def login() -> Any:
-    token = request.form.get("token", "").strip()
-    actor = ps.service().authenticate(token) if token else None
-    error = None
-    if not token:
+    attempt = staff_login.sign_in(request.form.get("token", "").strip(), (SECRETARIAT,))
+    if attempt.refusal is None:
+        return redirect(url_for("desk.desk"), code=303)
+    headers = {}
+    if attempt.refusal == "throttled":
+        minutes = math.ceil(attempt.wait / 60)
+        error = ngettext("Too many failed logins. Please wait %(num)s minute and try again.",
+                         "Too many failed logins. Please wait %(num)s minutes and try again.", minutes)
+        headers["Retry-After"] = str(attempt.wait)
+    elif attempt.refusal == "empty":
         error = _("Enter the access token.")
-    elif actor is None:
+    elif attempt.refusal == "unknown":
         error = _("This token is unknown, malformed or revoked.")
-    elif actor.role != SECRETARIAT:
+    else:
         error = _("Only a secretariat token opens the desk.")
-    if error:
-        return render_template("pages/desk_login.html", contest=ps.current_contest(), error=error), 401
-    response = redirect(url_for("desk.desk"), code=303)
-    response.set_cookie(COOKIE, _signer().dumps(token), max_age=MAX_AGE, httponly=True, samesite="Strict",
-                        secure=ps.cookie_secure(), path="/sekretariats")
-    return response
+    status = 429 if attempt.refusal == "throttled" else 401
+    return render_template("pages/desk_login.html", contest=ps.current_contest(), error=error), status, headers
 
 
 @blp.route("/iziet", methods=["POST"])
 def logout() -> Response:
-    response = redirect(url_for("desk.desk"), code=303)
-    response.delete_cookie(COOKIE, path="/sekretariats", httponly=True, samesite="Strict", secure=ps.cookie_secure())
-    return response
+    staff_login.sign_out()
+    return redirect(url_for("desk.desk"), code=303)
 
 
 @blp.route("/balsis/karantina", methods=["POST"])

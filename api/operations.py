@@ -8,12 +8,18 @@ domain/code_shape.py), in the access log and in Flask's log of an unhandled exce
 CONTEST_VOTE_RATE_LIMIT  limits per client address on POST /votes and the vote page together, across the workers
                          of one host (api/ratelimit.py; default "120/minute;20/second"; "off" disables it, e.g. for
                          load tests)
+CONTEST_PROXY_FIX        how many reverse proxies in front of the service to trust (default 0: none): with "1" the
+                         last proxy's X-Forwarded-For, -Proto and -Host are the client's address, scheme and host
+                         (werkzeug's ProxyFix), so the rate limits see clients, not the proxy, and a request the
+                         proxy took over HTTPS is secure: Secure cookies and Strict-Transport-Security. Never set it
+                         without such a proxy: anyone could then claim any address or HTTPS.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -21,6 +27,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import ratelimit
 from contest.settings import rate_limit_file
@@ -66,6 +73,10 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 
 def init_app(app: Flask) -> None:
+    hops = proxy_hops(str(app.config.get("CONTEST_PROXY_FIX", os.environ.get("CONTEST_PROXY_FIX", ""))))
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
     @app.before_request
     def start() -> None:
         given = request.headers.get("X-Request-ID", "")
@@ -111,6 +122,16 @@ def init_app(app: Flask) -> None:
         app.view_functions[votes_view] = ratelimit.limited(
             app.view_functions[votes_view], route="api", rates=rates, counters=counters,
             message="too many votes from this address; try again later")
+
+
+def proxy_hops(text: str) -> int:
+    """CONTEST_PROXY_FIX: "" or "0" -> 0 (no proxy trusted), "1" -> one hop, ...; ValueError naming the setting."""
+    text = text.strip()
+    if not text:
+        return 0
+    if not text.isdigit() or int(text) > 5:
+        raise ValueError(f"CONTEST_PROXY_FIX: {text!r} is not a number of proxies (0 to 5)")
+    return int(text)
 
 
 def log_vote_secrets_problem(service: ContestService, year: int) -> bool:

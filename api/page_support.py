@@ -6,9 +6,11 @@ messages.po``, compiled in memory on first use (no binary .mo in the repository)
 any page switches the language and remembers it in a cookie; without either the pages are Latvian.
 
 CSRF: every form carries ``csrf_token``, a random value kept in the signed, HttpOnly, SameSite=Lax session
-cookie; a POST whose field does not match is refused with 400 before anything else runs. The cookies are
-``Secure`` except on a loopback host over plain HTTP (a developer's ``./dev serve``), where browsers could not
-send them back.
+cookie; a POST whose field does not match is refused with 400 before anything else runs. The session cookie also
+carries a signed-in staff session's id (api/staff_login.py), never a token. The cookies are ``Secure`` except on
+a loopback host over plain HTTP (a developer's ``./dev serve``), where browsers could not send them back; a Secure
+session cookie is named ``__Host-contest_session`` (Path=/, no Domain: no subdomain can set or shadow it).
+Behind a TLS-terminating proxy, CONTEST_PROXY_FIX makes the proxy's X-Forwarded-Proto count (api/operations.py).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from zoneinfo import ZoneInfo
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-from flask import Flask, abort, current_app, render_template, request, session
+from flask import Flask, abort, current_app, has_request_context, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel, Domain, format_date, format_decimal, format_time, get_locale
 from flask_babel import gettext as _
@@ -46,6 +48,7 @@ DEFAULT_LANGUAGE = "lv"
 LANG_COOKIE = "lang"
 CSRF_FIELD = "csrf_token"
 SESSION_COOKIE = "contest_session"
+HOST_PREFIX = "__Host-"
 
 
 def service() -> ContestService:
@@ -168,6 +171,10 @@ class PageSessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return cookie_secure()
 
+    def get_cookie_name(self, app: Flask) -> str:
+        name = super().get_cookie_name(app)
+        return HOST_PREFIX + name if has_request_context() and cookie_secure() else name
+
 
 def csrf_token() -> str:
     token = session.get("csrf")
@@ -206,9 +213,9 @@ def derive_secret_key(svc: ContestService) -> bytes:
 def init_pages_support(app: Flask, svc: ContestService) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = derive_secret_key(svc)
-    app.config.setdefault("SESSION_COOKIE_NAME", SESSION_COOKIE)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    # Flask's config has these keys already ("session", no SameSite): setdefault would keep Flask's values
+    app.config.update(SESSION_COOKIE_NAME=SESSION_COOKIE, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_PATH="/", SESSION_COOKIE_DOMAIN=None)
     app.session_interface = PageSessionInterface()
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Riga")

@@ -61,7 +61,7 @@ def vote_rate_limit() -> str:
     return os.environ.get("CONTEST_VOTE_RATE_LIMIT", DEFAULT)
 
 
-def parse_rates(text: str) -> list[Rate]:
+def parse_rates(text: str, setting: str = "CONTEST_VOTE_RATE_LIMIT") -> list[Rate]:
     """ "120/minute;20/second" -> [Rate(120, 60), Rate(20, 1)]; "off" -> []; ValueError naming the setting."""
     if text.strip().lower() == "off":
         return []
@@ -71,10 +71,10 @@ def parse_rates(text: str) -> list[Rate]:
             continue
         found = ONE.match(part)
         if found is None or int(found.group(1)) < 1:
-            raise ValueError(f"CONTEST_VOTE_RATE_LIMIT: {part.strip()!r} is not a limit such as 120/minute")
+            raise ValueError(f"{setting}: {part.strip()!r} is not a limit such as 120/minute")
         rates.append(Rate(int(found.group(1)), int(found.group(2) or 1) * SECONDS[found.group(3).lower()]))
     if not rates:
-        raise ValueError("CONTEST_VOTE_RATE_LIMIT: give limits such as 120/minute;20/second, or off")
+        raise ValueError(f"{setting}: give limits such as 120/minute;20/second, or off")
     return rates
 
 
@@ -118,6 +118,23 @@ class Counters:
             log.warning("the vote's rate-limit counters are not available (%s): the vote is let through",
                         type(e).__name__)
             return 0.0
+
+    def blocked(self, address: str, rates: list[Rate]) -> float:
+        """The seconds to wait if `address` is over a limit now, else 0; counts nothing (the failed logins' throttle,
+        api/staff_login.py, counts only failures but refuses every attempt while over)."""
+        key = hmac.new(self._key, address.encode(), "sha256").digest()[:16]
+        try:
+            stored = {rate: (start, ends, votes) for rate, start, ends, votes in self._db().execute(
+                "SELECT rate, start, ends, votes FROM windows WHERE address = ?", (key,))}
+        except sqlite3.Error as e:
+            log.warning("the rate-limit counters are not available (%s)", type(e).__name__)
+            return 0.0
+        now, wait = self.clock(), 0.0
+        for rate in rates:
+            start, ends, votes = stored.get(str(rate), (now, now, 0))
+            if start - CLOCK_SLACK <= now < ends and votes >= rate.count:
+                wait = max(wait, ends - now)
+        return wait
 
     def _hit(self, key: bytes, rates: list[Rate]) -> float:
         db = self._db()

@@ -9,8 +9,9 @@ again on the fresh state when a concurrent writer saved the same aggregate first
 
 from __future__ import annotations
 
+import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,8 @@ from contest.readmodels import ReadModels
 from contest.round1 import Round1
 from contest.round2 import Round2
 from contest.round3 import Round3
-from contest.settings import Settings, VoteSecrets, store_kind
+from contest.sessions import StaffSessions
+from contest.settings import Settings, VoteSecrets, session_policy_from_env, store_kind
 from contest.store import EventStore
 from contest.unit_of_work import ConcurrencyConflict, UnitOfWork
 from domain.access import TOKEN_PREFIX, Credential, credential_id, token_digest, token_id_for
@@ -53,6 +55,7 @@ class ContestService:
         self.round1 = Round1(uow)
         self.round2 = Round2(uow)
         self.round3 = Round3(uow)
+        self.sessions = StaffSessions(store, uow.clock, session_policy_from_env(os.environ))
 
     @property
     def store(self) -> EventStore:
@@ -214,5 +217,36 @@ class ContestService:
         return credential.as_actor() if credential.matches(digest) else None
 
     def revoke_token(self, token_id: str, *, reason: str, actor: Actor) -> Credential:
-        return self.uow.update(credential_id(token_id), lambda c, at: c.revoke(reason=reason, actor=actor, at=at),
-                               what="token", key=token_id).aggregate
+        """Revoke a token; its signed-in sessions end with it (contest/sessions.py)."""
+        credential = self.uow.update(credential_id(token_id),
+                                     lambda c, at: c.revoke(reason=reason, actor=actor, at=at),
+                                     what="token", key=token_id).aggregate
+        self.sessions.end_token(token_id)
+        return credential
+
+    # ----- staff sessions (contest/sessions.py): a signed-in token without the token in the browser -----
+
+    def sign_in(self, token: str, roles: Collection[str]) -> tuple[Actor | None, str | None]:
+        """The actor of a token (None if it does not authenticate) and, if its role is one of `roles`, the id of
+        a new session for it."""
+        actor = self.authenticate(token)
+        if actor is None or actor.role not in roles:
+            return actor, None
+        return actor, self.sessions.open(token_id_for(token_digest(token)))
+
+    def session_actor(self, session_id: str) -> Actor | None:
+        """The actor of a live session whose token is not revoked, or None."""
+        token_id = self.sessions.token_id(session_id)
+        if token_id is None:
+            return None
+        try:
+            credential: Credential = self.store.repository.get(credential_id(token_id))
+        except AggregateNotFoundError:
+            return None
+        if credential.revoked:
+            self.sessions.end_token(token_id)
+            return None
+        return credential.as_actor()
+
+    def sign_out(self, session_id: str) -> None:
+        self.sessions.end(session_id)

@@ -6,6 +6,9 @@ CONTEST_YEAR     the contest the service loads on first start (default 2024)
 CONTEST_PRESET   the preset used for that (default: the year)
 CONTEST_VOTER_SECRET    key of the HMAC that replaces residents' personal codes (D10); required to serve
 CONTEST_RECEIPT_SECRET  key of the residents' vote receipts (a second, independent secret); required to serve
+CONTEST_SESSION_IDLE_MINUTES  a staff session (the desk's sign-in, contest/sessions.py) ends this long after its
+                 last use (default 30)
+CONTEST_SESSION_HOURS  and at the latest this long after sign-in (default 12)
 CONTEST_VOTE_RATE_LIMIT_FILE  the SQLite file of the vote's rate-limit counters, shared by the workers of one host
                  (api/ratelimit.py; default: beside a SQLite store, else in the temp directory, named after the store)
 CONTEST_PRIVACY_CONTACT  where residents reach the Fund about their data (an e-mail or https address, as the Fund
@@ -24,10 +27,12 @@ import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from domain.personal_code import secret_fingerprint
+from domain.sessions import SessionPolicy
 
 DEFAULT_STORE = "sqlite:///var/contest.sqlite3"
 
@@ -186,3 +191,22 @@ def eventsourcing_env(url: str) -> dict[str, str]:
     if "schema" in query:
         env["POSTGRES_SCHEMA"] = query["schema"][0]
     return env
+
+
+def session_policy_from_env(env: Mapping[str, str]) -> SessionPolicy:
+    """The staff sessions' lifetimes (domain/sessions.py, contest/sessions.py)."""
+
+    def minutes(name: str, default: float, unit: float) -> timedelta:
+        text = env.get(name, "").strip()
+        if not text:
+            return timedelta(minutes=default)
+        try:
+            value = float(text)
+        except ValueError:
+            value = 0
+        if not 0 < value <= 100_000:  # NaN too
+            raise SettingsError(f"{name} must be a positive number")
+        return timedelta(minutes=value * unit)
+
+    return SessionPolicy(idle=minutes("CONTEST_SESSION_IDLE_MINUTES", 30, 1),
+                         absolute=minutes("CONTEST_SESSION_HOURS", 12 * 60, 60))

@@ -154,7 +154,8 @@ def test_vote_averages_are_public_once_the_window_closes(client: FlaskClient, se
     assert "Kopā balsis: 4." in shown and 'id="vote-chart"' in shown
     found = text(client.get(f"/rezultati/balsojums?kvits={receipts[1].lower()}"))
     assert "Jūsu balss ir ieskaitīta: Ventspils, vērtējums 3." in found  # the public board (D10)
-    assert "Ar šo pārbaudes kodu ieskaitītas balss nav." in text(client.get("/rezultati/balsojums?kvits=0000-0000-0000"))
+    unknown = text(client.get("/rezultati/balsojums?kvits=0000-0000-0000"))
+    assert "Ar šo pārbaudes kodu ieskaitītas balss nav." in unknown
 
 
 def test_the_vote_page_has_the_rate_limit_of_the_api(service: ContestService, clock: FrozenClock,
@@ -179,7 +180,9 @@ def test_only_a_secretariat_token_opens_the_desk(client: FlaskClient, tokens: di
     r = login(client, tokens["secretariat"])
     assert r.status_code == 303  # type: ignore[attr-defined]
     cookie = r.headers["Set-Cookie"]  # type: ignore[attr-defined]
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/sekretariats" in cookie
+    # the pages' session cookie with the session's id (tests/integration/test_staff_sessions.py has the rest)
+    assert cookie.startswith("contest_session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Path=/;" in cookie + ";"
     assert tokens["secretariat"] not in cookie  # signed and encoded, never the raw header value
     assert "Sekretariāta darba vieta" in text(client.get("/sekretariats")) and "Iziet" in text(client.get(
         "/sekretariats"))
