@@ -28,7 +28,7 @@ def test_s4_6_4_d8_valid_ballot_is_accepted() -> None:
 
 def test_s4_6_4_justification_for_a_point_holder_is_optional_but_allowed() -> None:
     points, justifications = good_ballot()
-    validate_ballot(points, {**justifications, "LV-RIX": "the best"}, ROUND2)
+    assert validate_ballot(points, {**justifications, "LV-RIX": "the best"}, ROUND2) is None  # valid: no error
 
 
 @pytest.mark.parametrize("bad", [7, -1, "x", 2.0, True, None])
@@ -139,11 +139,11 @@ def test_round2_list_with_repeats_is_a_caller_error() -> None:
 def test_d8_any_ranking_of_five_is_valid(order: list[str]) -> None:
     points = {m: 0 for m in ROUND2}
     points.update(zip(order[:5], (5, 4, 3, 2, 1), strict=True))
-    validate_ballot(points, {m: "reason" for m in order[5:]}, ROUND2)
+    assert validate_ballot(points, {m: "reason" for m in order[5:]}, ROUND2) is None  # valid: no error
 
 
 def test_d9_quorum_met_with_five_voting_seats() -> None:
-    check_quorum(["seat-1", "seat-2", "seat-3", "seat-4", "seat-5"], VOTING, 5)
+    assert check_quorum(["seat-1", "seat-2", "seat-3", "seat-4", "seat-5"], VOTING, 5) is None  # met: no error
 
 
 def test_d9_quorum_not_met_names_how_many_and_how_many_needed() -> None:

@@ -87,8 +87,10 @@ def test_s4_2_s4_5_the_close_refuses_an_empty_round_naming_the_clause() -> None:
 
 
 def test_s4_2_s4_5_a_confirmation_with_a_reason_lifts_the_block() -> None:
-    require_transition(CLOSE_ROUND1, FakeContest(stage="round1"), TransitionFacts(), confirm_empty=True,
-                       reason="the municipalities were told to submit on paper")
+    contest = FakeContest(stage="round1")
+    assert [b.code for b in blockers_of(CLOSE_ROUND1, contest, TransitionFacts())] == ["no_submissions"]
+    assert require_transition(CLOSE_ROUND1, contest, TransitionFacts(), confirm_empty=True,
+                              reason="the municipalities were told to submit on paper") is None
 
 
 @pytest.mark.parametrize("reason", [None, "", "   "])
