@@ -11,7 +11,7 @@ The counters are a small SQLite file (WAL, no fsync: a counter needs no durabili
 opens: a window per (address, limit) starts at the address's first vote and lasts the limit's period; a vote over
 any limit is refused with 429 and Retry-After (the seconds until its window ends) and is not counted. Each vote is
 one short write transaction (read the address's windows, upsert them): tens of microseconds
-(tests/integration/test_ratelimit_shared.py measures it); finished windows are swept every few thousand votes.
+(bench/ratelimit.py measures it); finished windows are swept every few thousand votes.
 No thread, no timer (flask-limiter's memory storage woke one every 10 ms and cost 45% of a worker's vote throughput on
 PostgreSQL: docs/BENCHMARKS.md). Across hosts the limit belongs in the reverse proxy in front of them
 (docs/SCALING.md). If the file cannot be written the vote is let through and a warning logged: the limit guards

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import multiprocessing
 import re
-import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -62,10 +62,9 @@ def test_two_apps_over_one_store_share_the_budget(service: ContestService, clock
     assert statuses == [201, 201, 201, 201, 429, 429]
 
 
-def _hammer(path: str, address: str, n: int, start: float, out: multiprocessing.Queue) -> None:
+def _hammer(path: str, address: str, n: int, start: Any, out: multiprocessing.Queue) -> None:
     counters = Counters(path)
-    while time.time() < start:
-        time.sleep(0.001)
+    start.wait()  # all four begin together
     out.put(sum(1 for _ in range(n) if counters.hit(address, [Rate(120, 60)]) == 0))
 
 
@@ -75,7 +74,7 @@ def test_processes_hitting_one_file_at_once_share_the_budget(tmp_path: Path) -> 
     Counters(path)
     ctx = multiprocessing.get_context("spawn")
     out: multiprocessing.Queue = ctx.Queue()
-    start = time.time() + 2
+    start = ctx.Barrier(4)
     workers = [ctx.Process(target=_hammer, args=(path, "198.51.100.7", 100, start, out)) for _ in range(4)]
     for w in workers:
         w.start()
@@ -101,18 +100,3 @@ def test_the_counter_file_is_the_stores_own() -> None:
     pg = rate_limit_file("postgresql://u:secret@db/contest", {})
     assert "secret" not in str(pg) and pg != rate_limit_file("postgresql://u:secret@db/other", {})
     assert rate_limit_file("sqlite:///x.db", {"CONTEST_VOTE_RATE_LIMIT_FILE": "/srv/rl"}) == Path("/srv/rl")
-
-
-def test_the_cost_per_vote_is_small(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    counters = Counters(tmp_path / "rl.sqlite3")
-    rates = [Rate(120, 60), Rate(20, 1)]
-    addresses = [f"10.0.{i // 250}.{i % 250}" for i in range(2000)]
-    for a in addresses[:100]:
-        counters.hit(a, rates)  # warm up
-    t0 = time.perf_counter()
-    for a in addresses:
-        counters.hit(a, rates)
-    per_vote = (time.perf_counter() - t0) / len(addresses)
-    with capsys.disabled():
-        print(f"\nrate limit: {per_vote * 1e6:.0f} µs per vote (SQLite counters, WAL, 2 limits)")
-    assert per_vote < 0.002  # generous on a shared machine; measured well under 0.1 ms
