@@ -14,7 +14,7 @@ from verifier.chain import Chain, canonical_without_chain
 from verifier.reading import lines, quarantined_vote_ids
 from verifier.report import Report
 from verifier.round2 import ballot_problem
-from verifier.spill import Spill
+from verifier.spill import WRITE_EVERY, Spill
 from verifier.state import Contest, parse_time, typed
 
 # The JSON scanner json.loads runs, called directly on a line (no wrapper per line); a line it does not read to its
@@ -56,9 +56,11 @@ class Verifier:
 
     def run(self) -> Report:
         try:
-            line = self._line
+            line, write, every = self._line, self.spill.write, WRITE_EVERY - 1
             for line_no, text in lines(self.path):
                 line(line_no, text)
+                if not line_no & every:
+                    write()
             self.chain.finish()
             self._finish()
         finally:
@@ -121,7 +123,7 @@ class Verifier:
             agg = record.get("aggregate_id")
             if agg.__class__ is str and agg not in self.versions:  # a million single-event aggregates: spilled
                 spill = self.spill
-                spill.files[hash(agg) % spill.parts].write(f"aggregate\t{agg}\t{position}\t{line_no}\n")
+                spill.pending[hash(agg) % spill.parts].append(f"aggregate\t{agg}\t{position}\t{line_no}\n")
                 payload = record.get("payload")
                 self._vote(record, payload if payload.__class__ is dict else {}, agg, position, line_no)
                 return
@@ -144,7 +146,7 @@ class Verifier:
         else:
             r.mismatch(position, line_no, "positions strictly increasing", f"> {last}", position)
         spill = self.spill
-        spill.files[hash(agg) % spill.parts].write(f"aggregate\t{agg}\t{position}\t{line_no}\n")
+        spill.pending[hash(agg) % spill.parts].append(f"aggregate\t{agg}\t{position}\t{line_no}\n")
         self._cast(int(year), {"_data_": at, "_type_": "datetime_iso"}, None, municipality, int(rating), key, receipt,
                    agg, position, line_no)
 
@@ -321,7 +323,7 @@ class Verifier:
             r.mismatch(position, line_no, "a rating on the scale (D10)", f"{lo}–{hi}", rating)
             rating = 0
         spill = self.spill
-        spill.files[hash(key) % spill.parts].write(f"{c.resident_kind}\t{key}\t{position}\t{line_no}\n")
+        spill.pending[hash(key) % spill.parts].append(f"{c.resident_kind}\t{key}\t{position}\t{line_no}\n")
         if spill.board:
             spill.vote(receipt, municipality, rating, agg, position, line_no)
         try:

@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Iterator
 
 BATCH = 5000
+WRITE_EVERY = 1 << 15  # lines read between two writes of the pending spill records (a few MB held at most)
 
 
 KEYS_PER_PARTITION = 8192  # per 4 MB of export: about 2,000 events of 2 keys each, with room
@@ -34,9 +35,19 @@ class Spill:
         self.db.execute("CREATE TABLE board (receipt TEXT, municipality TEXT, rating INTEGER, quarantined INTEGER, "
                         "line INTEGER)")
         self._votes: list[tuple[str, str, int, str, int | None, int]] = []
+        # the records of each partition not yet written (the engine appends to them; `write` every WRITE_EVERY
+        # lines writes each list as one string: one file write per partition instead of one per record)
+        self.pending: list[list[str]] = [[] for _ in range(self.parts)]
 
     def key(self, kind: str, key: str, position: int | None, line: int) -> None:
-        self.files[hash(key) % self.parts].write(f"{kind}\t{key}\t{position}\t{line}\n")
+        self.pending[hash(key) % self.parts].append(f"{kind}\t{key}\t{position}\t{line}\n")
+
+    def write(self) -> None:
+        """The pending records to their partitions' files."""
+        for f, records in zip(self.files, self.pending, strict=True):
+            if records:
+                f.write("".join(records))
+                records.clear()
 
     def vote(self, receipt: str, municipality: str, rating: int, vote: str, position: int | None, line: int) -> None:
         if not self.board:
@@ -52,6 +63,7 @@ class Spill:
 
     def repeats(self) -> Iterator[tuple[str, str, int | None, int, int | None]]:
         """(kind, key, position, line, first position) of every record whose (kind, key) was seen at an earlier line."""
+        self.write()
         for f in self.files:
             f.close()
         for i in range(self.parts):
