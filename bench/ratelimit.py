@@ -6,16 +6,18 @@ the host's workers, against a floor measured in the same run.
   ours    Counters.hit(address, [120/minute, 20/second]): the keyed hash of the address, read its windows, upsert
           them, in one transaction
 
-Each is run over the same 20,000 distinct addresses after a warm-up, alternately, `--rounds` times; the best of
-each is reported (the machine is shared) with the ratio ours / floor.
+Each is run over the same 20,000 distinct addresses after a warm-up, in alternating pairs (floor, ours, then ours,
+floor, ...) `--pairs` times; reported: each one's median [min-max] per vote, and the ratio ours / floor of each
+pair as the median [min-max].
 
-    .venv/bin/python bench/ratelimit.py
+    .venv/bin/python bench/ratelimit.py --pairs 5
 """
 
 from __future__ import annotations
 
 import argparse
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -57,20 +59,31 @@ def ours(path: Path, addresses: list[str]) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--pairs", type=int, default=5)
     args = parser.parse_args()
     addresses = [f"10.{i // 62500}.{i // 250 % 250}.{i % 250}" for i in range(N)]
     keys = [a.encode().ljust(16, b"\0")[:16] for a in addresses]
-    best_floor, best_ours = float("inf"), float("inf")
+    floors: list[float] = []
+    oursl: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for r in range(args.rounds):
-            best_floor = min(best_floor, floor(Path(tmp) / f"floor{r}.sqlite3", keys))
-            best_ours = min(best_ours, ours(Path(tmp) / f"ours{r}.sqlite3", addresses))
-    print("== the vote's rate limit: one vote's check on the shared counters' file")
-    print(f"   floor (one UPSERT, WAL, synchronous=OFF)   {best_floor * 1e6:6.1f} us per vote")
-    print(f"   ours  (Counters.hit, 2 limits)             {best_ours * 1e6:6.1f} us per vote"
-          f"   ratio {best_ours / best_floor:.2f} x the floor")
-    print(f"   reproduce: .venv/bin/python bench/ratelimit.py --rounds {args.rounds}")
+        for r in range(args.pairs):
+            for which in (("floor", "ours") if r % 2 == 0 else ("ours", "floor")):
+                if which == "floor":
+                    floors.append(floor(Path(tmp) / f"floor{r}.sqlite3", keys))
+                else:
+                    oursl.append(ours(Path(tmp) / f"ours{r}.sqlite3", addresses))
+    ratios = [o / f for o, f in zip(oursl, floors, strict=True)]
+
+    def spread(xs: list[float], scale: float = 1.0, fmt: str = "{:.1f}") -> str:
+        return (fmt.format(statistics.median(xs) * scale) + " [" + fmt.format(min(xs) * scale) + "-"
+                + fmt.format(max(xs) * scale) + "]")
+
+    print(f"== the vote's rate limit: one vote's check on the shared counters' file ({args.pairs} pairs, "
+          "median [min-max])")
+    print(f"   floor (one UPSERT, WAL, synchronous=OFF)   {spread(floors, 1e6)} us per vote")
+    print(f"   ours  (Counters.hit, 2 limits)             {spread(oursl, 1e6)} us per vote")
+    print(f"   ratio ours / floor of the same pair        {spread(ratios, fmt='{:.2f}')}")
+    print(f"   reproduce: .venv/bin/python bench/ratelimit.py --pairs {args.pairs}")
     return 0
 
 
