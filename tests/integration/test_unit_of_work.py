@@ -8,8 +8,6 @@ refusal on the current one stands; a decision that records nothing stores nothin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -18,14 +16,12 @@ import pytest
 from contest.clock import FrozenClock
 from contest.seeding import generate_answers
 from contest.service import ContestService
-from contest.store import EventStore
 from contest.unit_of_work import ConcurrencyConflict, UnitOfWork
 from domain.actors import Actor
 from domain.contest import Contest, contest_id
 from domain.errors import RuleViolation
 from domain.submission import Submission, submission_id
-from tests.conftest import SECRETS
-from tests.support.helpers import ROUND1_OPENS, SEC
+from tests.support.helpers import ROUND1_OPENS, SEC, another_instance
 
 RIX = "LV-RIX"
 RIX_ACTOR = Actor("municipality", RIX, municipality=RIX)
@@ -35,16 +31,6 @@ THEME = {"title_lv": "Ģimene un darbs", "title_en": "Family and work"}
 def extra_seat(n: int = 0) -> dict[str, Any]:
     return {"id": "extra", "organisation": "Observers", "person": f"Observer {n}", "voting": False, "chair": False,
             "substitutes": []}
-
-
-@contextmanager
-def another_instance(store_url: str, clock: FrozenClock) -> Iterator[ContestService]:
-    """A second service on the same store: another web worker, the clock process or another host."""
-    other = ContestService(EventStore(store_url), clock, SECRETS)
-    try:
-        yield other
-    finally:
-        other.close()
 
 
 def test_a_save_beaten_by_a_concurrent_one_is_decided_again_on_the_fresh_state(

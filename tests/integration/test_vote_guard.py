@@ -28,8 +28,7 @@ from contest.store import EventStore
 from domain.contest import Contest
 from domain.errors import RuleViolation
 from domain.vote import Vote
-from tests.conftest import SECRETS
-from tests.support.helpers import SEC, VOTE_DAY
+from tests.support.helpers import SEC, VOTE_DAY, another_instance
 from tests.support.reliability import stored_votes, wait_for
 
 THREADS = 4
@@ -38,16 +37,6 @@ THREADS = 4
 def post_vote(client: FlaskClient, code: str, municipality: str = "LV-RIX", rating: int = 4) -> Any:
     return client.post("/api/contests/2024/votes",
                        json={"personal_code": code, "municipality": municipality, "rating": rating})
-
-
-@contextmanager
-def another_instance(store_url: str, clock: FrozenClock) -> Iterator[ContestService]:
-    """A second service on the same store: another web worker, the clock process or another host."""
-    other = ContestService(EventStore(store_url), clock, SECRETS)
-    try:
-        yield other
-    finally:
-        other.close()
 
 
 def cast(service: ContestService, contest: Contest, code: str) -> Vote:

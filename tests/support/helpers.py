@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -9,6 +11,7 @@ from contest.clock import FrozenClock
 from contest.residents import fake_personal_codes
 from contest.seeding import generate_answers
 from contest.service import ContestService
+from contest.store import EventStore
 from domain.actors import Actor
 
 SEC = Actor(role="secretariat", principal="Anna")
@@ -88,3 +91,15 @@ def play_round2(service: ContestService, clock: FrozenClock) -> list[str]:
     all_ballots(service, {s: r[:5] for s in VOTING})
     service.round2.close(2024, actor=SEC)
     return r
+
+
+@contextmanager
+def another_instance(store_url: str, clock: FrozenClock) -> Iterator[ContestService]:
+    """A second service on the same store: another web worker, the clock process or another host."""
+    from tests.conftest import SECRETS
+
+    other = ContestService(EventStore(store_url), clock, SECRETS)
+    try:
+        yield other
+    finally:
+        other.close()
