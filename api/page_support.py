@@ -254,9 +254,29 @@ def number(value: float | int | None, decimals: int = 1) -> str:
     return format_decimal(value, format=pattern)
 
 
+# The months in the cases a Latvian sentence puts a date in (../shared/LATVIAN.md "Dates and times").
+LV_MONTHS = {
+    "genitive": ("janvāra", "februāra", "marta", "aprīļa", "maija", "jūnija", "jūlija", "augusta", "septembra",
+                 "oktobra", "novembra", "decembra"),  # "no …" (from)
+    "dative": ("janvārim", "februārim", "martam", "aprīlim", "maijam", "jūnijam", "jūlijam", "augustam",
+               "septembrim", "oktobrim", "novembrim", "decembrim"),  # "līdz …" (until)
+}
+
+
+def when_in(at: datetime | str, case: str, tz: str = "Europe/Riga") -> str:
+    """A moment inside a sentence. In Latvian the date takes the sentence's case and the time is written
+    'plkst. 23.59' (LATVIAN.md): 'no 2024. gada 1. augusta plkst. 00.00', 'līdz 2024. gada 15. septembrim plkst.
+    23.59'; in English as `when`."""
+    if language() != "lv":
+        return when(at, tz)
+    moment = local(at, tz)
+    return f"{moment.year}. gada {moment.day}. {LV_MONTHS[case][moment.month - 1]} plkst. {moment:%H.%M}"
+
+
 def window_sentence(times: Mapping[str, Any]) -> str:
-    return _("from %(opens)s to %(closes)s (Latvian time)", opens=when(times["opens_at"], times["timezone"]),
-             closes=when(times["closes_at"], times["timezone"]))
+    return _("from %(opens)s to %(closes)s (Latvian time)", opens=when_in(times["opens_at"], "genitive",
+                                                                       times["timezone"]),
+             closes=when_in(times["closes_at"], "dative", times["timezone"]))
 
 
 def N_(message: str) -> str:

@@ -114,7 +114,7 @@ def test_outside_the_window_the_page_says_so_with_its_dates(client: FlaskClient,
     clock.set(datetime(2024, 9, 15, 21, 0, 1, tzinfo=UTC))  # 16 Sep 00:00:01 in Riga
     page = text(client.get("/balsot"))
     assert "Balsošana ir slēgta" in page
-    assert "no 2024. gada 1. augusts, 00:00 līdz 2024. gada 15. septembris, 23:59 (Latvijas laiks)" in page
+    assert "no 2024. gada 1. augusta plkst. 00.00 līdz 2024. gada 15. septembrim plkst. 23.59 (Latvijas laiks)" in page
     r = client.post("/balsot", data={"csrf_token": token, "municipality": "LV-RIX", "rating": "4",
                                      "personal_code": fake_personal_codes(1, 3)[0]})
     assert r.status_code == 409 and "Balsošana ir slēgta" in text(r)
