@@ -8,6 +8,7 @@ from marshmallow import validate
 
 from domain.actors import TOKEN_ROLES
 from domain.config import RULE_LIMITS
+from domain.identity import LEVELS as IDENTITY_LEVELS
 
 NAME = validate.Length(min=1, max=300)
 REASON = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000),
@@ -70,6 +71,7 @@ def _rules_fields() -> dict[str, ma.fields.Field]:
     for key, (lo, hi) in RULE_LIMITS.items():
         fields[key] = ma.fields.Integer(strict=True, validate=validate.Range(min=lo, max=hi))
     fields["vote_eligible"] = ma.fields.String(validate=validate.OneOf(["all", "round2"]))
+    fields["vote_identity"] = ma.fields.String(validate=validate.OneOf(list(IDENTITY_LEVELS)))
     return fields
 
 

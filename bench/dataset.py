@@ -81,6 +81,7 @@ def _make_votes(job: tuple[int, list[str], list[str], str, int]) -> list[Any]:
     from eventsourcing.persistence import StoredEvent
 
     from contest.network import network_key
+    from domain.identity import identify
     from domain.vote import Vote
 
     start, codes, municipalities, at_text, step_us = job
@@ -89,10 +90,12 @@ def _make_votes(job: tuple[int, list[str], list[str], str, int]) -> list[Any]:
     for i, code in enumerate(codes, start):
         n = (i * 7919) % NETWORKS
         address = f"10.{n >> 8}.{n & 255}.{1 + i % 200}"
-        vote = Vote.cast(_contest, personal_code=code, municipality=municipalities[(i * 7) % len(municipalities)],
+        at = at0 + timedelta(microseconds=i * step_us)
+        identity = identify(code, verified="code", secret=_secrets[0], receipt_secret=_secrets[1], year=bl.YEAR,
+                            today=_contest.local_day(at))
+        vote = Vote.cast(_contest, identity=identity, municipality=municipalities[(i * 7) % len(municipalities)],
                          rating=1 + (i * 13) % 5, comment=COMMENTS[i % len(COMMENTS)] if i % 20 == 0 else None,
-                         secret=_secrets[0], receipt_secret=_secrets[1], at=at0 + timedelta(microseconds=i * step_us),
-                         network=network_key(_secrets[0], address))
+                         at=at, network=network_key(_secrets[0], address))
         for event in vote.collect_events():
             s = _mapper.to_stored_event(event)
             stored.append(StoredEvent(s.originator_id, s.originator_version, s.topic, s.state))

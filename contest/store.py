@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, Notification, Transcoding
@@ -56,6 +57,10 @@ class EventStore(Application):
     def event_count(self) -> int:
         """The position of the last recorded event (0 when the store is empty)."""
         return self.recorder.max_notification_id() or 0
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        """Whether an aggregate has any event (its first one: one lookup of the primary key)."""
+        return bool(self.recorder.select_events(aggregate_id, lte=1, limit=1))
 
     def notifications(self, start: int = 1, stop: int | None = None, batch: int = 1000,
                       topics: Sequence[str] = ()) -> Iterator[Notification]:

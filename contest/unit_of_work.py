@@ -126,7 +126,8 @@ class UnitOfWork:
         includes); the domain refuses by raising (RuleViolation,
         InvalidInput, NotFound) and nothing is saved. A decision that records no event saves nothing (an
         idempotent command). With `aggregate_id=None` nothing is loaded: `decide(None, ...)` makes a new aggregate
-        and returns it; a save that finds its id taken raises `exists()`.
+        and returns it, or a tuple of new aggregates saved in one transaction (the first is `Saved.aggregate`: a
+        vote and its address claim, D15); a save that finds an id taken raises `exists()`.
 
         `unchanged=year`: the decision reads that contest, and `decide(aggregate, contest, at)` is given it as this
         process holds it (ContestGate.cached: no read); the save is stored only if the contest is still at that
@@ -156,14 +157,16 @@ class UnitOfWork:
                     raise
                 contest = current  # refused on an outdated copy: decide again on the current contest
                 continue
-            saving = cast(Aggregate, result if aggregate_id is None else aggregate)
+            made = result if aggregate_id is None else aggregate
+            together = tuple(made) if isinstance(made, tuple) else (made,)
+            saving = cast(Aggregate, together[0])
             if not saving.pending_events:
                 return Saved(saving, result, None)
             try:
                 if contest is None:
-                    recordings = self.store.save(saving)
+                    recordings = self.store.save(*together)
                 else:
-                    recordings = self.store.save(saving, unchanged=(contest.id, contest.version))
+                    recordings = self.store.save(*together, unchanged=(contest.id, contest.version))
             except IntegrityError:
                 if aggregate_id is None and exists is not None:
                     raise exists() from None

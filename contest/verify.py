@@ -85,6 +85,7 @@ class Verifier(LineReader, RuleChecks):
         self._kept_votes: set[bytes] = set()  # the votes the first pass found named by a review
         self._contests_now: dict[int, Contest | None] = {}  # year -> its contest, until an event that is no vote
         self._vote_contexts: dict[int, VoteContext] = {}  # the same, for votes
+        self._identity_start()  # how residents were verified (D15)
         self.want_digest_at(cp.through for cp in checkpoints or ())  # the chain through each checkpoint (D16)
 
     # ----- findings -----
@@ -128,6 +129,7 @@ class Verifier(LineReader, RuleChecks):
                 self._read(f)
             self._line, self._deferred = AFTER_THE_LINES, True
             self._check_spilled()
+            self._check_claims_complete()
             self._deferred = False
         finally:
             self.versions.close()
@@ -226,6 +228,8 @@ class Verifier(LineReader, RuleChecks):
                       recomputed)
 
     def _summarise(self) -> None:
+        votes, contests = self.replay.views.votes, self.replay.contests.values()
+        self._identity_summary(self.report.results, {c.year: votes.total(c.year) for c in contests})
         for contest in self.replay.contests.values():
             self.report.results.setdefault(f"stage ({contest.year})", contest.stage)
             if self._reviews:

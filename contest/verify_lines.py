@@ -37,10 +37,11 @@ VOTE_LINE = re.compile(
     rf',"at":\{{"_data_":"(?P<at>{_S})","_type_":"datetime_iso"\}},"comment":(?:null|"(?P<comment>{_S})")'
     rf',"municipality":"(?P<municipality>{_S})",(?:"network":(?:null|"(?P<network>{_S})"),)?"originator_topic":"{_S}"'
     rf',"rating":(?P<rating>{_INT}),"receipt":"(?P<receipt>{_S})","resident_key":"(?P<resident_key>[0-9a-f]{{64}})"'
-    rf',"timestamp":\{{"_data_":"(?P<timestamp>{_S})","_type_":"datetime_iso"\}},"year":(?P<year>{_INT})\}}'
+    rf',"timestamp":\{{"_data_":"(?P<timestamp>{_S})","_type_":"datetime_iso"\}}(?:,"verified":"(?P<verified>{_S})")?'
+    rf',"year":(?P<year>{_INT})\}}'
     rf',"position":(?P<position>{_INT}),"time":"{_S}","type":"domain\.vote:Vote\.Cast","version":(?P<version>{_INT})\}}')
 VOTE_GROUPS = ("id", "chain", "at", "timestamp", "comment", "municipality", "network", "rating", "receipt",
-               "resident_key", "year", "position", "version")
+               "resident_key", "verified", "year", "position", "version")
 REVIEW_TOPICS = (get_topic(Contest.VotesQuarantined), get_topic(Contest.VotesReinstated))
 # what the first pass looks for: the contests' lines, among them the quarantines and reinstatements of votes and
 # the closings naming a position's digest (`…_through`)
@@ -140,7 +141,7 @@ class LineReader:
             match = vote_line(text)
             if match is not None:
                 aggregate_id, found, at_text, ts_text, comment, municipality, network, rating_text, receipt, \
-                    resident_key, year_text, position_text, version_text = match.group(*VOTE_GROUPS)
+                    resident_key, verified, year_text, position_text, version_text = match.group(*VOTE_GROUPS)
                 try:
                     at = iso(at_text)
                     iso(ts_text)  # a valid instant, as the mapper needs
@@ -204,7 +205,7 @@ class LineReader:
             context = contexts.get(year)
             if context is None:
                 context = self._vote_context(year)
-            contest, eligible, low, high, window, bound, year_bytes = context
+            contest, eligible, low, high, window, bound, year_bytes, level = context
             if contest is None:
                 self.mismatch(position, "a vote for an existing contest", "a contest", year)
             else:
@@ -218,6 +219,8 @@ class LineReader:
                     self._check_vote_secrets_bound(contest, position)
                 if not low <= rating <= high:
                     self.mismatch(position, "a rating within the scale (D10)", f"{low}-{high}", rating)
+                if level != "code" or (verified is not None and verified != "code"):  # D15: the plain case counted
+                    self._check_level(contest, verified or "code", aggregate_id, position)  # at the end
                 if board:
                     board_votes.append((receipt, municipality, rating, str(UUID(bytes=key))))
                 # ResidentSpill.add, inline: the key's 32 bytes (VOTE_LINE: 64 lowercase hex digits) and the

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contest.verify_identity import IdentityChecks
 from contest.verify_report import PUBLISHING, _plain
 from domain.actors import SECRETARIAT
 from domain.ballot import Ballot
@@ -15,14 +16,14 @@ from domain.contest import ROUND1, ROUND2, SEALED, WINDOW_CLOSED, Contest
 from domain.errors import DomainError
 from domain.submission import Submission
 from domain.visit import assess_round3
-from domain.vote import Vote
+from domain.vote import AddressClaim, Vote
 
 # a vote's contest, eligible municipalities, rating scale, window (opens, closes) unless closed, secrets bound,
 # the year's bytes in a resident's spilled key (RuleChecks._vote_context)
-VoteContext = tuple[Contest | None, frozenset[str], int, int, tuple[Any, Any] | None, bool, bytes | None]
+VoteContext = tuple[Contest | None, frozenset[str], int, int, tuple[Any, Any] | None, bool, bytes | None, str]
 
 
-class RuleChecks:
+class RuleChecks(IdentityChecks):
     """The checking half of the Verifier (contest/verify.py holds the state the checks read)."""
 
     def _contest(self, year: int) -> Contest | None:
@@ -83,6 +84,7 @@ class RuleChecks:
         self._check_vote_secrets_bound(contest, position)
         if not low <= event.rating <= high:
             self.mismatch(position, "a rating within the scale (D10)", f"{low}-{high}", event.rating)
+        self._check_level(contest, getattr(event, "verified", "code"), str(event.originator_id), position)
         if self.board is not None:
             self.votes.append((event.receipt, event.municipality, event.rating, str(event.originator_id)))
         self.residents.add(event.year, event.resident_key, self._line, position)  # checked at the end
@@ -95,12 +97,12 @@ class RuleChecks:
         contest = self._contest(year)
         year_bytes = year.to_bytes(2, "big") if type(year) is int and 0 <= year < 0xFFFF else None
         if contest is None:
-            return None, frozenset(), 0, 0, None, False, year_bytes
+            return None, frozenset(), 0, 0, None, False, year_bytes, "code"
         rules = contest.rules
         window = None if contest.window_status == WINDOW_CLOSED else (contest.window.opens_at,
                                                                        contest.window.closes_at)
         context = (contest, frozenset(contest.eligible_for_vote()), rules.vote_rating_min, rules.vote_rating_max,
-                   window, contest.vote_secrets is not None, year_bytes)
+                   window, contest.vote_secrets is not None, year_bytes, rules.vote_identity)
         if type(year) is int:
             self._vote_contexts[year] = context
         return context
@@ -300,4 +302,5 @@ RULES: dict[type, Any] = {
     Contest.Round2Closed: RuleChecks._check_round2,
     Contest.Round3Closed: RuleChecks._check_round3,
     Contest.ResultApproved: RuleChecks._check_approval,
+    AddressClaim.Claimed: IdentityChecks._check_address_claim,
 }

@@ -4,6 +4,7 @@ board of receipts and the residents' comments for the jury."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
 from typing import Any, Protocol
@@ -19,7 +20,8 @@ from contest.unit_of_work import ConcurrencyConflict, UnitOfWork
 from domain.actors import system_actor
 from domain.contest import Contest, contest_id
 from domain.errors import NotFound, RuleViolation
-from domain.vote import Vote
+from domain.identity import Identity, identify
+from domain.vote import AddressClaim, Vote, address_claim_id, vote_id
 from projections.round2 import Tally
 
 # Who records the binding of the vote secrets (D10): the service, within the command of the contest's first vote.
@@ -43,9 +45,28 @@ class Votes:
 
     def cast_vote(self, year: int, *, personal_code: str, municipality: str, rating: object,
                   comment: str | None = None, client_address: str | None = None) -> tuple[Vote, int]:
-        """Record one resident's vote; returns the vote (with its receipt) and its position in the store.
-        A second vote by the same resident hits the store's unique key and is refused; the first stands.
-        `client_address` is only turned into the keyed hash of its network (contest/network.py) and dropped.
+        """Record one resident's vote by the personal code as typed (identity level `code`, D15); returns the vote
+        (with its receipt) and its position in the store. See `cast` for how it is recorded."""
+        secrets = self.uow.secrets()
+
+        def identity(contest: Contest, at: datetime) -> Identity:
+            return identify(personal_code, verified="code", secret=secrets.voter, receipt_secret=secrets.receipt,
+                            year=year, today=contest.local_day(at))
+
+        return self.cast(year, identity, municipality=municipality, rating=rating, comment=comment,
+                         client_address=client_address)
+
+    def cast(self, year: int, identity: Callable[[Contest, datetime], Identity], *, municipality: str,
+             rating: object, comment: str | None = None, client_address: str | None = None,
+             address_key: str | None = None, exists: Callable[[], Exception] = AlreadyVoted) -> tuple[Vote, int]:
+        """Record one resident's vote, the resident verified as `identity(contest, at)` says (D15: by the typed
+        code, the confirmed e-mail link or eID; the contest's level must be the one verified); with `address_key`
+        (the `email` level) the vote's address claim is saved in the same transaction, so that one vote counts
+        per personal code and per address. Returns the vote (with its receipt) and its position in the store.
+        A second vote by the same resident (or address) hits the store's unique key and is refused by `exists()`;
+        the first stands. `client_address` is only turned into the keyed hash of its network (contest/network.py)
+        and dropped.
+
         The vote is decided on the process's cached contest and stored only if the contest is still at that
         version when the store holds its insert lock (UnitOfWork.update with `unchanged`, contest/guard.py): no
         read before the insert. If the window was closed, extended or anything else of the contest changed
@@ -64,22 +85,31 @@ class Votes:
         fingerprints = self.fingerprints(year)
         network = network_key(secrets.voter, client_address)
 
-        def decide(_: None, contest: Contest, at: datetime) -> Vote:
+        def decide(_: None, contest: Contest, at: datetime) -> Vote | tuple[Vote, AddressClaim]:
             bound = contest.vote_secrets
             if bound != fingerprints and bound is not None:
                 raise VoteSecretsMismatch(year, contest.vote_secrets_differing(fingerprints))
-            vote = Vote.cast(contest, personal_code=personal_code, municipality=municipality, rating=rating,
-                             comment=comment, secret=secrets.voter, receipt_secret=secrets.receipt, at=at,
-                             network=network)
+            vote = Vote.cast(contest, identity=identity(contest, at), municipality=municipality, rating=rating,
+                             comment=comment, at=at, network=network)
             if bound is None:  # the contest's first vote: bind the secrets first, then decide again on it
                 self.bind_vote_secrets(year)
                 raise AggregateChanged(contest.id, contest.version)
-            return vote
+            if address_key is None:
+                return vote
+            return vote, AddressClaim(year=year, address_key=address_key, vote=str(vote.id), at=at)
 
         # what kept changing, if anything, is the contest the vote is decided on
-        saved = self.uow.update(None, decide, what="contest", key=year, unchanged=year, exists=AlreadyVoted)
+        saved = self.uow.update(None, decide, what="contest", key=year, unchanged=year, exists=exists)
         assert saved.position is not None
         return saved.aggregate, saved.position
+
+    def has_voted(self, year: int, resident_key: str) -> bool:
+        """Whether a vote of this resident is in the store (one indexed read)."""
+        return self.uow.store.exists(vote_id(year, resident_key))
+
+    def address_used(self, year: int, address_key: str) -> bool:
+        """Whether a counted vote was confirmed from this e-mail address (D15; one indexed read)."""
+        return self.uow.store.exists(address_claim_id(year, address_key))
 
     def fingerprints(self, year: int) -> tuple[str, str]:
         """The fingerprints of this process's vote secrets for a contest (D10), computed once."""

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
 from domain.errors import InvalidInput
+from domain.identity import LEVELS as IDENTITY_LEVELS
 from domain.questionnaire import load_questionnaire
 from domain.scoring_params import ScoringParams
 
@@ -264,6 +265,7 @@ class Rules:
     vote_rating_max: int = 5          # D10
     vote_comment_max_chars: int = 1000  # D10 (bounded comment)
     vote_eligible: str = "all"        # D10: "all" participants, or "round2" only
+    vote_identity: str = "code"       # D15: how a resident is verified, "code", "email" or "eid"
 
 
     @classmethod
@@ -276,6 +278,9 @@ class Rules:
                 errors.setdefault(key, []).append("unknown rule setting")
             elif key == "vote_eligible":
                 _require(errors, value in ("all", "round2"), key, "must be 'all' or 'round2' (D10)")
+                current[key] = value
+            elif key == "vote_identity":
+                _require(errors, value in IDENTITY_LEVELS, key, "must be 'code', 'email' or 'eid' (D15)")
                 current[key] = value
             else:
                 lo, hi = RULE_LIMITS[key]

@@ -38,6 +38,7 @@ RULE_FREEZES_AT: dict[str, tuple[str, str]] = {
     "vote_rating_max": (ROUND2, "D10"),
     "vote_comment_max_chars": (ROUND2, "D10"),
     "vote_eligible": (ROUND2, "D10"),
+    "vote_identity": (ROUND2, "D15"),
     "notice_working_days": (ROUND3, "§4.7.2"),
     "briefing_days": (ROUND3, "§4.6.8"),
     "visit_max_hours": (ROUND3, "§4.7.7"),

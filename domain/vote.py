@@ -17,7 +17,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.comment import clean_comment
 from domain.contest import NAMESPACE, Contest
 from domain.errors import InvalidInput, RuleViolation
-from domain.personal_code import check_personal_code, receipt_code, resident_key
+from domain.identity import Identity, require_level
 
 RESIDENT = {"role": "public", "principal": "resident"}
 
@@ -32,14 +32,13 @@ class Vote(Aggregate):
         return vote_id(year, resident_key)
 
     @classmethod
-    def cast(cls, contest: Contest, *, personal_code: str, municipality: str, rating: object,
-             comment: str | None, secret: bytes, receipt_secret: bytes, at: datetime,
-             network: str | None = None) -> Vote:
-        """Check the vote against D10 and §4.6.6 and make it (unsaved). 422 for a malformed code, rating or
-        comment; 409 outside the window or for a municipality that is not eligible."""
+    def cast(cls, contest: Contest, *, identity: Identity, municipality: str, rating: object,
+             comment: str | None, at: datetime, network: str | None = None) -> Vote:
+        """Check the vote against D10, D15 and §4.6.6 and make it (unsaved). 422 for a malformed rating or
+        comment; 409 outside the window, for a municipality that is not eligible, or for an identity verified
+        otherwise than the contest's level says (D15). The personal code was checked when `identity` was made
+        (domain.identity.identify)."""
         contest.require_not_sealed()  # D14
-        # PersonalCodeError names the failed check; a birth date after the vote's day is refused (D10)
-        code = check_personal_code(personal_code, today=contest.local_day(at))
         rules = contest.rules
         errors: dict[str, list[str]] = {}
         score = rating if isinstance(rating, int) and not isinstance(rating, bool) else None
@@ -52,18 +51,20 @@ class Vote(Aggregate):
         if errors or score is None:  # a missing score is in errors already
             raise InvalidInput(errors)
         contest.require_vote_window(at)
+        require_level(rules.vote_identity, identity.verified)
         if municipality not in contest.eligible_for_vote():
             if rules.vote_eligible == "round2":
                 raise RuleViolation(f"{municipality} is not among the municipalities residents may rate this year",
                                     clause="D10", field="municipality")
             raise InvalidInput({"municipality": [f"{municipality!r} is not a participating municipality"]})
-        return cls(year=contest.year, resident_key=resident_key(secret, code), municipality=municipality,
-                   rating=int(score), comment=comment, receipt=receipt_code(receipt_secret, code, contest.year),
-                   network=network, actor=dict(RESIDENT), at=at)
+        return cls(year=contest.year, resident_key=identity.resident_key, municipality=municipality,
+                   rating=int(score), comment=comment, receipt=identity.receipt, network=network,
+                   actor=dict(RESIDENT), at=at, verified=identity.verified)
 
     @event("Cast")
     def __init__(self, year: int, resident_key: str, municipality: str, rating: int, comment: str | None,
-                 receipt: str, network: str | None, actor: dict[str, str], at: datetime) -> None:
+                 receipt: str, network: str | None, actor: dict[str, str], at: datetime,
+                 verified: str = "code") -> None:
         self.year = year
         self.resident_key = resident_key
         self.municipality = municipality
@@ -71,4 +72,26 @@ class Vote(Aggregate):
         self.comment = comment
         self.receipt = receipt
         self.network = network
+        self.at = at
+        self.verified = verified  # D15: how the resident was verified, a level of domain.identity.LEVELS
+
+
+def address_claim_id(year: int, address_key: str) -> UUID:
+    return uuid5(NAMESPACE, f"vote-address/{year}/{address_key}")
+
+
+class AddressClaim(Aggregate):
+    """One counted vote per e-mail address (D15): saved in the same transaction as the vote it names, with an id
+    derived from the address's keyed hash, so that the store's unique key lets one vote per address in, as the
+    vote's own id lets one per personal code."""
+
+    @staticmethod
+    def create_id(year: int, address_key: str) -> UUID:
+        return address_claim_id(year, address_key)
+
+    @event("Claimed")
+    def __init__(self, year: int, address_key: str, vote: str, at: datetime) -> None:
+        self.year = year
+        self.address_key = address_key
+        self.vote = vote
         self.at = at

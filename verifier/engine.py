@@ -11,6 +11,7 @@ from typing import Any
 
 from verifier import closings
 from verifier.chain import Chain, canonical_without_chain
+from verifier.identity import PLAIN, Levels
 from verifier.reading import lines, quarantined_vote_ids
 from verifier.report import Report
 from verifier.round2 import ballot_problem
@@ -34,7 +35,8 @@ _VOTE = re.compile(
     + _STRINGS + r',"at":\{"_data_":"(' + _TEXT + r')","_type_":"datetime_iso"\},"comment":(?:null|"' + _TEXT
     + r'"),"municipality":"(' + _TEXT + r')",(?:"network":(?:null|"' + _TEXT + r'"),)?"originator_topic":"' + _TEXT
     + r'","rating":(' + _NUMBER + r'),"receipt":"(' + _TEXT + r')","resident_key":"(' + _TEXT + r')","timestamp":'
-    + r'\{"_data_":"' + _TEXT + r'","_type_":"datetime_iso"\},"year":(' + _NUMBER + r')\},"position":(' + _NUMBER
+    + r'\{"_data_":"' + _TEXT + r'","_type_":"datetime_iso"\}(?:,"verified":"(' + _TEXT + r')")?,"year":(' + _NUMBER
+    + r')\},"position":(' + _NUMBER
     + r'),"time":"' + _TEXT + r'","type":"(' + _TEXT + r'Vote\.Cast)","version":1\}')
 
 
@@ -53,6 +55,7 @@ class Verifier:
         self.chain_broken = False
         self.last_position: int | None = None
         self.previous_position: int | None = None
+        self.levels = Levels()  # D15
 
     def run(self) -> Report:
         try:
@@ -132,7 +135,7 @@ class Verifier:
 
     def _vote_line(self, vote: Any, text: str, end: int, line_no: int) -> None:
         """A vote's line in canonical form: the checks of `_line` and `_vote` on the values the pattern holds."""
-        agg, recorded, at, municipality, rating, receipt, key, year, position, _ = vote.groups()
+        agg, recorded, at, municipality, rating, receipt, key, verified, year, position, _ = vote.groups()
         position = int(position)
         i = vote.start(2) - 10  # the chain member: ',"chain":"' and its 64 characters
         self.previous_position = last = self.last_position
@@ -148,7 +151,7 @@ class Verifier:
         spill = self.spill
         spill.pending[hash(agg) % spill.parts].append(f"aggregate\t{agg}\t{position}\t{line_no}\n")
         self._cast(int(year), {"_data_": at, "_type_": "datetime_iso"}, None, municipality, int(rating), key, receipt,
-                   agg, position, line_no)
+                   agg, position, line_no, verified)
 
     def _version(self, record: dict[str, Any], position: int | None, line_no: int) -> None:
         agg, version = str(record.get("aggregate_id")), record.get("version")
@@ -167,6 +170,8 @@ class Verifier:
         pos = position if position is not None else -1
         if name == "Vote.Cast":
             self._vote(record, payload, agg, position, line_no)
+        elif name == "AddressClaim.Claimed":
+            self.levels.claim(self.report, payload, position, line_no)
         elif name == "Contest.Created":
             c = Contest(int(payload.get("year") or (payload.get("setup") or {}).get("year") or 0), agg,
                         payload.get("setup") or {})
@@ -290,12 +295,12 @@ class Verifier:
               line_no: int) -> None:
         self._cast(payload.get("year"), payload.get("at"), record.get("time"), str(payload.get("municipality")),
                    payload.get("rating"), str(payload.get("resident_key")), str(payload.get("receipt")), agg,
-                   position, line_no)
+                   position, line_no, payload.get("verified"))
 
     def _cast(self, year: Any, at_value: Any, time_value: Any, municipality: str, rating: Any, key: str,
-              receipt: str, agg: str, position: int | None, line_no: int) -> None:
-        """One vote (§4.6.6, D10): its contest, window, municipality and rating checked, its resident spilled for
-        the one-vote check, its rating counted."""
+              receipt: str, agg: str, position: int | None, line_no: int, verified: Any = None) -> None:
+        """One vote (§4.6.6, D10): its contest, window, municipality and rating checked, how its resident was
+        verified (D15), its resident spilled for the one-vote check, its rating counted."""
         c = self.by_year.get(year) if isinstance(year, int) else None
         r = self.report
         if c is None:
@@ -322,6 +327,8 @@ class Verifier:
         if rating.__class__ is not int or not lo <= rating <= hi:
             r.mismatch(position, line_no, "a rating on the scale (D10)", f"{lo}–{hi}", rating)
             rating = 0
+        if c.level != PLAIN or (verified is not None and verified != PLAIN):
+            self.levels.vote(r, c.year, c.level, PLAIN if verified is None else verified, agg, position, line_no)
         spill = self.spill
         spill.pending[hash(key) % spill.parts].append(f"{c.resident_kind}\t{key}\t{position}\t{line_no}\n")
         if spill.board:
@@ -349,4 +356,5 @@ class Verifier:
             else:
                 self.report.mismatch(position, line, "one vote per resident per contest (§4.6.6, D10)",
                                      f"no earlier vote (the first is at position {first})", key)
+        self.levels.finish(self.report, {c.year: sum(n for n, _ in c.tally.values()) for c in self.by_year.values()})
         closings.finish(self)

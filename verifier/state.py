@@ -82,6 +82,7 @@ class Contest:
             else since
         self.vote_limits = (int(rules.get("vote_rating_min", 1)), int(rules.get("vote_rating_max", 5)),
                             frozenset(eligible), since, until)
+        self.level = str(rules.get("vote_identity", "code"))  # D15
 
     @property
     def rules(self) -> dict[str, Any]:

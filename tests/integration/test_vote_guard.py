@@ -27,6 +27,7 @@ from contest.sqlitestore import GuardedSQLiteApplicationRecorder
 from contest.store import EventStore
 from domain.contest import Contest
 from domain.errors import RuleViolation
+from domain.identity import identify
 from domain.vote import Vote
 from tests.support.helpers import SEC, VOTE_DAY, another_instance
 from tests.support.reliability import stored_votes, wait_for
@@ -41,8 +42,10 @@ def post_vote(client: FlaskClient, code: str, municipality: str = "LV-RIX", rati
 
 def cast(service: ContestService, contest: Contest, code: str) -> Vote:
     secrets = service.secrets()
-    return Vote.cast(contest, personal_code=code, municipality="LV-RIX", rating=3, comment=None,
-                     secret=secrets.voter, receipt_secret=secrets.receipt, at=service.clock.now())
+    at = service.clock.now()
+    identity = identify(code, verified="code", secret=secrets.voter, receipt_secret=secrets.receipt,
+                        year=contest.year, today=contest.local_day(at))
+    return Vote.cast(contest, identity=identity, municipality="LV-RIX", rating=3, comment=None, at=at)
 
 
 def test_a_vote_decided_on_a_stale_contest_is_refused_once_another_instance_closed_the_window(

@@ -39,6 +39,7 @@ from contest.verify import verify_file
 from domain.actors import system_actor
 from domain.contest import Contest
 from domain.errors import InvalidInput, RuleViolation
+from domain.identity import identify
 from domain.personal_code import secret_fingerprint
 from domain.vote import Vote
 from projections.views import Views
@@ -281,8 +282,10 @@ def test_verify_flags_a_vote_recorded_before_the_binding(service: ContestService
     """A history made by a service that skipped the binding (the votes before any VoteSecretsBound)."""
     clock.set(VOTE_DAY)
     early, later = fake_personal_codes(2, seed=410)
-    vote = Vote.cast(service.contest(2024), personal_code=early, municipality="LV-RIX", rating=3, comment=None,
-                     secret=SECRETS.voter, receipt_secret=SECRETS.receipt, at=clock.now())
+    contest = service.contest(2024)
+    identity = identify(early, verified="code", secret=SECRETS.voter, receipt_secret=SECRETS.receipt, year=2024,
+                        today=contest.local_day(clock.now()))
+    vote = Vote.cast(contest, identity=identity, municipality="LV-RIX", rating=3, comment=None, at=clock.now())
     service.store.save(vote)
     service.round2.cast_vote(2024, personal_code=later, municipality="LV-RIX", rating=4)  # binds, then votes
     report = verify(service)
