@@ -7,7 +7,21 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
-from api import access, audit, contests, desk, operations, pages, privacy, round1, round2, round3, system, transitions
+from api import (
+    access,
+    audit,
+    contests,
+    desk,
+    desk_next_year,
+    operations,
+    pages,
+    privacy,
+    round1,
+    round2,
+    round3,
+    system,
+    transitions,
+)
 from api.errors import ContestApi, register_error_handlers
 from contest.service import ContestService
 
@@ -52,6 +66,7 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     operations.init_app(app)  # request ids, JSON access log, security headers, the vote's rate limit
     pages.init_app(app)  # the pages for people (lv/en); registered before system.assets so that they own "/"
     app.register_blueprint(desk.blp)  # the secretariat's desk (/sekretariats), with the pages' plumbing
+    app.register_blueprint(desk_next_year.blp)  # its form for next year's contest (/sekretariats/jauns-konkurss)
     app.register_blueprint(privacy.blp)  # the privacy page (/privatums), with the pages' plumbing
     app.register_blueprint(system.assets)
     return app
