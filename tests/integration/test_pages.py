@@ -18,7 +18,7 @@ from tests.support import ROOT
 from tests.support.helpers import SEC, VOTE_DAY, play_round1
 from tests.support.pages import form_token, login, text, token_of, vote
 
-PAGES = ["/", "/balsot", "/rezultati", "/rezultati/balsojums", "/rezultati/LV-RIX", "/sekretariats"]
+PAGES = ["/", "/balsot", "/rezultati", "/rezultati/balsojums", "/rezultati/LV-RIX", "/sekretariats", "/arhivs"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -243,7 +243,8 @@ def test_every_message_has_a_latvian_translation() -> None:
     with open(ROOT / "api/translations/lv/LC_MESSAGES/messages.po", "rb") as f:
         catalogue = read_po(f)
     translated = {m.id: m.string for m in catalogue if m.id and m.string and not m.fuzzy}
-    method_map = [("api/pages.py", "python"), ("api/desk.py", "python"), ("api/page_support.py", "python"),
+    method_map = [("api/pages.py", "python"), ("api/desk.py", "python"), ("api/desk_next_year.py", "python"),
+                  ("api/page_support.py", "python"),
                   ("api/templates/pages/**.html", "jinja2")]
     keywords = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
     found = {message for _f, _l, message, _c, _ctx in extract_from_dir(str(ROOT), method_map, keywords=keywords)}
