@@ -169,6 +169,12 @@ def test_the_desk_creates_2027_from_2024_with_42_municipalities(app: Flask, serv
     assert "Lapas un šī darba vieta rāda 2024. gada konkursu" in shown  # CONTEST_YEAR still names 2024
     check_2027(service)
     assert events_of_2024(service) == before
+    app.config["CONTEST_YEAR"] = 2027  # the operator moves the service on: the desk shows what is to be confirmed
+    desk_2027 = text(client.get("/sekretariats"))
+    assert "Vēl jāapstiprina: <strong>gada aktuālā tēma</strong>, <strong>balvas</strong>" in desk_2027
+    assert "Gada aktuālā tēma vēl jāapstiprina: norādiet šī gada tēmu" in desk_2027
+    assert "Balvas vēl jāapstiprina" in desk_2027 and "no 42 pašvaldībām" in desk_2027
+    assert 'value="2028"' in desk_2027  # the form offers the year after the latest
     records = [json.loads(line) for line in export_lines(service.store)]
     created = [r for r in records if r["type"].endswith("Contest.Created")]
     assert [(c["payload"]["year"], c["actor"]) for c in created] == [
