@@ -7,9 +7,9 @@ round 2's closing and a week before the first visit (§4.6.8), notices five work
 (§4.7.2), attendance once a visit has taken place (§4.7.3). Everything else is a plain HTTP request with the
 role's bearer token: 43 seeded submissions (contest.seeding), tens of thousands of residents' votes with fake but
 valid personal codes (contest.residents), sent concurrently from many client networks (the demo forwards each fake
-resident's address, demo_play.client_addresses, as a reverse proxy would), nine jury ballots, the briefing, visits, notices,
-attendance, scores, the council's approval. Then the history is exported and verified with `contest audit`,
-the winners are printed, and the pages stay up until Ctrl-C (unless --no-serve).
+resident's address, demo_play.client_addresses, as a reverse proxy would), nine jury ballots, the briefing,
+visits, notices, attendance, scores, the council's approval. Then the history is exported and verified with
+`contest audit`, the winners are printed, and the pages stay up until Ctrl-C (unless --no-serve).
 """
 
 from __future__ import annotations
