@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from api import page_support as ps
 from api import ratelimit
 from api.chart import Bar, bar_chart
+from api.units import unit_value
 from contest.checkpoints import checkpoints_document
 from contest.round2 import AlreadyVoted
 from contest.settings import VoteSecretsMismatch
@@ -269,8 +270,7 @@ def answer_text(question: Any, value: Any) -> str:
             return str(value)
         return option.label_lv if ps.language() == "lv" else option.label_en
     if question.kind == "amount" and isinstance(value, int | float):
-        decimals = 0 if float(value).is_integer() else 2
-        return f"{ps.number(value, decimals)} {question.unit or ''}".strip()
+        return unit_value(value, question.unit, 2)
     return str(value)
 
 
