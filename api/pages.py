@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from api import page_support as ps
 from api import ratelimit
 from api.chart import Bar, bar_chart
-from api.units import unit_value
+from api.explanation import explanation_view
 from contest.checkpoints import checkpoints_document
 from contest.round2 import AlreadyVoted
 from contest.settings import VoteSecretsMismatch
@@ -69,8 +69,9 @@ def helpers() -> dict[str, Any]:
 def home() -> str:
     contest = ps.current_contest()
     now = ps.service().clock.now()
+    result = ps.service().round3.result(contest.year) if contest.approval is not None else None
     return render_template("pages/home.html", contest=contest, accepting=contest.accepts_votes_at(now),
-                           window=contest.window_times())
+                           window=contest.window_times(), result=result)
 
 
 # ----- the residents' vote (§4.6.6, D10) -----
@@ -259,21 +260,6 @@ def find_receipt(contest: Contest, receipt: str) -> dict[str, Any]:
     return {}
 
 
-def answer_text(question: Any, value: Any) -> str:
-    if value is None or value == "":
-        return "–"
-    if question is None:
-        return str(value)
-    if question.kind == "choice":
-        option = question.option(str(value))
-        if option is None:
-            return str(value)
-        return option.label_lv if ps.language() == "lv" else option.label_en
-    if question.kind == "amount" and isinstance(value, int | float):
-        return unit_value(value, question.unit, 2)
-    return str(value)
-
-
 @blp.route("/rezultati/<string:code>")
 def explanation(code: str) -> tuple[str, int]:
     contest = ps.current_contest()
@@ -283,21 +269,8 @@ def explanation(code: str) -> tuple[str, int]:
                                data=None), 200
     _contest, result, _final = ps.service().round1.results(contest.year)
     data = result.explanation(code)
-    q = contest.questionnaire
-    lv = ps.language() == "lv"
-    sections: dict[int, dict[str, Any]] = {}
-    for row in data["questions"]:
-        question = q.question(row["question_id"]) if q else None
-        number = row["section"]
-        if number not in sections:
-            section = q.section(number) if q else None
-            sections[number] = {"number": number, "questions": [],
-                                "title": (section.title_lv if lv else section.title_en) if section else str(number)}
-        sections[number]["questions"].append({
-            **row, "text": (question.text_lv if lv else question.text_en) if question else row["question_id"],
-            "answer": answer_text(question, row["value"])})
     return render_template("pages/explanation.html", contest=contest, municipality=municipality, data=data,
-                           sections=list(sections.values())), 200
+                           **explanation_view(contest, data)), 200
 
 
 # ----- the published checkpoints (D16) -----

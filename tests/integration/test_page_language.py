@@ -18,8 +18,10 @@ from contest.clock import FrozenClock
 from contest.service import ContestService
 from domain import latvian
 from tests.support.helpers import VOTE_DAY, close_vote, play_round1
+from tests.support.round3 import play_to_approval
 
-PUBLIC = ["/", "/balsot", "/rezultati", "/rezultati/balsojums", "/rezultati/LV-RIX", "/privatums", "/kontrolpunkti"]
+PUBLIC = ["/", "/balsot", "/rezultati", "/rezultati/balsojums", "/rezultati/LV-RIX", "/rezultati/2-karta",
+          "/rezultati/3-karta", "/privatums", "/kontrolpunkti"]
 # Words of English that no Latvian sentence has (not "to" or "no", which are Latvian words too).
 ENGLISH = re.compile(r"\b(the|and|of|with|is|are|for|from|this|which|has|have|been|were|will|your|you|votes?|"
                      r"rounds?|points?|months?|children|places|per|municipalit\w+)\b", re.IGNORECASE)
@@ -58,6 +60,14 @@ def test_every_public_page_is_wholly_latvian_at_every_stage(client: FlaskClient,
     assert "Nolikuma 4.6.6. punkts" in page
     results = client.get("/rezultati?lang=lv").get_data(as_text=True)
     assert "(nolikuma 4.5. punkts)" in results
+
+
+def test_the_pages_of_rounds_2_and_3_and_the_approval_are_wholly_latvian(
+        client: FlaskClient, service: ContestService, clock: FrozenClock, tokens: dict[str, str]) -> None:
+    play_to_approval(client, service, clock, tokens)
+    assert english_left(client) == []
+    home = client.get("/?lang=lv").get_data(as_text=True)
+    assert "Apstiprināts ar Fonda padomes 2024. gada 9. decembra lēmumu Nr. 12 (nolikuma 7.4. punkts)" in home
 
 
 def test_the_answers_units_are_latvian_with_the_numbers_form(client: FlaskClient, service: ContestService,

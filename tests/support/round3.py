@@ -118,3 +118,24 @@ def score_all(s: Steps, jurors: dict[str, str], chair: list[int] | None = None, 
                                    ("ugf", ugf or [4, 4, 2, 3, 3], 3, 0), ("vpd", [1, 5, 1, 1, 1], 3, 4)):
         r = s.score(jurors[seat], seat, values, two, one)
         assert r.status_code == 200, r.json
+
+
+def play_to_approval(client: FlaskClient, service: ContestService, clock: FrozenClock,
+                     tokens: dict[str, str]) -> list[str]:
+    """A whole contest to the council's approval (§7.4): round 3 reached through the service, the visits and the
+    standard scores through the API, round 3 closed on 2 Dec 2024, approved on 10 Dec by decision "Nr. 12" of
+    9 Dec. Returns the finalists."""
+    from domain.actors import system_actor
+
+    finalists = reach_round3(service, clock)
+    jurors = {seat: service.issue_token("juror", actor=system_actor("test"), seat=seat, year=2024)[0]
+              for seat in [*SEATS, "lps"]}
+    steps = Steps(client, clock, tokens["secretariat"], finalists)
+    steps.all_visits(FIVE_AT_E)
+    score_all(steps, jurors)
+    clock.set(day("2024-12-02"))
+    assert steps.post("/round3/close").status_code == 200
+    clock.set(day("2024-12-10"))
+    r = steps.post("/approval", {"decision_number": "Nr. 12", "decision_date": "2024-12-09"}, tokens["council"])
+    assert r.status_code == 200, r.json
+    return finalists
