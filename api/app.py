@@ -7,7 +7,21 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
-from api import access, audit, contests, desk, operations, pages, privacy, round1, round2, round3, system, transitions
+from api import (
+    access,
+    audit,
+    contests,
+    desk,
+    eid,
+    operations,
+    pages,
+    privacy,
+    round1,
+    round2,
+    round3,
+    system,
+    transitions,
+)
 from api.errors import ContestApi, register_error_handlers
 from contest.service import ContestService
 
@@ -53,5 +67,6 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     pages.init_app(app)  # the pages for people (lv/en); registered before system.assets so that they own "/"
     app.register_blueprint(desk.blp)  # the secretariat's desk (/sekretariats), with the pages' plumbing
     app.register_blueprint(privacy.blp)  # the privacy page (/privatums), with the pages' plumbing
+    eid.init_app(app)  # the eID sign-in for the vote under the identity level `eid` (D15): /balsot/eid
     app.register_blueprint(system.assets)
     return app
