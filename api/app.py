@@ -12,6 +12,7 @@ from api import (
     audit,
     contests,
     desk,
+    eid,
     operations,
     pages,
     privacy,
@@ -68,5 +69,6 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     app.register_blueprint(desk.blp)  # the secretariat's desk (/sekretariats), with the pages' plumbing
     app.register_blueprint(privacy.blp)  # the privacy page (/privatums), with the pages' plumbing
     app.register_blueprint(public_rounds.blp)  # the public pages of rounds 2 and 3 (/rezultati/2-karta, 3-karta)
+    eid.init_app(app)  # the eID sign-in for the vote under the identity level `eid` (D15): /balsot/eid
     app.register_blueprint(system.assets)
     return app

@@ -334,6 +334,13 @@ STAGE_NAMES = {
 }
 
 
+# The name of a failed check of a personal code (domain.personal_code.CHECKS), for the vote page's messages.
+CHECK_NAMES = {"format": N_("the form of the code"), "new_form": N_("the first two digits"),
+               "century": N_("the century digit (the 7th digit)"), "date": N_("the date of birth"),
+               "future_date": N_("the date of birth"),
+               "check_digit": N_("the check digit (the last digit)")}
+
+
 def stage_name(stage: str) -> str:
     return _(STAGE_NAMES[stage]) if stage in STAGE_NAMES else stage
 

@@ -17,8 +17,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.exceptions import HTTPException
 
+from api import eid, ratelimit
 from api import page_support as ps
-from api import ratelimit
 from api.chart import Bar, bar_chart
 from api.explanation import explanation_view
 from contest.checkpoints import checkpoints_document
@@ -27,16 +27,14 @@ from contest.settings import VoteSecretsMismatch
 from domain.code_shape import shows_code
 from domain.contest import WINDOW_CLOSED, Contest
 from domain.errors import InvalidInput, NotFound, RuleViolation
+from domain.identity import Identity
 from domain.personal_code import PersonalCodeError
 
 blp = Blueprint("pages", __name__, template_folder="templates")
 
 RATING_WORDS = {1: ps.N_("very poor"), 2: ps.N_("poor"), 3: ps.N_("average"), 4: ps.N_("good"),
                 5: ps.N_("excellent")}
-CHECK_NAMES = {"format": ps.N_("the form of the code"), "new_form": ps.N_("the first two digits"),
-               "century": ps.N_("the century digit (the 7th digit)"), "date": ps.N_("the date of birth"),
-               "future_date": ps.N_("the date of birth"),
-               "check_digit": ps.N_("the check digit (the last digit)")}
+CHECK_NAMES = ps.CHECK_NAMES
 RECEIPT_NOT_A_CODE_PAGE = ps.N_("This looks like a personal code. Enter here the receipt code you were given when you "
                                 "voted (12 letters and digits, e.g. 7K3M-Q9XA-B2RT); the personal code is not needed "
                                 "to check your vote.")
@@ -96,7 +94,8 @@ def unavailable_refusal() -> dict[str, str]:
                       "later."), "rule": "D10"}
 
 
-def check_vote_form(form: dict[str, str], code: str, contest: Contest, eligible: list[str]) -> dict[str, str]:
+def check_vote_form(form: dict[str, str], code: str | None, contest: Contest, eligible: list[str]) -> dict[str, str]:
+    """The form's fields; `code` is None under `eid` (D15: signed in, nothing typed)."""
     errors: dict[str, str] = {}
     rules = contest.rules
     if form["municipality"] not in eligible:
@@ -106,7 +105,7 @@ def check_vote_form(form: dict[str, str], code: str, contest: Contest, eligible:
                              high=rules.vote_rating_max)
     if len(form["comment"]) > rules.vote_comment_max_chars:
         errors["comment"] = _("The comment may be at most %(n)s characters long.", n=rules.vote_comment_max_chars)
-    if not code.strip():
+    if code is not None and not code.strip():
         errors["personal_code"] = _("Enter your personal code.")
     return errors
 
@@ -117,18 +116,22 @@ def personal_code_message(e: PersonalCodeError) -> str:
              check=_(CHECK_NAMES.get(e.check, e.check)), reason=reason)
 
 
-def submit_vote(contest: Contest, form: dict[str, str], code: str, now: Any) -> tuple[Any, dict[str, str],
-                                                                                    dict[str, str] | None, int]:
-    """Cast the vote through the service: (the vote or None, field errors, a refusal, the HTTP status)."""
+def submit_vote(contest: Contest, form: dict[str, str], code: str, now: Any, identity: Identity | None = None
+                ) -> tuple[Any, dict[str, str], dict[str, str] | None, int]:
+    """Cast the vote through the service: (the vote or None, field errors, a refusal, the HTTP status). With
+    `identity` (a resident signed in with eID, D15) no code is typed."""
     if not contest.accepts_votes_at(now):
         return None, {}, window_refusal(contest, now), 409
-    errors = check_vote_form(form, code, contest, contest.eligible_for_vote())
+    errors = check_vote_form(form, code if identity is None else None, contest, contest.eligible_for_vote())
     if errors:
         return None, errors, None, 422
+    fields = {"municipality": form["municipality"], "rating": int(form["rating"]), "comment": form["comment"] or None,
+              "client_address": request.remote_addr}
     try:
-        cast, _position = ps.service().round2.cast_vote(
-            contest.year, personal_code=code, municipality=form["municipality"], rating=int(form["rating"]),
-            comment=form["comment"] or None, client_address=request.remote_addr)
+        if identity is None:
+            cast, _position = ps.service().round2.cast_vote(contest.year, personal_code=code, **fields)
+        else:  # D15 `eid`: the signed-in resident (api/eid.py)
+            cast, _position = eid.cast_vote(contest.year, identity, **fields)
     except PersonalCodeError as e:
         return None, {"personal_code": personal_code_message(e)}, None, 422
     except VoteSecretsMismatch:
@@ -160,9 +163,20 @@ def vote() -> tuple[str, int]:
     status = 200
     if refusal is None and ps.service().round2.vote_secrets_problem(contest.year) is not None:
         refusal, status = unavailable_refusal(), 503
+    # D15 `eid`: the resident signs in with eID first (api/eid.py); the page has no code field then
+    signed = eid.page_state(contest) if contest.rules.vote_identity == eid.LEVEL else None
+    if refusal is None and signed is not None and signed.refusal is not None:
+        refusal, status = signed.refusal, signed.status
     if request.method == "POST":
         form = {k: request.form.get(k, "").strip() for k in form}
-        cast, errors, refusal, status = submit_vote(contest, form, request.form.get("personal_code", ""), now)
+        if signed is not None and signed.identity is None and contest.accepts_votes_at(now):
+            cast, refusal, status = None, refusal or eid.sign_in_first(), 503 if status == 503 else 409
+        else:
+            cast, errors, refusal, status = submit_vote(contest, form, request.form.get("personal_code", ""), now,
+                                                        signed.identity if signed is not None else None)
+        if signed is not None and signed.identity is not None and (cast is not None or
+                                                                   (refusal or {}).get("kind") == "already"):
+            eid.sign_out()  # the sign-in was for this one vote
         if cast is not None:
             return render_template("pages/voted.html", contest=contest, vote=cast,
                                    name=all_names.get(cast.municipality, cast.municipality),
@@ -171,7 +185,9 @@ def vote() -> tuple[str, int]:
     return render_template("pages/vote.html", contest=contest, choices=choices, form=form, errors=errors,
                            refusal=refusal, rating_words=RATING_WORDS,
                            max_comment=contest.rules.vote_comment_max_chars,
-                           votes_public=contest.votes_public_at(now), window=contest.window_times()), status
+                           votes_public=contest.votes_public_at(now), window=contest.window_times(),
+                           eid=signed, eid_until=eid.local_time(signed.until, contest.window.timezone)
+                           if signed is not None and signed.until is not None else None), status
 
 
 # ----- results -----

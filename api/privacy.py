@@ -2,7 +2,8 @@
 residents' data, what the vote keeps and what it never keeps (D10: the personal code only as a keyed hash, the
 receipt, the comment with codes redacted, the network only as a keyed hash), why, for how long (the history is the
 contest's audit record, nothing is deleted), who sees what (D15: the public board shows only the receipt, the
-municipality and the rating), the resident's rights under the GDPR and where to turn.
+municipality and the rating), under eID sign-in what the provider gives and what is kept of it (only the keyed hash
+and the receipt), the resident's rights under the GDPR and where to turn.
 
 The contact is the Fund's to choose: CONTEST_PRIVACY_CONTACT (contest/settings.py) when set, else the page points
 to the Fund's own website. The text lives in api/templates/pages/privacy.html; the figures it states (the network
@@ -18,6 +19,8 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
 from api import page_support as ps
+from api.eid import signed_in_period
+from contest.eid import LEVEL as EID
 from contest.network import IPV4_PREFIX, IPV6_PREFIX
 from contest.settings import privacy_contact
 from domain.code_shape import REDACTED
@@ -53,4 +56,6 @@ def page() -> str:
                                "ipv4_prefix": IPV4_PREFIX, "ipv6_prefix": IPV6_PREFIX}
     if contest is not None:
         context["contest"] = contest
+        if contest.rules.vote_identity == EID:  # D15: what the eID sign-in gives and what is kept of it
+            context["eid_period"] = signed_in_period()
     return render_template("pages/privacy.html", **context)

@@ -13,6 +13,12 @@ CONTEST_VOTE_RATE_LIMIT_FILE  the SQLite file of the vote's rate-limit counters,
                  (api/ratelimit.py; default: beside a SQLite store, else in the temp directory, named after the store)
 CONTEST_PRIVACY_CONTACT  where residents reach the Fund about their data (an e-mail or https address, as the Fund
                  decides), shown on the privacy page /privatums; unset, the page points to the Fund's own website
+CONTEST_PUBLIC_URL  the service's public address (https://balsot.example.lv), for the links it hands out: the eID
+                 sign-in's redirect URI; unset, the address the request came to
+CONTEST_OIDC_ISSUER, CONTEST_OIDC_CLIENT_ID, CONTEST_OIDC_CLIENT_SECRET  the OpenID Connect provider residents sign in
+                 with when the contest's identity level is `eid` (D15): its issuer (https://, exactly as its ID tokens
+                 name it; http:// only on loopback, for tests) and this service's client at it; all three or none
+CONTEST_OIDC_CODE_CLAIM  the ID token's claim that carries the personal code (default "personal_code")
 
 The two secrets must stay the same for a contest's whole life (a new voter secret would let everyone vote again)
 and must never be logged or stored with the events. The contest records their fingerprints with its first vote
@@ -23,7 +29,9 @@ fingerprints takes no vote (VoteSecretsMismatch, HTTP 503) until the recorded on
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -148,6 +156,75 @@ def privacy_contact(env: Mapping[str, str] | None = None) -> str | None:
     env = os.environ if env is None else env
     value = env.get("CONTEST_PRIVACY_CONTACT", "").strip()
     return value[:200] or None
+
+
+DEFAULT_CODE_CLAIM = "personal_code"
+OIDC_SETTINGS = ("CONTEST_OIDC_ISSUER", "CONTEST_OIDC_CLIENT_ID", "CONTEST_OIDC_CLIENT_SECRET")
+_CLAIM_NAME = re.compile(r"[!#-~]{1,200}")  # printable ASCII, no space or quote: a claim name or a URI
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """The OpenID Connect provider of the eID sign-in (D15, api/eid.py): the issuer as its ID tokens name it
+    (`iss`), this service's client id and secret at it, and the claim that carries the personal code."""
+
+    issuer: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    code_claim: str = DEFAULT_CODE_CLAIM
+
+    @property
+    def metadata_url(self) -> str:
+        """The provider's discovery document (OpenID Connect Discovery 1.0, §4)."""
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+def oidc_settings(env: Mapping[str, str] | None = None) -> OidcSettings | None:
+    """CONTEST_OIDC_*: the eID provider, or None when none is set. Some but not all, an issuer that is not an
+    https:// address (http:// is allowed on a loopback host only) or a claim name with spaces: SettingsError
+    naming the setting, never a value of the secret."""
+    env = os.environ if env is None else env
+    values = {name: env.get(name, "").strip() for name in OIDC_SETTINGS}
+    if not any(values.values()):
+        return None
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise SettingsError(f"{' and '.join(missing)} must be set too: the eID sign-in (D15) needs "
+                            f"{', '.join(OIDC_SETTINGS)}")
+    issuer = values["CONTEST_OIDC_ISSUER"]
+    parsed = urlparse(issuer)
+    if parsed.scheme not in ("https", "http") or not parsed.hostname or parsed.query or parsed.fragment:
+        raise SettingsError("CONTEST_OIDC_ISSUER must be the provider's https:// address without a query, "
+                            "e.g. https://eid.example.lv")
+    if parsed.scheme == "http" and not is_loopback(parsed.hostname):
+        raise SettingsError("CONTEST_OIDC_ISSUER must be an https:// address (http:// only on loopback, for tests)")
+    claim = env.get("CONTEST_OIDC_CODE_CLAIM", "").strip() or DEFAULT_CODE_CLAIM
+    if not _CLAIM_NAME.fullmatch(claim):
+        raise SettingsError("CONTEST_OIDC_CODE_CLAIM must be a claim name such as personal_code")
+    return OidcSettings(issuer=issuer, client_id=values["CONTEST_OIDC_CLIENT_ID"],
+                        client_secret=values["CONTEST_OIDC_CLIENT_SECRET"], code_claim=claim)
+
+
+def public_url(env: Mapping[str, str] | None = None) -> str | None:
+    """CONTEST_PUBLIC_URL without a trailing slash, or None when unset; an address that is not http(s):// with a
+    host and without a query: SettingsError."""
+    env = os.environ if env is None else env
+    value = env.get("CONTEST_PUBLIC_URL", "").strip().rstrip("/")
+    if not value:
+        return None
+    parsed = urlparse(value)
+    if parsed.scheme not in ("https", "http") or not parsed.hostname or parsed.query or parsed.fragment:
+        raise SettingsError("CONTEST_PUBLIC_URL must be the service's public address, e.g. https://balsot.example.lv")
+    return value
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def eventsourcing_env(url: str) -> dict[str, str]:
