@@ -12,6 +12,7 @@ from api import (
     audit,
     contests,
     desk,
+    downloads,
     eid,
     operations,
     pages,
@@ -61,8 +62,8 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     api.register_converter(MunicipalityConverter,
                            lambda _: {"type": "string", "pattern": f"^{MunicipalityConverter.regex}$"})
     register_error_handlers(app)
-    for blueprint in (system.blp, contests.blp, round1.blp, round2.blp, round3.blp, transitions.blp, audit.blp,
-                      access.blp):
+    for blueprint in (system.blp, contests.blp, round1.blp, round2.blp, round3.blp, downloads.blp, transitions.blp,
+                      audit.blp, access.blp):
         api.register_blueprint(blueprint)
     operations.init_app(app)  # request ids, JSON access log, security headers, the vote's rate limit
     pages.init_app(app)  # the pages for people (lv/en); registered before system.assets so that they own "/"
