@@ -18,6 +18,7 @@ from api import (
     pages,
     privacy,
     public_rounds,
+    report,
     round1,
     round2,
     round3,
@@ -70,6 +71,7 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     app.register_blueprint(desk.blp)  # the secretariat's desk (/sekretariats), with the pages' plumbing
     app.register_blueprint(privacy.blp)  # the privacy page (/privatums), with the pages' plumbing
     app.register_blueprint(public_rounds.blp)  # the public pages of rounds 2 and 3 (/rezultati/2-karta, 3-karta)
+    app.register_blueprint(report.blp)  # the final report (/rezultati/gala-rezultati, its PDF), the pages' plumbing
     eid.init_app(app)  # the eID sign-in for the vote under the identity level `eid` (D15): /balsot/eid
     app.register_blueprint(system.assets)
     return app
