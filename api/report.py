@@ -29,6 +29,10 @@ blp.register_error_handler(HTTPException, ps.http_error)
 VIA = {"jury": ps.N_("by jury points (§4.6.7)"), "residents_vote": ps.N_("the residents' choice (§4.6.7)"),
        "jury_fifth": ps.N_("the jury's next place (§4.6.7)")}
 MODES = {"on_site": ps.N_("on site"), "remote": ps.N_("remote")}
+# The PDFs this process has made, by year, language and the approval (its digest, decision, time): an approved contest
+# is sealed (D14), so its report never changes, and a public URL does not lay the document out again (about a second)
+# on every request.
+PDFS: dict[tuple[Any, ...], bytes] = {}
 
 
 def seat_note(seat: dict[str, Any], min_visits: int) -> str:
@@ -100,8 +104,9 @@ def final_pdf() -> Response | tuple[str, int]:
     result = approved(ps.current_contest().year)
     if result is None:
         return not_yet()
+    key = (result["year"], ps.language(), *sorted(result["approval"].items()))
     try:
-        data = render_pdf(render_report(result, pdf=True))
+        data = PDFS.get(key) or PDFS.setdefault(key, render_pdf(render_report(result, pdf=True)))
     except PdfUnavailable:
         return ps.error_page(503, _("The PDF is not available"),
                              _("The server cannot make PDF files at the moment. The same report can be printed from "

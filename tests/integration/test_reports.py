@@ -20,6 +20,7 @@ import pytest
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
+from api import report
 from contest.clock import FrozenClock
 from contest.service import ContestService
 from tests.support.pages import text
@@ -106,7 +107,9 @@ def test_7_4_the_report_and_its_pdf_wait_for_the_councils_approval(service: Cont
 # ----- the PDF (WeasyPrint, api/pdf.py) -----
 
 def test_7_4_the_pdfs_first_page_names_the_winner_and_the_decision(client: FlaskClient, approved: Any,
-                                                                    tmp_path: Path) -> None:
+                                                                    tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(report, "PDFS", {})  # laid out here, not taken from another test's
     r = client.get(REPORT + ".pdf")
     assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data.startswith(b"%PDF-")
     assert 'filename="gala-rezultati-2024.pdf"' in r.headers["Content-Disposition"]
@@ -120,6 +123,10 @@ def test_7_4_the_pdfs_first_page_names_the_winner_and_the_decision(client: Flask
     fonts = subprocess.run(["pdffonts", str(tmp_path / "report.pdf")], capture_output=True, text=True, check=True)
     assert "DejaVu" in fonts.stdout  # embedded: the PDF shows ā č ē ģ ī ķ ļ ņ š ū ž wherever it is opened
 
+    monkeypatch.setattr(report, "render_pdf", lambda html: pytest.fail("a sealed contest's PDF is laid out once"))
+    assert client.get(REPORT + ".pdf").data == r.data
+    monkeypatch.undo()
+    monkeypatch.setattr(report, "PDFS", {})
     en = client.get(REPORT + ".pdf?lang=en")
     assert 'filename="gala-rezultati-2024-en.pdf"' in en.headers["Content-Disposition"]
     first_en = pdf_text(en.data, tmp_path, "-f", "1", "-l", "1")
