@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from api import report
 from contest.clock import FrozenClock
 from contest.service import ContestService
-from tests.support.pages import text
+from tests.support.pages import not_latvian, text
 from tests.support.round3 import DECISION, day, play_contest
 
 API = "/api/contests/2024"
@@ -66,19 +66,21 @@ def test_7_4_the_final_report_page_in_latvian_and_english(client: FlaskClient, a
     assert f'<p class="big">{winner["name"]}</p>' in page and "20 000 EUR" in page and "4,40" in page
     assert approved["theme_winner"]["name"] in page and "Gada tēmas speciālā balva 2024" in page
     assert f"Iedzīvotāju balsojumā augstāko vidējo vērtējumu (4,67) ieguva {pick['name']}." in page
-    assert "Tā saņēma 3 balsis." in page and "iedzīvotāju izvēle (§4.6.7)" in page
+    assert "Tā saņēma 3 balsis." in page and "iedzīvotāju izvēle (nolikuma 4.6.7. punkts)" in page
     table = page.split('id="round3-table"')[1].split("</table>")[0]
     assert table.count("<tr") == 6 and "Ieskaitītie vērtējumi" in table  # the header and the five finalists
-    assert "Vienāds vidējais vērtējums" in page and "izšķīra priekšsēdētāja vērtējums (§4.7.10)" in page
+    assert "Vienāds vidējais vērtējums" in page and "izšķīra priekšsēdētāja vērtējums (nolikuma 4.7.10. punkts)" in page
     assert 'class="site"' not in page  # no site navigation: a document to print
+    assert not_latvian(lv.get_data(as_text=True)) == []  # no English left, clauses as 'nolikuma 7.4. punkts'
+    assert "(nolikuma 7.4. punkts)" in page and "2024. gada 10. decembris plkst. 11.00" in page
     assert not re.search(r"""(src|href)=["']https?://""", page)
     with client.get("/static/pages/report.css") as served:
         css = served.get_data(as_text=True)
     assert "size: A4" in css and "@media print" in css and '"DejaVu Sans"' in css
 
     en = text(client.get(REPORT + "?lang=en"))
-    assert "The contest's final result, 2024" in en and "December 9, 2024" in en and "4.40" in en
-    assert "by its decision Protokols Nr. 12, 3.1 of December 9, 2024 (§7.4)" in en
+    assert "The contest's final result, 2024" in en and "9 December 2024" in en and "4.40" in en
+    assert "by its decision Protokols Nr. 12, 3.1 of 9 December 2024 (§7.4)" in en
     assert "Fonda padome" not in en
 
 
@@ -88,12 +90,13 @@ def test_7_4_the_report_and_its_pdf_wait_for_the_councils_approval(service: Cont
     for path in (REPORT, REPORT + ".pdf"):  # nothing closed yet
         r = client.get(path + "?lang=lv")
         assert r.status_code == 409 and "Gala rezultāti vēl nav apstiprināti" in text(r)
+        assert not_latvian(r.get_data(as_text=True)) == []
     closed = play_contest(service, clock, client, tokens, approve=False)
     assert closed["status"] == "awaiting_approval"
     for path in (REPORT, REPORT + ".pdf"):  # round 3 closed, not yet approved
         r = client.get(path)
         assert r.status_code == 409 and r.mimetype == "text/html"
-        assert "publicē pēc tam, kad Fonda padome ar savu lēmumu apstiprina konkursa rezultātus (§7.4)" in text(r)
+        assert "kad Fonda padome ar savu lēmumu apstiprina konkursa rezultātus (nolikuma 7.4. punkts)" in text(r)
     assert client.get("/rezultati").get_data(as_text=True).count(REPORT) == 0
     internal = client.get(f"{API}/result.html")  # the API's copy shows round 3's result as awaiting the approval
     assert internal.status_code == 200 and "Gaida Fonda padomes apstiprinājumu" in text(internal)
@@ -130,7 +133,7 @@ def test_7_4_the_pdfs_first_page_names_the_winner_and_the_decision(client: Flask
     en = client.get(REPORT + ".pdf?lang=en")
     assert 'filename="gala-rezultati-2024-en.pdf"' in en.headers["Content-Disposition"]
     first_en = pdf_text(en.data, tmp_path, "-f", "1", "-l", "1")
-    assert "APPROVED BY THE FUND COUNCIL'S DECISION" in first_en and "December 9, 2024" in first_en
+    assert "APPROVED BY THE FUND COUNCIL'S DECISION" in first_en and "9 December 2024" in first_en
     assert approved["winner"]["name"] in first_en and DECISION["decision_number"] in first_en
 
 
