@@ -12,11 +12,13 @@ from api import (
     audit,
     contests,
     desk,
+    downloads,
     eid,
     operations,
     pages,
     privacy,
     public_rounds,
+    report,
     round1,
     round2,
     round3,
@@ -61,14 +63,15 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     api.register_converter(MunicipalityConverter,
                            lambda _: {"type": "string", "pattern": f"^{MunicipalityConverter.regex}$"})
     register_error_handlers(app)
-    for blueprint in (system.blp, contests.blp, round1.blp, round2.blp, round3.blp, transitions.blp, audit.blp,
-                      access.blp):
+    for blueprint in (system.blp, contests.blp, round1.blp, round2.blp, round3.blp, downloads.blp, transitions.blp,
+                      audit.blp, access.blp):
         api.register_blueprint(blueprint)
     operations.init_app(app)  # request ids, JSON access log, security headers, the vote's rate limit
     pages.init_app(app)  # the pages for people (lv/en); registered before system.assets so that they own "/"
     app.register_blueprint(desk.blp)  # the secretariat's desk (/sekretariats), with the pages' plumbing
     app.register_blueprint(privacy.blp)  # the privacy page (/privatums), with the pages' plumbing
     app.register_blueprint(public_rounds.blp)  # the public pages of rounds 2 and 3 (/rezultati/2-karta, 3-karta)
+    app.register_blueprint(report.blp)  # the final report (/rezultati/gala-rezultati, its PDF), the pages' plumbing
     eid.init_app(app)  # the eID sign-in for the vote under the identity level `eid` (D15): /balsot/eid
     app.register_blueprint(system.assets)
     return app

@@ -273,9 +273,10 @@ def when_in(at: datetime | str, case: str, tz: str = "Europe/Riga", year: bool =
 
 
 def _as_date(value: date | str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    """A day, from a date, '2024-11-29', or an instant ('2024-11-29T22:30:00Z': its day in Riga, 30 November)."""
+    if isinstance(value, datetime) or (isinstance(value, str) and len(value) > 10):
+        return local(value).date()
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def day(value: date | str | None) -> str:

@@ -241,6 +241,15 @@ class Round3:
                                 stage=contest.stage)
         return final_report(contest)
 
+    def approved_result(self, year: int) -> dict[str, Any]:
+        """The final result once the Fund council has approved it (§7.4, D14): what the published report and its
+        PDF show. Before the approval a RuleViolation (409): round 3's result is not yet the contest's."""
+        contest = self.uow.contest(year)
+        if contest.approval is None:
+            raise RuleViolation("the final report is published once the Fund council approves the result",
+                                clause="§7.4", stage=contest.stage)
+        return final_report(contest)
+
 
 def nomination_out(contest: Contest, n: Mapping[str, Any]) -> dict[str, Any]:
     names = {m.code: m.name for m in contest.municipalities}
@@ -292,6 +301,11 @@ def final_report(contest: Contest) -> dict[str, Any]:
     round2 = contest.round2 or {}
     outcome = round2.get("outcome", {})
     r2_expl = outcome.get("explanation", {})
+    votes = {r["municipality"]: r for r in r2_expl.get("vote_table", [])}
+    choice = outcome.get("residents_choice")  # the highest average rating (§4.6.7, D10); None with no votes
+    residents_choice = None if choice is None else {
+        **named(choice), "votes": votes.get(choice, {}).get("votes"), "average": votes.get(choice, {}).get("average"),
+        "finalist_via": next((f["via"] for f in round2.get("finalists", []) if f["municipality"] == choice), None)}
     round1 = contest.round1 or {}
     advancing = set(round1.get("advancing", []))
     top = [{**{k: row.get(k) for k in ("municipality", "place", "overall", "indices", "eur_totals", "raw_points")},
@@ -339,6 +353,7 @@ def final_report(contest: Contest) -> dict[str, Any]:
             "vote_table": [{**r, "name": names.get(r["municipality"], r["municipality"])}
                            for r in r2_expl.get("vote_table", [])],
             "ties": r2_expl.get("ties", []),
+            "residents_choice": residents_choice,
         },
         "round1": {"top": top, "cut": round1.get("cut", {})},
     }

@@ -4,7 +4,6 @@ written 'plkst. 23.59'; counts and units go through ngettext's three forms; Engl
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import UTC, date, datetime
 
@@ -18,22 +17,11 @@ from contest.clock import FrozenClock
 from contest.service import ContestService
 from domain import latvian
 from tests.support.helpers import VOTE_DAY, close_vote, play_round1
+from tests.support.pages import not_latvian, visible_texts
 from tests.support.round3 import play_to_approval
 
 PUBLIC = ["/", "/balsot", "/rezultati", "/rezultati/balsojums", "/rezultati/LV-RIX", "/rezultati/2-karta",
           "/rezultati/3-karta", "/privatums", "/kontrolpunkti"]
-# Words of English that no Latvian sentence has (not "to" or "no", which are Latvian words too).
-ENGLISH = re.compile(r"\b(the|and|of|with|is|are|for|from|this|which|has|have|been|were|will|your|you|votes?|"
-                     r"rounds?|points?|months?|children|places|per|municipalit\w+)\b", re.IGNORECASE)
-LABELS = re.compile(r"RULES\.md|\bD\d{1,2}\b|§")
-
-
-def visible_texts(page: str) -> list[str]:
-    """The texts a reader sees: no scripts, styles, code, tags or attributes."""
-    page = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page)
-    page = re.sub(r"(?s)<code>.*?</code>", " ", page)
-    page = re.sub(r'(?s)<a [^>]*hreflang="en"[^>]*>.*?</a>', " ", page)  # the switch to English
-    return [t for t in (html.unescape(s).strip() for s in re.sub(r"<[^>]+>", "\n", page).split("\n")) if t]
 
 
 def english_left(client: FlaskClient) -> list[str]:
@@ -41,8 +29,7 @@ def english_left(client: FlaskClient) -> list[str]:
     for path in PUBLIC:
         r = client.get(path + "?lang=lv")
         assert r.status_code == 200, path
-        found += [f"{path}: {t}" for t in visible_texts(r.get_data(as_text=True))
-                  if ENGLISH.search(t) or LABELS.search(t)]
+        found += [f"{path}: {t}" for t in not_latvian(r.get_data(as_text=True))]
     return found
 
 
