@@ -38,6 +38,7 @@ from flask_babel import Babel, Domain, format_date, format_decimal, format_time,
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from contest.latvian import lv_moment
 from contest.service import ContestService
 from domain.contest import Contest
 from domain.errors import NotFound
@@ -254,23 +255,13 @@ def number(value: float | int | None, decimals: int = 1) -> str:
     return format_decimal(value, format=pattern)
 
 
-# The months in the cases a Latvian sentence puts a date in (../shared/LATVIAN.md "Dates and times").
-LV_MONTHS = {
-    "genitive": ("janvāra", "februāra", "marta", "aprīļa", "maija", "jūnija", "jūlija", "augusta", "septembra",
-                 "oktobra", "novembra", "decembra"),  # "no …" (from)
-    "dative": ("janvārim", "februārim", "martam", "aprīlim", "maijam", "jūnijam", "jūlijam", "augustam",
-               "septembrim", "oktobrim", "novembrim", "decembrim"),  # "līdz …" (until)
-}
-
-
 def when_in(at: datetime | str, case: str, tz: str = "Europe/Riga") -> str:
     """A moment inside a sentence. In Latvian the date takes the sentence's case and the time is written
     'plkst. 23.59' (LATVIAN.md): 'no 2024. gada 1. augusta plkst. 00.00', 'līdz 2024. gada 15. septembrim plkst.
     23.59'; in English as `when`."""
     if language() != "lv":
         return when(at, tz)
-    moment = local(at, tz)
-    return f"{moment.year}. gada {moment.day}. {LV_MONTHS[case][moment.month - 1]} plkst. {moment:%H.%M}"
+    return lv_moment(local(at, tz), case, tz)
 
 
 def window_sentence(times: Mapping[str, Any]) -> str:
