@@ -7,7 +7,22 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
-from api import access, audit, contests, desk, operations, pages, privacy, round1, round2, round3, system, transitions
+from api import (
+    access,
+    audit,
+    contests,
+    desk,
+    operations,
+    pages,
+    privacy,
+    round1,
+    round2,
+    round3,
+    system,
+    transitions,
+    vote_link_pages,
+    vote_links,
+)
 from api.errors import ContestApi, register_error_handlers
 from contest.service import ContestService
 
@@ -46,12 +61,13 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     api.register_converter(MunicipalityConverter,
                            lambda _: {"type": "string", "pattern": f"^{MunicipalityConverter.regex}$"})
     register_error_handlers(app)
-    for blueprint in (system.blp, contests.blp, round1.blp, round2.blp, round3.blp, transitions.blp, audit.blp,
-                      access.blp):
+    for blueprint in (system.blp, contests.blp, round1.blp, round2.blp, vote_links.blp, round3.blp, transitions.blp,
+                      audit.blp, access.blp):
         api.register_blueprint(blueprint)
     operations.init_app(app)  # request ids, JSON access log, security headers, the vote's rate limit
     pages.init_app(app)  # the pages for people (lv/en); registered before system.assets so that they own "/"
     app.register_blueprint(desk.blp)  # the secretariat's desk (/sekretariats), with the pages' plumbing
     app.register_blueprint(privacy.blp)  # the privacy page (/privatums), with the pages' plumbing
+    vote_link_pages.init_app(app)  # the vote's confirmation by an e-mailed link (/balsot/apstiprinat/…, D15)
     app.register_blueprint(system.assets)
     return app

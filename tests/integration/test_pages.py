@@ -244,6 +244,7 @@ def test_every_message_has_a_latvian_translation() -> None:
         catalogue = read_po(f)
     translated = {m.id: m.string for m in catalogue if m.id and m.string and not m.fuzzy}
     method_map = [("api/pages.py", "python"), ("api/desk.py", "python"), ("api/page_support.py", "python"),
+                  ("api/vote_refusals.py", "python"), ("api/vote_link_pages.py", "python"),
                   ("api/templates/pages/**.html", "jinja2")]
     keywords = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
     found = {message for _f, _l, message, _c, _ctx in extract_from_dir(str(ROOT), method_map, keywords=keywords)}
