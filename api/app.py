@@ -24,6 +24,8 @@ from api import (
     round3,
     system,
     transitions,
+    vote_link_pages,
+    vote_links,
 )
 from api.errors import ContestApi, register_error_handlers
 from contest.service import ContestService
@@ -63,8 +65,8 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     api.register_converter(MunicipalityConverter,
                            lambda _: {"type": "string", "pattern": f"^{MunicipalityConverter.regex}$"})
     register_error_handlers(app)
-    for blueprint in (system.blp, contests.blp, round1.blp, round2.blp, round3.blp, downloads.blp, transitions.blp,
-                      audit.blp, access.blp):
+    for blueprint in (system.blp, contests.blp, round1.blp, round2.blp, vote_links.blp, round3.blp, downloads.blp,
+                      transitions.blp, audit.blp, access.blp):
         api.register_blueprint(blueprint)
     operations.init_app(app)  # request ids, JSON access log, security headers, the vote's rate limit
     pages.init_app(app)  # the pages for people (lv/en); registered before system.assets so that they own "/"
@@ -73,5 +75,6 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     app.register_blueprint(public_rounds.blp)  # the public pages of rounds 2 and 3 (/rezultati/2-karta, 3-karta)
     app.register_blueprint(report.blp)  # the final report (/rezultati/gala-rezultati, its PDF), the pages' plumbing
     eid.init_app(app)  # the eID sign-in for the vote under the identity level `eid` (D15): /balsot/eid
+    vote_link_pages.init_app(app)  # the vote's confirmation by an e-mailed link (/balsot/apstiprinat/…, D15)
     app.register_blueprint(system.assets)
     return app

@@ -28,7 +28,7 @@ from contest.round1 import Round1
 from contest.round2 import Round2
 from contest.round3 import Round3
 from contest.sessions import StaffSessions
-from contest.settings import Settings, VoteSecrets, session_policy_from_env, store_kind
+from contest.settings import Settings, VoteMail, VoteSecrets, session_policy_from_env, store_kind
 from contest.store import EventStore
 from contest.unit_of_work import ConcurrencyConflict, UnitOfWork
 from domain.access import TOKEN_PREFIX, Credential, credential_id, token_digest, token_id_for
@@ -48,12 +48,13 @@ class ContestService:
 
     RETRIES = UnitOfWork.RETRIES
 
-    def __init__(self, store: EventStore, clock: Clock | None = None, secrets: VoteSecrets | None = None) -> None:
+    def __init__(self, store: EventStore, clock: Clock | None = None, secrets: VoteSecrets | None = None,
+                 vote_mail: VoteMail | None = None) -> None:
         self.uow = uow = UnitOfWork(store, clock, secrets)
         self.store_kind = store_kind(store.store_url)
         self.history = History(uow)
         self.round1 = Round1(uow)
-        self.round2 = Round2(uow)
+        self.round2 = Round2(uow, vote_mail)  # vote_mail None: from the environment when first needed
         self.round3 = Round3(uow)
         self.sessions = StaffSessions(store, uow.clock, session_policy_from_env(os.environ))
 
@@ -79,7 +80,7 @@ class ContestService:
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> ContestService:
-        return cls(EventStore(settings.store_url), clock, settings.secrets)
+        return cls(EventStore(settings.store_url), clock, settings.secrets, settings.vote_mail)
 
     def secrets(self) -> VoteSecrets:
         return self.uow.secrets()

@@ -20,6 +20,19 @@ CONTEST_OIDC_ISSUER, CONTEST_OIDC_CLIENT_ID, CONTEST_OIDC_CLIENT_SECRET  the Ope
                  name it; http:// only on loopback, for tests) and this service's client at it; all three or none
 CONTEST_OIDC_CODE_CLAIM  the ID token's claim that carries the personal code (default "personal_code")
 
+The mail of the `email` identity level (D15: a vote counts once the resident opens the one-time link sent to
+their address; contest/mail.py, contest/vote_requests.py), needed only when a contest's level is `email`:
+CONTEST_SMTP_HOST      the SMTP server the mail is handed to; unset, no mail is sent (an `email` vote is then
+                       refused with 503 naming the settings)
+CONTEST_SMTP_PORT      its port (default by CONTEST_SMTP_TLS: 25, 587, 465)
+CONTEST_SMTP_TLS       none | starttls (default) | ssl: plain, STARTTLS after connecting, or TLS from the start;
+                       the server's certificate is checked against the system's trusted authorities
+CONTEST_SMTP_USER, CONTEST_SMTP_PASSWORD  the login, if the server asks for one (both or neither)
+CONTEST_MAIL_SENDER    the From address, e.g. "Konkurss <balsot@sif.gov.lv>"
+CONTEST_PUBLIC_URL     the service's public address, the base of the links in the mail (https://…; plain http only on
+                       a loopback host); never taken from a request's Host header, which anyone can set
+CONTEST_VOTE_LINK_MINUTES  how long a link is good for (default 30, at most 1440)
+
 The two secrets must stay the same for a contest's whole life (a new voter secret would let everyone vote again)
 and must never be logged or stored with the events. The contest records their fingerprints with its first vote
 (Contest.VoteSecretsBound, domain.personal_code.secret_fingerprint); a process whose secrets have other
@@ -36,11 +49,15 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from domain.errors import InvalidInput
+from domain.identity import check_address
 from domain.personal_code import secret_fingerprint
 from domain.sessions import SessionPolicy
+from domain.vote_link import LinkPolicy
 
 DEFAULT_STORE = "sqlite:///var/contest.sqlite3"
 
@@ -96,6 +113,7 @@ class Settings:
     year: int = 2024
     preset: str = "2024"
     secrets: VoteSecrets | None = field(default=None, repr=False)
+    vote_mail: VoteMail | None = None  # None: read from the environment when first needed
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -108,6 +126,7 @@ class Settings:
             year=int(year),
             preset=env.get("CONTEST_PRESET") or year,
             secrets=vote_secrets_from_env(env),
+            vote_mail=vote_mail_from_env(env),
         )
 
     def require_secrets(self) -> VoteSecrets:
@@ -287,3 +306,116 @@ def session_policy_from_env(env: Mapping[str, str]) -> SessionPolicy:
 
     return SessionPolicy(idle=minutes("CONTEST_SESSION_IDLE_MINUTES", 30, 1),
                          absolute=minutes("CONTEST_SESSION_HOURS", 12 * 60, 60))
+
+
+# ----- the mail of the `email` identity level (D15) -----
+
+TLS_MODES = {"none": 25, "starttls": 587, "ssl": 465}  # and each one's usual port
+MAIL_SETTINGS = ("CONTEST_SMTP_HOST", "CONTEST_MAIL_SENDER", "CONTEST_PUBLIC_URL")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """How mail leaves the service: the SMTP server, its TLS and login, the sender (contest/mail.py)."""
+
+    host: str
+    port: int
+    tls: str
+    sender: str
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class VoteMail:
+    """What the `email` level needs (D15): mail (None when CONTEST_SMTP_HOST is unset), the public base URL of the
+    links (None when unset) and how long a link lives."""
+
+    mail: MailSettings | None = None
+    public_url: str | None = None
+    links: LinkPolicy = field(default_factory=LinkPolicy)
+
+    def missing(self) -> list[str]:
+        """The settings that must be set before a vote can be confirmed by e-mail."""
+        found = {"CONTEST_SMTP_HOST": self.mail is not None, "CONTEST_MAIL_SENDER": self.mail is not None,
+                 "CONTEST_PUBLIC_URL": self.public_url is not None}
+        return [name for name in MAIL_SETTINGS if not found[name]]
+
+
+class MailNotConfigured(SettingsError):
+    """The contest's residents are verified by e-mail (D15) but this service cannot send the link: a server's
+    configuration, not the resident's fault (HTTP 503). Names the settings."""
+
+    def __init__(self, settings: list[str]) -> None:
+        self.settings = settings
+        self.message = (f"{' and '.join(settings)} {'is' if len(settings) == 1 else 'are'} not set: this service "
+                        "cannot send the e-mail that confirms a vote (D15); no vote is taken by e-mail until then")
+        super().__init__(self.message)
+
+
+def mail_settings_from_env(env: Mapping[str, str]) -> MailSettings | None:
+    """CONTEST_SMTP_* and CONTEST_MAIL_SENDER, checked; None when CONTEST_SMTP_HOST is unset. SettingsError names
+    the setting that is wrong."""
+    host = env.get("CONTEST_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    if any(c.isspace() for c in host) or len(host) > 253:
+        raise SettingsError("CONTEST_SMTP_HOST must be a host name or address")
+    tls = env.get("CONTEST_SMTP_TLS", "").strip().lower() or "starttls"
+    if tls not in TLS_MODES:
+        raise SettingsError("CONTEST_SMTP_TLS must be none, starttls or ssl")
+    port_text = env.get("CONTEST_SMTP_PORT", "").strip()
+    if port_text and not (port_text.isdigit() and 0 < int(port_text) < 65536):
+        raise SettingsError("CONTEST_SMTP_PORT must be a port number from 1 to 65535")
+    user, password = env.get("CONTEST_SMTP_USER", ""), env.get("CONTEST_SMTP_PASSWORD", "")
+    if bool(user) != bool(password):
+        raise SettingsError("CONTEST_SMTP_USER and CONTEST_SMTP_PASSWORD are set both or neither")
+    sender = env.get("CONTEST_MAIL_SENDER", "").strip()
+    try:
+        _name, address = parseaddr(sender)
+        check_address(address)
+    except InvalidInput:
+        raise SettingsError("CONTEST_MAIL_SENDER must be an e-mail address, e.g. \"Konkurss <balsot@sif.gov.lv>\"") \
+            from None
+    if "\n" in sender or "\r" in sender:
+        raise SettingsError("CONTEST_MAIL_SENDER must be one line")
+    return MailSettings(host=host, port=int(port_text) if port_text else TLS_MODES[tls], tls=tls, sender=sender,
+                        user=user or None, password=password or None)
+
+
+def public_url_from_env(env: Mapping[str, str]) -> str | None:
+    """CONTEST_PUBLIC_URL without its trailing slash: https://host[:port][/path], or http:// on a loopback host."""
+    text = env.get("CONTEST_PUBLIC_URL", "").strip().rstrip("/")
+    if not text:
+        return None
+    parsed = urlparse(text)
+    host = parsed.hostname or ""
+    if parsed.scheme not in ("https", "http") or not host or parsed.query or parsed.fragment or parsed.username \
+            or any(c.isspace() for c in text):
+        raise SettingsError("CONTEST_PUBLIC_URL must be the service's address, e.g. https://balsot.example.lv")
+    if parsed.scheme == "http" and not _loopback(host):
+        raise SettingsError("CONTEST_PUBLIC_URL must start with https:// (plain http only on a loopback host): "
+                            "the links in the mail carry a vote")
+    return text
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def vote_mail_from_env(env: Mapping[str, str]) -> VoteMail:
+    """Everything the `email` level reads from the environment (D15), checked; SettingsError names the setting."""
+    text = env.get("CONTEST_VOTE_LINK_MINUTES", "").strip()
+    minutes = 30
+    if text:
+        if not text.isdigit() or not 1 <= int(text) <= 1440:
+            raise SettingsError("CONTEST_VOTE_LINK_MINUTES must be whole minutes from 1 to 1440")
+        minutes = int(text)
+    return VoteMail(mail=mail_settings_from_env(env), public_url=public_url_from_env(env),
+                    links=LinkPolicy(timedelta(minutes=minutes)))
