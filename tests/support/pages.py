@@ -1,5 +1,5 @@
 """The pages as a browser without JavaScript uses them: a form's CSRF token, the text of a page, a vote through
-/balsot, the secretariat's login to the desk."""
+/balsot, the secretariat's login to the desk, a municipality's to its pages."""
 
 from __future__ import annotations
 
@@ -33,3 +33,7 @@ def vote(client: FlaskClient, **fields: str) -> object:
 def login(client: FlaskClient, token: str) -> object:
     return client.post("/sekretariats/ieiet", data={"csrf_token": form_token(client, "/sekretariats"),
                                                     "token": token})
+
+
+def portal_login(client: FlaskClient, token: str) -> object:
+    return client.post("/pasvaldiba/ieiet", data={"csrf_token": form_token(client, "/pasvaldiba"), "token": token})
