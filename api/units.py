@@ -1,13 +1,15 @@
 """The units of the questionnaire's answers on a page, in the reader's language and the number's form
 (../shared/LATVIAN.md: "1 mēnesis", "2 mēneši", "0 mēnešu"; "100 EUR mēnesī"). The questionnaire names units in
 English (`unit` of a question, e.g. "months", "EUR/month"); each known unit has its sentence here, through ngettext,
-so the catalogue gives the three Latvian forms. An unknown unit is shown as written."""
+so the catalogue gives the three Latvian forms. An unknown unit is shown as written. ``unit_word`` gives the bare
+unit, for the suffix of an input where no number goes with it ("mēneši", "EUR mēnesī")."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import ngettext as _n
 
 # Each unit: a function of (the count that chooses the form, the number as shown, with its decimal comma). The
@@ -43,3 +45,30 @@ def unit_value(value: float | int | None, unit: str | None, decimals: int = 1) -
     if say is None:
         return f"{shown} {unit}"
     return say(int(value) if whole else 2, shown)
+
+
+# The bare units (the plural's words); "EUR", "%" and "km" are the same in both languages.
+WORDS: dict[str, Callable[[], str]] = {
+    "months": lambda: _("months"),
+    "places": lambda: _("places"),
+    "children": lambda: _("children"),
+    "programmes": lambda: _("programmes"),
+    "persons": lambda: _("persons"),
+    "flats": lambda: _("flats"),
+    "sessions": lambda: _("sessions"),
+    "facilities": lambda: _("facilities"),
+    "hours/week": lambda: _("hours a week"),
+    "EUR/month": lambda: _("EUR a month"),
+    "EUR/day": lambda: _("EUR a day"),
+    "EUR/year": lambda: _("EUR a year"),
+    "EUR/child": lambda: _("EUR per child"),
+    "per 1000 children": lambda: _("per 1,000 children"),
+}
+
+
+def unit_word(unit: str | None) -> str:
+    """The unit alone, in the reader's language: 'mēneši' / 'months', 'EUR mēnesī' / 'EUR a month'; '' for none."""
+    if not unit:
+        return ""
+    say = WORDS.get(unit)
+    return unit if say is None else say()

@@ -1,5 +1,6 @@
 """The pages as a browser without JavaScript uses them: a form's CSRF token, the text of a page, a vote through
-/balsot, the secretariat's login to the desk; and what of a Latvian page is not Latvian (../shared/LATVIAN.md)."""
+/balsot, the secretariat's login to the desk, a municipality's to its pages; and what of a Latvian page is not
+Latvian (../shared/LATVIAN.md)."""
 
 from __future__ import annotations
 
@@ -53,3 +54,7 @@ def visible_texts(page: str) -> list[str]:
 def not_latvian(page: str) -> list[str]:
     """The texts of a Latvian page with English left in them or an internal label (RULES.md, D1…, a bare §)."""
     return [t for t in visible_texts(page) if ENGLISH.search(t) or LABELS.search(t)]
+
+
+def portal_login(client: FlaskClient, token: str) -> object:
+    return client.post("/pasvaldiba/ieiet", data={"csrf_token": form_token(client, "/pasvaldiba"), "token": token})

@@ -5,6 +5,13 @@
     // Move the focus to a message that appeared after a form was sent (screen readers announce it).
     var message = document.querySelector("[data-focus]");
     if (message) { message.focus(); }
+    // A link of an error summary moves the focus to its field, not only the view.
+    document.querySelectorAll("#error-summary a[href^='#']").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        var target = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+        if (target) { event.preventDefault(); target.focus(); target.scrollIntoView({ block: "center" }); }
+      });
+    });
     // Irreversible steps on the desk ask first.
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
