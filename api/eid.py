@@ -44,7 +44,7 @@ from werkzeug.wrappers import Response
 
 from api import page_support as ps
 from contest.eid import LEVEL, NoCodeClaim, cast_eid_vote, eid_identity
-from contest.settings import OidcSettings, oidc_settings, public_url
+from contest.identity_settings import OidcSettings, oidc_settings, public_url
 from domain.contest import Contest
 from domain.errors import NotFound
 from domain.identity import Identity

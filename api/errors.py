@@ -17,8 +17,9 @@ from flask import Flask, Response, current_app, jsonify
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from contest.identity_settings import MailNotConfigured
 from contest.mail import MailError
-from contest.settings import MailNotConfigured, VoteSecretsMismatch
+from contest.settings import VoteSecretsMismatch
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.personal_code import PersonalCodeError
 

@@ -18,9 +18,10 @@ from werkzeug.exceptions import HTTPException
 from api import page_support as ps
 from api import ratelimit
 from api.vote_refusals import RATING_WORDS, already_refusal, unavailable_refusal, window_refusal
+from contest.identity_settings import MailNotConfigured
 from contest.mail import MailError
 from contest.round2 import AddressUsed, AlreadyVoted
-from contest.settings import MailNotConfigured, VoteSecretsMismatch
+from contest.settings import VoteSecretsMismatch
 from contest.vote_requests import Sent
 from domain.contest import Contest
 from domain.errors import InvalidInput, NotFound, RuleViolation

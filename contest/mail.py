@@ -17,7 +17,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
-from contest.settings import MailSettings
+from contest.identity_settings import MailSettings
 
 log = logging.getLogger("contest.mail")
 

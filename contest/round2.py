@@ -11,8 +11,8 @@ its own module and each given the unit of work.
 from __future__ import annotations
 
 from contest.ballots import Ballots
+from contest.identity_settings import VoteMail
 from contest.quarantine import CLUSTER_MIN_VOTES, CLUSTER_WINDOW_SECONDS, Quarantine
-from contest.settings import VoteMail
 from contest.unit_of_work import UnitOfWork
 from contest.vote_requests import VoteRequests
 from contest.vote_window import VoteWindow

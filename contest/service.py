@@ -22,13 +22,14 @@ from contest.audit import AuditChain
 from contest.calendar import contest_calendar, creation_reason
 from contest.clock import Clock
 from contest.history import History
+from contest.identity_settings import VoteMail
 from contest.presets import load_preset
 from contest.readmodels import ReadModels
 from contest.round1 import Round1
 from contest.round2 import Round2
 from contest.round3 import Round3
 from contest.sessions import StaffSessions
-from contest.settings import Settings, VoteMail, VoteSecrets, session_policy_from_env, store_kind
+from contest.settings import Settings, VoteSecrets, session_policy_from_env, store_kind
 from contest.store import EventStore
 from contest.unit_of_work import ConcurrencyConflict, UnitOfWork
 from domain.access import TOKEN_PREFIX, Credential, credential_id, token_digest, token_id_for

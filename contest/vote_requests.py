@@ -38,9 +38,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from contest.identity_settings import MailNotConfigured, VoteMail, vote_mail_from_env
 from contest.mail import Mailer
 from contest.network import network_key
-from contest.settings import MailNotConfigured, VoteMail, vote_mail_from_env
 from contest.side_table import SideTable
 from contest.unit_of_work import UnitOfWork
 from contest.vote_link_mail import link_mail, link_url

@@ -21,9 +21,9 @@ from eventsourcing.utils import get_topic
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from contest.clock import FrozenClock, SystemClock
+from contest.identity_settings import vote_mail_from_env
 from contest.residents import fake_personal_codes
 from contest.service import ContestService
-from contest.settings import vote_mail_from_env
 from contest.store import EventStore
 from domain.actors import system_actor
 from domain.vote import Vote

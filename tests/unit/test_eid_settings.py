@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from contest.eid import NoCodeClaim, code_from_claims
-from contest.settings import DEFAULT_CODE_CLAIM, OidcSettings, SettingsError, oidc_settings, public_url
+from contest.identity_settings import DEFAULT_CODE_CLAIM, OidcSettings, oidc_settings, public_url
+from contest.settings import SettingsError
 
 FULL = {"CONTEST_OIDC_ISSUER": "https://eid.example.lv", "CONTEST_OIDC_CLIENT_ID": "contest",
         "CONTEST_OIDC_CLIENT_SECRET": "s3cret-value"}

@@ -9,8 +9,9 @@ from email import message_from_bytes, policy
 
 import pytest
 
+from contest.identity_settings import MailSettings, vote_mail_from_env
 from contest.mail import Mailer
-from contest.settings import MailSettings, SettingsError, vote_mail_from_env
+from contest.settings import SettingsError
 from contest.vote_link_mail import link_mail, link_url
 
 BASE = {"CONTEST_SMTP_HOST": "smtp.example.lv", "CONTEST_MAIL_SENDER": "Konkurss <balsot@example.lv>",
