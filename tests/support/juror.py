@@ -8,7 +8,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from tests.support.pages import form_token
+from tests.support.pages import form_token, not_latvian, visible_texts
 
 BALLOT = "/komisija/2-karta"
 SCORES = "/komisija/3-karta"
@@ -51,16 +51,12 @@ def post_scores(client: FlaskClient, fields: dict[str, str], action: str = "subm
     return client.post(SCORES, data={"csrf_token": form_token(client, SCORES), "action": action, **fields})
 
 
-#: Words of English that no Latvian sentence has (as tests/integration/test_page_language.py reads the public pages).
-ENGLISH = re.compile(r"\b(the|and|of|with|is|are|for|from|this|which|has|have|been|were|will|your|you|votes?|"
-                     r"rounds?|points?|scores?|ballots?|draft|jury|municipalit\w+)\b", re.IGNORECASE)
-LABELS = re.compile(r"RULES\.md|\bD\d{1,2}\b|§")
+#: Words of English that no Latvian sentence has: those tests.support.pages looks for, and the jury's own.
+ENGLISH = re.compile(r"\b(scores?|ballots?|drafts?|jury|justifications?|finalists?|substitutes?)\b", re.IGNORECASE)
 
 
 def english_left(page: str) -> list[str]:
-    """The visible texts of a page in Latvian that still have English words or internal labels (D10, §)."""
-    page = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page)
-    page = re.sub(r'(?s)<a [^>]*hreflang="en"[^>]*>.*?</a>', " ", page)
-    page = re.sub(r'(?s)<dd id="briefing-note">.*?</dd>', " ", page)  # the secretariat's own words (the tests')
-    texts = [t.strip() for t in re.sub(r"<[^>]+>", "\n", page).split("\n") if t.strip()]
-    return [t for t in texts if ENGLISH.search(t) or LABELS.search(t)]
+    """What of a Latvian page of the jury's is not Latvian (tests.support.pages.not_latvian, and the jury's words);
+    the briefing's note is the secretariat's own text, whatever language the test wrote it in."""
+    page = re.sub(r'(?s)<dd id="briefing-note">.*?</dd>', " ", page)
+    return [*not_latvian(page), *(t for t in visible_texts(page) if ENGLISH.search(t))]
