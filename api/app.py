@@ -14,6 +14,7 @@ from api import (
     desk,
     downloads,
     eid,
+    juror,
     municipality,
     operations,
     pages,
@@ -72,6 +73,7 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     operations.init_app(app)  # request ids, JSON access log, security headers, the vote's rate limit
     pages.init_app(app)  # the pages for people (lv/en); registered before system.assets so that they own "/"
     app.register_blueprint(desk.blp)  # the secretariat's desk (/sekretariats), with the pages' plumbing
+    app.register_blueprint(juror.blp)  # the jury's pages (/komisija): ballot, score sheet, what the jury reads
     app.register_blueprint(municipality.blp)  # the municipality's portal (/pasvaldiba), with the pages' plumbing
     app.register_blueprint(privacy.blp)  # the privacy page (/privatums), with the pages' plumbing
     app.register_blueprint(public_rounds.blp)  # the public pages of rounds 2 and 3 (/rezultati/2-karta, 3-karta)

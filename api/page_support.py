@@ -355,7 +355,7 @@ def block_name(block: str) -> str:
 
 
 def template_helpers() -> dict[str, Any]:
-    return {"csrf_token": csrf_token, "when": when, "window_sentence": window_sentence, "day": day, "day_in": day_in,
-            "clause_text": clause_text, "unit_value": unit_value, "number": number,
+    return {"csrf_token": csrf_token, "when": when, "when_in": when_in, "window_sentence": window_sentence, "day": day,
+            "day_in": day_in, "clause_text": clause_text, "unit_value": unit_value, "number": number,
             "stage_name": stage_name, "block_name": block_name, "language": language, "LANGUAGES": LANGUAGES,
             "CSRF_FIELD": CSRF_FIELD}

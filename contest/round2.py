@@ -51,6 +51,9 @@ class Round2:
         self.publish_interim = window.publish_interim
         # the jury (§4.6.4, D8) and the close of round 2
         self.cast_ballot = jury.cast_ballot
+        self.seat_ballot = jury.seat_ballot
+        self.save_ballot_draft = jury.drafts.save_ballot  # a draft is no ballot: never an event
+        self.ballot_draft = jury.drafts.ballot
         self.record_decision = jury.record_decision
         self.standings = jury.standings
         self.close = jury.close

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from contest.jury_drafts import SCORES, JuryDrafts
 from contest.unit_of_work import UnitOfWork
 from domain.actors import JUROR, Actor
 from domain.config import instant_str
@@ -17,7 +18,7 @@ from domain.scorecard import Scorecard, scorecard_id
 from domain.visit import Round3Assessment, Visit, assess_round3, notice_status, visit_id
 
 if TYPE_CHECKING:
-    from projections.round3 import VisitState
+    from projections.round3 import ScorecardState, VisitState
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -31,6 +32,7 @@ class Round3:
         self.uow = uow
         self.gate = uow.gate  # commands on visits and scorecards only read the contest
         self.chain = uow.audit
+        self.drafts = JuryDrafts(uow)  # the seats' unsubmitted score sheets: never events (contest/jury_drafts.py)
 
     # ----- the briefing (§4.6.8) -----
 
@@ -109,8 +111,15 @@ class Round3:
             card.submit(contest, scores, justifications, theme_points, cast_by=cast_by, actor=actor, at=at)
 
         # stored only if the contest has not changed since (round 3 not closed meanwhile)
-        return self.uow.update(scorecard_id(year, seat), decide, what="scorecard", key=seat,
+        card = self.uow.update(scorecard_id(year, seat), decide, what="scorecard", key=seat,
                                new=lambda: Scorecard(year=year, seat=seat), unchanged=year).aggregate
+        self.drafts.discard(year, SCORES, seat)  # submitted: the draft has served
+        return card
+
+    def seat_scorecard(self, year: int, seat: str) -> ScorecardState | None:
+        """The seat's counted scorecard (its last submission) with when and how many times, or None."""
+        self.uow.readmodels.catch_up()
+        return self.uow.views.scorecards.states(year).get(seat)
 
     # ----- where round 3 stands -----
 

@@ -1,7 +1,8 @@
-"""A table of operational state beside the events, in the event store's own database (SQLite or PostgreSQL, in
-the store's schema), made when first used: the staff sessions (contest/sessions.py) and the pending vote requests
-of the `email` identity level (contest/vote_requests.py). Such a table is never part of the history: the audit
-export and the verifiers read the notification log only (contest/audit.py, docs/AUDIT.md).
+"""A table of operational state beside the events, in the event store's own database (SQLite or PostgreSQL, in the
+store's schema), made when first used: the staff sessions (contest/sessions.py), the pending vote requests of the
+`email` identity level (contest/vote_requests.py) and the jury's unsubmitted drafts (contest/jury_drafts.py). Such a
+table is never part of the history: the audit export and the verifiers read the notification log only
+(contest/audit.py, docs/AUDIT.md).
 
 Statements are written once with `?` placeholders and names in braces: `{t}` is the table, any other `{name}` an
 index of it (`<table>_<name>`); for PostgreSQL the names are quoted identifiers in the store's schema.
