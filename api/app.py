@@ -11,8 +11,10 @@ from api import (
     access,
     audit,
     contests,
+    council,
     desk,
     operations,
+    overview,
     pages,
     privacy,
     public_rounds,
@@ -68,5 +70,7 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     app.register_blueprint(desk.blp)  # the secretariat's desk (/sekretariats), with the pages' plumbing
     app.register_blueprint(privacy.blp)  # the privacy page (/privatums), with the pages' plumbing
     app.register_blueprint(public_rounds.blp)  # the public pages of rounds 2 and 3 (/rezultati/2-karta, 3-karta)
+    app.register_blueprint(council.blp)  # the Fund council's page (/padome): the result and its approval
+    app.register_blueprint(overview.blp)  # the progress page (/parskats): the secretariat's and the chair's
     app.register_blueprint(system.assets)
     return app

@@ -47,6 +47,9 @@ class Attempt:
 
 
 def init_app(app: Flask) -> None:
+    """The failed sign-ins' throttle, once per app (each staff page's blueprint asks for it)."""
+    if THROTTLE in app.extensions:
+        return
     rates = parse_rates(os.environ.get("CONTEST_LOGIN_THROTTLE", DEFAULT_THROTTLE), "CONTEST_LOGIN_THROTTLE")
     if rates:
         store_url = app.extensions["contest.service"].store.store_url
