@@ -11,12 +11,14 @@ from api import (
     access,
     audit,
     contests,
+    council,
     desk,
     downloads,
     eid,
     juror,
     municipality,
     operations,
+    overview,
     pages,
     privacy,
     public_rounds,
@@ -80,5 +82,7 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     app.register_blueprint(report.blp)  # the final report (/rezultati/gala-rezultati, its PDF), the pages' plumbing
     eid.init_app(app)  # the eID sign-in for the vote under the identity level `eid` (D15): /balsot/eid
     vote_link_pages.init_app(app)  # the vote's confirmation by an e-mailed link (/balsot/apstiprinat/…, D15)
+    app.register_blueprint(council.blp)  # the Fund council's page (/padome): the result and its approval
+    app.register_blueprint(overview.blp)  # the progress page (/parskats): the secretariat's and the chair's
     app.register_blueprint(system.assets)
     return app

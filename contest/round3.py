@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from contest.jury_drafts import SCORES, JuryDrafts
 from contest.unit_of_work import UnitOfWork
 from domain.actors import JUROR, Actor
+from domain.approval import check_named_digest
 from domain.config import instant_str
 from domain.contest import ROUND3, Contest, contest_id
 from domain.errors import NotFound, RuleViolation
@@ -230,16 +231,25 @@ class Round3:
         saved = self.uow.update(contest_id(year), decide, what="contest", key=year)
         return nomination_out(saved.aggregate, saved.result)
 
-    def approve(self, year: int, *, decision_number: str, decision_date: date, actor: Actor) -> Contest:
+    def approval_checkpoint(self) -> dict[str, Any]:
+        """What the approval would name if it were recorded now (D14): the position of the last event and the
+        audit digest through it, computed as `approve` computes them (UnitOfWork.checkpoint)."""
+        through, digest = self.uow.checkpoint()
+        return {"through": through, "digest": digest}
+
+    def approve(self, year: int, *, decision_number: str, decision_date: date, actor: Actor,
+                shown_digest: str | None = None) -> Contest:
         """The council's approval (§7.4, D14): it names the digest of the whole history up to the last event
-        before it, and seals the contest."""
+        before it, and seals the contest. `shown_digest`: the digest the council was shown (the council's page);
+        the approval is then refused if the history has grown since (domain.approval.check_named_digest)."""
         uow = self.uow
 
         def decide(contest: Contest, _: datetime) -> None:
-            through = uow.store.event_count()
-            digest = self.chain.digest_through(through)
+            through, digest = uow.checkpoint()
             contest.approve(decision_number=decision_number, decision_date=decision_date, digest=digest,
                             digest_through=through, actor=actor, at=uow.clock.now())  # dated after its digest
+            if shown_digest is not None:  # after the contest's own refusals; raising here saves nothing
+                check_named_digest(shown_digest, digest, through)
 
         return uow.update(contest_id(year), decide, what="contest", key=year).aggregate
 
