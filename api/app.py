@@ -22,6 +22,7 @@ from api import (
     pages,
     privacy,
     public_rounds,
+    receipts,
     report,
     round1,
     round2,
@@ -30,6 +31,7 @@ from api import (
     transitions,
     vote_link_pages,
     vote_links,
+    vote_receipt,
 )
 from api.errors import ContestApi, register_error_handlers
 from contest.service import ContestService
@@ -69,8 +71,8 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     api.register_converter(MunicipalityConverter,
                            lambda _: {"type": "string", "pattern": f"^{MunicipalityConverter.regex}$"})
     register_error_handlers(app)
-    for blueprint in (system.blp, contests.blp, round1.blp, round2.blp, vote_links.blp, round3.blp, downloads.blp,
-                      transitions.blp, audit.blp, access.blp):
+    for blueprint in (system.blp, contests.blp, round1.blp, round2.blp, vote_links.blp, receipts.blp, round3.blp,
+                      downloads.blp, transitions.blp, audit.blp, access.blp):
         api.register_blueprint(blueprint)
     operations.init_app(app)  # request ids, JSON access log, security headers, the vote's rate limit
     pages.init_app(app)  # the pages for people (lv/en); registered before system.assets so that they own "/"
@@ -82,6 +84,7 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     app.register_blueprint(report.blp)  # the final report (/rezultati/gala-rezultati, its PDF), the pages' plumbing
     eid.init_app(app)  # the eID sign-in for the vote under the identity level `eid` (D15): /balsot/eid
     vote_link_pages.init_app(app)  # the vote's confirmation by an e-mailed link (/balsot/apstiprinat/…, D15)
+    app.register_blueprint(vote_receipt.blp)  # after the vote: the receipt (/balsot/paldies) and its check
     app.register_blueprint(council.blp)  # the Fund council's page (/padome): the result and its approval
     app.register_blueprint(overview.blp)  # the progress page (/parskats): the secretariat's and the chair's
     app.register_blueprint(system.assets)

@@ -16,11 +16,13 @@ from flask import Blueprint, Flask, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from api import eid, ratelimit, vote_link_pages
 from api import page_support as ps
 from api.chart import Bar, bar_chart
 from api.explanation import explanation_view
+from api.vote_receipt import thank_you
 from api.vote_refusals import RATING_WORDS, already_refusal, unavailable_refusal, window_refusal
 from contest.checkpoints import checkpoints_document
 from contest.round2 import AlreadyVoted
@@ -138,7 +140,7 @@ def submit_vote(contest: Contest, form: dict[str, str], code: str, now: Any, ide
 
 
 @blp.route("/balsot", methods=["GET", "POST"])
-def vote() -> tuple[str, int]:
+def vote() -> tuple[str, int] | Response:
     """The residents' vote (§4.6.6, D10): one municipality rated 1-5, an optional comment, the personal code."""
     contest = ps.current_contest()
     now = ps.service().clock.now()
@@ -168,10 +170,8 @@ def vote() -> tuple[str, int]:
         if signed is not None and signed.identity is not None and (cast is not None or
                                                                    (refusal or {}).get("kind") == "already"):
             eid.sign_out()  # the sign-in was for this one vote
-        if cast is not None:
-            return render_template("pages/voted.html", contest=contest, vote=cast,
-                                   name=all_names.get(cast.municipality, cast.municipality),
-                                   rating_word=_(RATING_WORDS.get(cast.rating, ""))), 200
+        if cast is not None:  # post/redirect/get: the receipt survives a reload (api/vote_receipt.py)
+            return thank_you(cast)
     choices = sorted(((c, all_names.get(c, c)) for c in contest.eligible_for_vote()), key=lambda p: lv_key(p[1]))
     return render_template("pages/vote.html", contest=contest, choices=choices, form=form, errors=errors,
                            refusal=refusal, rating_words=RATING_WORDS, level=level,
