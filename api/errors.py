@@ -17,6 +17,8 @@ from flask import Flask, Response, current_app, jsonify
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from contest.identity_settings import MailNotConfigured
+from contest.mail import MailError
 from contest.settings import VoteSecretsMismatch
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.personal_code import PersonalCodeError
@@ -126,6 +128,18 @@ def register_error_handlers(app: Flask) -> None:
         # the server's configuration, not the resident's request: 503, naming the settings, never their values
         return error_response(503, "Service Unavailable", e.message, rule="D10",
                               details={"settings": e.settings})
+
+    @app.errorhandler(MailNotConfigured)
+    def mail_not_configured(e: MailNotConfigured) -> Response:
+        # the `email` level without its mail settings (D15): the server's configuration, naming the settings
+        return error_response(503, "Service Unavailable", e.message, rule="D15", details={"settings": e.settings})
+
+    @app.errorhandler(MailError)
+    def mail_not_sent(e: MailError) -> Response:
+        # the SMTP server did not take the vote's link (D15): nothing is kept; never says to whom it was
+        return error_response(503, "Service Unavailable", "the e-mail with the confirmation link could not be "
+                              "sent; nothing was recorded; try again in a few minutes", headers={"Retry-After": "60"},
+                              rule="D15", details={"mail": "not sent"})
 
     @app.errorhandler(PermissionError)
     def forbidden(e: PermissionError) -> Response:

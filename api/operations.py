@@ -4,8 +4,10 @@ residents' vote (§4.6.6: a public vote attracts people who try to cheat).
 Logs carry the method, the path (never the query string or the body: a personal code must never reach a log),
 the status, the duration and the request id; the vote secrets are never logged. A path segment holding something
 shaped like a personal code (a code typed into the receipt lookup's URL) is logged as ``[redacted]`` (D10,
-domain/code_shape.py), in the access log and in Flask's log of an unhandled exception.
-CONTEST_VOTE_RATE_LIMIT  limits per client address on POST /votes and the vote page together, across the workers
+domain/code_shape.py), in the access log and in Flask's log of an unhandled exception, and so is the token of a
+vote's one-time link (D15: /balsot/apstiprinat/[redacted], `log_path`).
+CONTEST_VOTE_RATE_LIMIT  limits per client address on POST /votes, /votes/requests and /votes/confirmations and the
+                         vote page's and confirmation page's forms together, across the workers
                          of one host (api/ratelimit.py; default "120/minute;20/second"; "off" disables it, e.g. for
                          load tests)
 CONTEST_PROXY_FIX        how many reverse proxies in front of the service to trust (default 0: none): with "1" the
@@ -31,7 +33,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import ratelimit
 from contest.settings import rate_limit_file
-from domain.code_shape import redact_path
+from contest.vote_link_mail import CONFIRM_PATH
+from domain.code_shape import REDACTED, redact_path
 
 if TYPE_CHECKING:
     from contest.service import ContestService
@@ -98,7 +101,7 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/") and "Cache-Control" not in headers:
             headers["Cache-Control"] = "no-store"
         duration = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        path = redact_path(request.path)  # D10: never a personal code in a log
+        path = log_path(request.path)  # D10, D15: never a personal code or a live link in a log
         access_log.info("%s %s %s", request.method, path, response.status_code,
                         extra={"request_id": g.get("request_id"), "method": request.method, "path": path,
                                "status": response.status_code, "duration_ms": round(duration, 1)})
@@ -106,7 +109,7 @@ def init_app(app: Flask) -> None:
 
     def log_exception(exc_info: Any) -> None:
         """Flask's log of an unhandled exception, with the path redacted like the access log's (D10)."""
-        app.logger.error("Exception on %s [%s]", redact_path(request.path), request.method, exc_info=exc_info,
+        app.logger.error("Exception on %s [%s]", log_path(request.path), request.method, exc_info=exc_info,
                          extra={"request_id": g.get("request_id")})
 
     app.log_exception = log_exception  # type: ignore[method-assign]
@@ -117,11 +120,20 @@ def init_app(app: Flask) -> None:
     # one budget per address for the API's vote and the page's (api/pages.py), shared by the host's workers
     service: ContestService = app.extensions["contest.service"]
     counters = app.extensions["contest.ratelimit"] = ratelimit.Counters(rate_limit_file(service.store.store_url))
-    votes_view = "round2.Votes"
-    if votes_view in app.view_functions:
-        app.view_functions[votes_view] = ratelimit.limited(
-            app.view_functions[votes_view], route="api", rates=rates, counters=counters,
-            message="too many votes from this address; try again later")
+    # the vote under `email` (D15) too: asking for a link and confirming one each count as a vote
+    for votes_view in ("round2.Votes", "vote_links.VoteRequests", "vote_links.VoteConfirmations"):
+        if votes_view in app.view_functions:
+            app.view_functions[votes_view] = ratelimit.limited(
+                app.view_functions[votes_view], route="api", rates=rates, counters=counters,
+                message="too many votes from this address; try again later")
+
+
+def log_path(path: str) -> str:
+    """A request's path as a log line holds it: a segment shaped like a personal code is [redacted] (D10), and so
+    is the token of a vote's one-time link (D15: whoever reads it could confirm that vote)."""
+    if path.startswith(CONFIRM_PATH):
+        return CONFIRM_PATH + REDACTED
+    return redact_path(path)
 
 
 def proxy_hops(text: str) -> int:

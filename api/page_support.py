@@ -20,6 +20,7 @@ import hmac
 import io
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -34,11 +35,13 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, abort, current_app, has_request_context, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import Babel, Domain, format_date, format_decimal, format_time, get_locale
+from flask_babel import Babel, Domain, format_decimal, get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from api.units import unit_value
 from contest.service import ContestService
+from domain import latvian
 from domain.contest import Contest
 from domain.errors import NotFound
 
@@ -258,21 +261,60 @@ def local(at: datetime | str, tz: str = "Europe/Riga") -> datetime:
     return at.astimezone(ZoneInfo(tz))
 
 
+EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
+
+
+def _date_words(d: date, case: str = "nominative") -> str:
+    """A date in words: '2024. gada 1. augusts' in the case asked for (LATVIAN.md), '1 August 2024' in English
+    (day, month, year)."""
+    if language() == "lv":
+        return latvian.date_in(d, case)
+    return f"{d.day} {EN_MONTHS[d.month - 1]} {d.year}"
+
+
+def _clock(moment: datetime, seconds: bool = False) -> str:
+    if language() == "lv":
+        return latvian.clock(moment) + (f".{moment.second:02d}" if seconds else "")
+    return f"{moment:%H:%M:%S}" if seconds else f"{moment:%H:%M}"
+
+
 def when(at: datetime | str | None, tz: str = "Europe/Riga", seconds: bool = False) -> str:
-    """A moment as the reader says it, in the contest's time zone: '2024. gada 1. augusts, 00:00' (with
-    `seconds`: '…, 00:00:25', for bursts of votes)."""
+    """A moment alone (a table cell, after a label), in the contest's time zone: '2024. gada 1. augusts plkst.
+    00.00', '1 August 2024, 00:00' (with `seconds`: '… plkst. 00.00.25', for bursts of votes)."""
     if at is None:
         return "–"
     moment = local(at, tz)
-    return f"{format_date(moment.date(), 'long')}, {format_time(moment.time(), 'HH:mm:ss' if seconds else 'HH:mm')}"
+    joint = " " if language() == "lv" else ", "
+    return f"{_date_words(moment.date())}{joint}{_clock(moment, seconds)}"
+
+
+def when_in(at: datetime | str, case: str, tz: str = "Europe/Riga", year: bool = True) -> str:
+    """A moment inside a sentence. In Latvian the date takes the sentence's case and the time is written
+    'plkst. 23.59' (LATVIAN.md): 'no 2024. gada 1. augusta plkst. 00.00', 'līdz 2024. gada 15. septembrim plkst.
+    23.59' (without `year`: 'līdz 15. septembrim plkst. 23.59', in a sentence that said the year already); in
+    English as `when`."""
+    moment = local(at, tz)
+    if language() != "lv":
+        return when(moment, tz)
+    return f"{latvian.date_in(moment.date(), case, year=year)} {latvian.clock(moment)}"
+
+
+def _as_date(value: date | str) -> date:
+    """A day, from a date, '2024-11-29', or an instant ('2024-11-29T22:30:00Z': its day in Riga, 30 November)."""
+    if isinstance(value, datetime) or (isinstance(value, str) and len(value) > 10):
+        return local(value).date()
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def day(value: date | str | None) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    return format_date(value, "long")
+    """A date alone: '2024. gada 4. novembris', '4 November 2024'."""
+    return "–" if value is None else _date_words(_as_date(value))
+
+
+def day_in(value: date | str | None, case: str) -> str:
+    """A date inside a sentence, in the case the sentence needs: 'paziņots 2024. gada 4. novembrī' (locative)."""
+    return "–" if value is None else _date_words(_as_date(value), case)
 
 
 def number(value: float | int | None, decimals: int = 1) -> str:
@@ -282,29 +324,28 @@ def number(value: float | int | None, decimals: int = 1) -> str:
     return format_decimal(value, format=pattern)
 
 
-# The months in the cases a Latvian sentence puts a date in (../shared/LATVIAN.md "Dates and times").
-LV_MONTHS = {
-    "genitive": ("janvāra", "februāra", "marta", "aprīļa", "maija", "jūnija", "jūlija", "augusta", "septembra",
-                 "oktobra", "novembra", "decembra"),  # "no …" (from)
-    "dative": ("janvārim", "februārim", "martam", "aprīlim", "maijam", "jūnijam", "jūlijam", "augustam",
-               "septembrim", "oktobrim", "novembrim", "decembrim"),  # "līdz …" (until)
-}
+_CLAUSE = re.compile(r"§\s*(\d+(?:\.\d+)*)")
 
 
-def when_in(at: datetime | str, case: str, tz: str = "Europe/Riga") -> str:
-    """A moment inside a sentence. In Latvian the date takes the sentence's case and the time is written
-    'plkst. 23.59' (LATVIAN.md): 'no 2024. gada 1. augusta plkst. 00.00', 'līdz 2024. gada 15. septembrim plkst.
-    23.59'; in English as `when`."""
-    if language() != "lv":
-        return when(at, tz)
-    moment = local(at, tz)
-    return f"{moment.year}. gada {moment.day}. {LV_MONTHS[case][moment.month - 1]} plkst. {moment:%H.%M}"
+def clause_text(rule: str | None) -> str | None:
+    """The clauses of the nolikums a refusal rests on, as a reader says them: 'Nolikuma 4.6.6. punkts' ('Rules,
+    point 4.6.6'); the project's own decisions (D1, D2, …) and other internal labels are not shown on pages
+    (LATVIAN.md "Tone"). None when nothing is left to cite."""
+    points = _CLAUSE.findall(rule or "")
+    if not points:
+        return None
+    if language() == "lv":
+        return "Nolikuma " + ", ".join(f"{p}." for p in points) + (" punkts" if len(points) == 1 else " punkti")
+    return ("Rules, point " if len(points) == 1 else "Rules, points ") + ", ".join(points)
 
 
 def window_sentence(times: Mapping[str, Any]) -> str:
-    return _("from %(opens)s to %(closes)s (Latvian time)", opens=when_in(times["opens_at"], "genitive",
-                                                                       times["timezone"]),
-             closes=when_in(times["closes_at"], "dative", times["timezone"]))
+    """'no 2024. gada 1. augusta plkst. 00.00 līdz 15. septembrim plkst. 23.59 (Latvijas laiks)': the closing's year
+    is said only when it is not the opening's (LATVIAN.md's example sentence)."""
+    tz = times["timezone"]
+    same_year = local(times["opens_at"], tz).year == local(times["closes_at"], tz).year
+    return _("from %(opens)s to %(closes)s (Latvian time)", opens=when_in(times["opens_at"], "genitive", tz),
+             closes=when_in(times["closes_at"], "dative", tz, year=not same_year))
 
 
 def N_(message: str) -> str:
@@ -322,6 +363,13 @@ STAGE_NAMES = {
 }
 
 
+# The name of a failed check of a personal code (domain.personal_code.CHECKS), for the vote page's messages.
+CHECK_NAMES = {"format": N_("the form of the code"), "new_form": N_("the first two digits"),
+               "century": N_("the century digit (the 7th digit)"), "date": N_("the date of birth"),
+               "future_date": N_("the date of birth"),
+               "check_digit": N_("the check digit (the last digit)")}
+
+
 def stage_name(stage: str) -> str:
     return _(STAGE_NAMES[stage]) if stage in STAGE_NAMES else stage
 
@@ -335,6 +383,7 @@ def block_name(block: str) -> str:
 
 
 def template_helpers() -> dict[str, Any]:
-    return {"csrf_token": csrf_token, "when": when, "window_sentence": window_sentence, "day": day, "number": number,
+    return {"csrf_token": csrf_token, "when": when, "when_in": when_in, "window_sentence": window_sentence, "day": day,
+            "day_in": day_in, "clause_text": clause_text, "unit_value": unit_value, "number": number,
             "stage_name": stage_name, "block_name": block_name, "language": language, "LANGUAGES": LANGUAGES,
             "CSRF_FIELD": CSRF_FIELD, "year_args": year_args, "YEAR_ARG": YEAR_ARG}

@@ -20,26 +20,27 @@ from flask import Blueprint, Flask, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
+from api import eid, ratelimit, vote_link_pages
 from api import page_support as ps
-from api import ratelimit
 from api.chart import Bar, bar_chart
+from api.explanation import explanation_view
+from api.vote_receipt import thank_you
+from api.vote_refusals import RATING_WORDS, already_refusal, unavailable_refusal, window_refusal
 from contest.checkpoints import checkpoints_document
 from contest.round2 import AlreadyVoted
 from contest.settings import VoteSecretsMismatch
+from contest.vote_requests import Sent
 from domain.code_shape import shows_code
 from domain.contest import WINDOW_CLOSED, Contest
 from domain.errors import InvalidInput, NotFound, RuleViolation
+from domain.identity import Identity
 from domain.personal_code import PersonalCodeError
 
 blp = Blueprint("pages", __name__, template_folder="templates")
 
-RATING_WORDS = {1: ps.N_("very poor"), 2: ps.N_("poor"), 3: ps.N_("average"), 4: ps.N_("good"),
-                5: ps.N_("excellent")}
-CHECK_NAMES = {"format": ps.N_("the form of the code"), "new_form": ps.N_("the first two digits"),
-               "century": ps.N_("the century digit (the 7th digit)"), "date": ps.N_("the date of birth"),
-               "future_date": ps.N_("the date of birth"),
-               "check_digit": ps.N_("the check digit (the last digit)")}
+CHECK_NAMES = ps.CHECK_NAMES
 RECEIPT_NOT_A_CODE_PAGE = ps.N_("This looks like a personal code. Enter here the receipt code you were given when you "
                                 "voted (12 letters and digits, e.g. 7K3M-Q9XA-B2RT); the personal code is not needed "
                                 "to check your vote.")
@@ -72,33 +73,15 @@ def helpers() -> dict[str, Any]:
 def home() -> str:
     contest = ps.current_contest()
     now = ps.service().clock.now()
+    result = ps.service().round3.result(contest.year) if contest.approval is not None else None
     return render_template("pages/home.html", contest=contest, accepting=contest.accepts_votes_at(now),
-                           window=contest.window_times())
+                           window=contest.window_times(), result=result)
 
 
 # ----- the residents' vote (§4.6.6, D10) -----
 
-def window_refusal(contest: Contest, now: Any) -> dict[str, str]:
-    times = contest.window_times()
-    if contest.window_status == WINDOW_CLOSED or now > contest.window.closes_at:
-        title = _("Voting is closed")
-        text = _("The residents' vote took place %(window)s.", window=ps.window_sentence(times))
-    else:
-        title = _("Voting has not started yet")
-        text = _("The residents' vote takes place %(window)s.", window=ps.window_sentence(times))
-    return {"kind": "window", "title": title, "text": text, "rule": "§4.6.6"}
-
-
-def unavailable_refusal() -> dict[str, str]:
-    """The server's vote secrets are not those the contest's votes were recorded with (D10): nobody can vote until
-    the operator restores them; the resident did nothing wrong."""
-    return {"kind": "unavailable", "title": _("Voting is temporarily unavailable"),
-            "text": _("The service is not configured with the secrets this contest's votes are recorded with, so it "
-                      "takes no votes until the operator restores them. Nothing was recorded; please come back "
-                      "later."), "rule": "D10"}
-
-
-def check_vote_form(form: dict[str, str], code: str, contest: Contest, eligible: list[str]) -> dict[str, str]:
+def check_vote_form(form: dict[str, str], code: str | None, contest: Contest, eligible: list[str]) -> dict[str, str]:
+    """The form's fields; `code` is None under `eid` (D15: signed in, nothing typed)."""
     errors: dict[str, str] = {}
     rules = contest.rules
     if form["municipality"] not in eligible:
@@ -108,7 +91,7 @@ def check_vote_form(form: dict[str, str], code: str, contest: Contest, eligible:
                              high=rules.vote_rating_max)
     if len(form["comment"]) > rules.vote_comment_max_chars:
         errors["comment"] = _("The comment may be at most %(n)s characters long.", n=rules.vote_comment_max_chars)
-    if not code.strip():
+    if code is not None and not code.strip():
         errors["personal_code"] = _("Enter your personal code.")
     return errors
 
@@ -119,26 +102,36 @@ def personal_code_message(e: PersonalCodeError) -> str:
              check=_(CHECK_NAMES.get(e.check, e.check)), reason=reason)
 
 
-def submit_vote(contest: Contest, form: dict[str, str], code: str, now: Any) -> tuple[Any, dict[str, str],
-                                                                                    dict[str, str] | None, int]:
-    """Cast the vote through the service: (the vote or None, field errors, a refusal, the HTTP status)."""
+def submit_vote(contest: Contest, form: dict[str, str], code: str, now: Any, identity: Identity | None = None
+                ) -> tuple[Any, dict[str, str], dict[str, str] | None, int]:
+    """Cast the vote through the service: (the vote or None, field errors, a refusal, the HTTP status). With
+    `identity` (a resident signed in with eID, D15) no code is typed."""
     if not contest.accepts_votes_at(now):
         return None, {}, window_refusal(contest, now), 409
-    errors = check_vote_form(form, code, contest, contest.eligible_for_vote())
+    errors = check_vote_form(form, code if identity is None else None, contest, contest.eligible_for_vote())
+    by_mail = identity is None and contest.rules.vote_identity == vote_link_pages.EMAIL  # D15: counted once
+    if by_mail:  # its link is opened
+        errors.update(vote_link_pages.check_email(form))
     if errors:
         return None, errors, None, 422
+    fields = {"municipality": form["municipality"], "rating": int(form["rating"]), "comment": form["comment"] or None,
+              "client_address": request.remote_addr}
     try:
-        cast, _position = ps.service().round2.cast_vote(
-            contest.year, personal_code=code, municipality=form["municipality"], rating=int(form["rating"]),
-            comment=form["comment"] or None, client_address=request.remote_addr)
+        if by_mail:
+            return vote_link_pages.request_by_mail(contest, form, code), {}, None, 200
+        if identity is None:
+            cast, _position = ps.service().round2.cast_vote(contest.year, personal_code=code, **fields)
+        else:  # D15 `eid`: the signed-in resident (api/eid.py)
+            cast, _position = eid.cast_vote(contest.year, identity, **fields)
+    except vote_link_pages.REFUSALS as e:
+        shown, status = vote_link_pages.refusal(e, contest)
+        return None, {}, shown, status
     except PersonalCodeError as e:
         return None, {"personal_code": personal_code_message(e)}, None, 422
     except VoteSecretsMismatch:
         return None, {}, unavailable_refusal(), 503
     except AlreadyVoted:
-        return None, {}, {"kind": "already", "title": _("You have already voted"),
-                          "text": _("A vote with this personal code has already been recorded in this contest. "
-                                    "Each resident votes once; the first vote stands."), "rule": "§4.6.6, D10"}, 409
+        return None, {}, already_refusal(), 409
     except RuleViolation as e:  # the window closed meanwhile, or a rule of the year's configuration (D10)
         if e.field == "window":
             return None, {}, window_refusal(ps.service().contest(contest.year), now), 409
@@ -151,29 +144,46 @@ def submit_vote(contest: Contest, form: dict[str, str], code: str, now: Any) -> 
 
 
 @blp.route("/balsot", methods=["GET", "POST"])
-def vote() -> tuple[str, int]:
+def vote() -> tuple[str, int] | Response:
     """The residents' vote (§4.6.6, D10): one municipality rated 1-5, an optional comment, the personal code."""
     contest = ps.current_contest()
     now = ps.service().clock.now()
     all_names = ps.names(contest)
-    form = {"municipality": request.args.get("m", ""), "rating": "", "comment": ""}
+    form = {"municipality": request.args.get("m", ""), "rating": "", "comment": "", "email": ""}
     errors: dict[str, str] = {}
     refusal = None if contest.accepts_votes_at(now) else window_refusal(contest, now)
     status = 200
     if refusal is None and ps.service().round2.vote_secrets_problem(contest.year) is not None:
         refusal, status = unavailable_refusal(), 503
+    level = contest.rules.vote_identity  # D15: how residents are verified
+    if refusal is None and level == vote_link_pages.EMAIL and ps.service().round2.mail_problem() is not None:
+        refusal, status = vote_link_pages.mail_refusal(), 503
+    # D15 `eid`: the resident signs in with eID first (api/eid.py); the page has no code field then
+    signed = eid.page_state(contest) if level == eid.LEVEL else None
+    if refusal is None and signed is not None and signed.refusal is not None:
+        refusal, status = signed.refusal, signed.status
     if request.method == "POST":
         form = {k: request.form.get(k, "").strip() for k in form}
-        cast, errors, refusal, status = submit_vote(contest, form, request.form.get("personal_code", ""), now)
-        if cast is not None:
-            return render_template("pages/voted.html", contest=contest, vote=cast,
-                                   name=all_names.get(cast.municipality, cast.municipality),
-                                   rating_word=_(RATING_WORDS.get(cast.rating, ""))), 200
+        if signed is not None and signed.identity is None and contest.accepts_votes_at(now):
+            cast, refusal, status = None, refusal or eid.sign_in_first(), 503 if status == 503 else 409
+        else:
+            cast, errors, refusal, status = submit_vote(contest, form, request.form.get("personal_code", ""), now,
+                                                        signed.identity if signed is not None else None)
+        if isinstance(cast, Sent):  # the `email` level: the link is mailed, the vote is not recorded yet
+            return vote_link_pages.sent_page(contest, cast), 200
+        if signed is not None and signed.identity is not None and (cast is not None or
+                                                                   (refusal or {}).get("kind") == "already"):
+            eid.sign_out()  # the sign-in was for this one vote
+        if cast is not None:  # post/redirect/get: the receipt survives a reload (api/vote_receipt.py)
+            return thank_you(cast)
     choices = sorted(((c, all_names.get(c, c)) for c in contest.eligible_for_vote()), key=lambda p: lv_key(p[1]))
     return render_template("pages/vote.html", contest=contest, choices=choices, form=form, errors=errors,
-                           refusal=refusal, rating_words=RATING_WORDS,
+                           refusal=refusal, rating_words=RATING_WORDS, level=level,
+                           link_minutes=vote_link_pages.link_minutes() if level == vote_link_pages.EMAIL else None,
                            max_comment=contest.rules.vote_comment_max_chars,
-                           votes_public=contest.votes_public_at(now), window=contest.window_times()), status
+                           votes_public=contest.votes_public_at(now), window=contest.window_times(),
+                           eid=signed, eid_until=eid.local_time(signed.until, contest.window.timezone)
+                           if signed is not None and signed.until is not None else None), status
 
 
 # ----- results -----
@@ -262,22 +272,6 @@ def find_receipt(contest: Contest, receipt: str) -> dict[str, Any]:
     return {}
 
 
-def answer_text(question: Any, value: Any) -> str:
-    if value is None or value == "":
-        return "–"
-    if question is None:
-        return str(value)
-    if question.kind == "choice":
-        option = question.option(str(value))
-        if option is None:
-            return str(value)
-        return option.label_lv if ps.language() == "lv" else option.label_en
-    if question.kind == "amount" and isinstance(value, int | float):
-        decimals = 0 if float(value).is_integer() else 2
-        return f"{ps.number(value, decimals)} {question.unit or ''}".strip()
-    return str(value)
-
-
 @blp.route("/rezultati/<string:code>")
 def explanation(code: str) -> tuple[str, int]:
     contest = ps.page_contest()
@@ -287,21 +281,8 @@ def explanation(code: str) -> tuple[str, int]:
                                data=None), 200
     _contest, result, _final = ps.service().round1.results(contest.year)
     data = result.explanation(code)
-    q = contest.questionnaire
-    lv = ps.language() == "lv"
-    sections: dict[int, dict[str, Any]] = {}
-    for row in data["questions"]:
-        question = q.question(row["question_id"]) if q else None
-        number = row["section"]
-        if number not in sections:
-            section = q.section(number) if q else None
-            sections[number] = {"number": number, "questions": [],
-                                "title": (section.title_lv if lv else section.title_en) if section else str(number)}
-        sections[number]["questions"].append({
-            **row, "text": (question.text_lv if lv else question.text_en) if question else row["question_id"],
-            "answer": answer_text(question, row["value"])})
     return render_template("pages/explanation.html", contest=contest, municipality=municipality, data=data,
-                           sections=list(sections.values())), 200
+                           **explanation_view(contest, data)), 200
 
 
 # ----- the archive: the store's earlier contests -----

@@ -2,7 +2,10 @@
 residents' data, what the vote keeps and what it never keeps (D10: the personal code only as a keyed hash, the
 receipt, the comment with codes redacted, the network only as a keyed hash), why, for how long (the history is the
 contest's audit record, nothing is deleted), who sees what (D15: the public board shows only the receipt, the
-municipality and the rating), the resident's rights under the GDPR and where to turn.
+municipality and the rating), under eID sign-in what the provider gives and what is kept of it (only the keyed hash
+and the receipt), the resident's rights under the GDPR and where to turn. Under the `email` identity level (D15) it
+says what that level keeps too: the address only as a keyed hash, and the vote waiting for its link outside the
+history until the link is spent (contest/vote_requests.py).
 
 The contact is the Fund's to choose: CONTEST_PRIVACY_CONTACT (contest/settings.py) when set, else the page points
 to the Fund's own website. The text lives in api/templates/pages/privacy.html; the figures it states (the network
@@ -18,6 +21,9 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
 from api import page_support as ps
+from api import vote_link_pages
+from api.eid import signed_in_period
+from contest.eid import LEVEL as EID
 from contest.network import IPV4_PREFIX, IPV6_PREFIX
 from contest.settings import privacy_contact
 from domain.code_shape import REDACTED
@@ -53,4 +59,9 @@ def page() -> str:
                                "ipv4_prefix": IPV4_PREFIX, "ipv6_prefix": IPV6_PREFIX}
     if contest is not None:
         context["contest"] = contest
+        context["level"] = contest.rules.vote_identity  # D15: what the level keeps besides
+        if context["level"] == EID:  # what the eID sign-in gives and what is kept of it
+            context["eid_period"] = signed_in_period()
+        if context["level"] == vote_link_pages.EMAIL:
+            context["link_minutes"] = vote_link_pages.link_minutes()
     return render_template("pages/privacy.html", **context)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, current_app
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import validate
@@ -293,37 +291,6 @@ class Results(MethodView):
         return results_body(year, query["as_of"])
 
 
-RESULT_COLUMNS = ("place", "municipality", "name", "overall", "index_regular", "index_one_off",
-                  "index_long_term", "eur_regular", "eur_one_off", "raw_points", "advances")
-
-
-def _csv(rows: list[list[Any]], header: tuple[str, ...], filename: str) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-@blp.route("/<int:year>/round1/results.csv")
-class ResultsCsv(MethodView):
-    @blp.arguments(AsOfSchema, location="query")
-    @blp.response(200, content_type="text/csv", description="The ranking as CSV")
-    def get(self, query: dict[str, Any], year: int) -> Response:
-        """The round-1 ranking as CSV"""
-        body = results_body(year, query["as_of"])
-        contest = service().contest(year)
-        names = {m.code: m.name for m in contest.municipalities}
-        rows = []
-        for r in body["ranking"]:
-            idx, eur = r.get("indices", {}), r.get("eur_totals", {})
-            rows.append([r["place"], r["municipality"], names.get(r["municipality"], ""), r["overall"],
-                         idx.get("regular"), idx.get("one_off"), idx.get("long_term"), eur.get("regular"),
-                         eur.get("one_off"), r.get("raw_points"), r["municipality"] in body["advancing"]])
-        return _csv(rows, RESULT_COLUMNS, f"round1-{year}.csv")
-
-
 def explanation_body(year: int, code: str, as_of: str | None = None) -> dict[str, Any]:
     service().contest(year).municipality(code)
     _, result, final, access = _visible(year, code, as_of)
@@ -341,22 +308,6 @@ class Explanation(MethodView):
         """How one municipality's score was computed, down to each question: value, place, points, weight. While
         round 1 is open: the secretariat's; a municipality reads of its own only its answers (D18)"""
         return explanation_body(year, code, query["as_of"])
-
-
-EXPLANATION_COLUMNS = ("question", "section", "block", "kind", "value", "provided", "place", "median", "points",
-                       "weight", "weighted_points", "counted")
-
-
-@blp.route("/<int:year>/round1/results/<municipality:code>.csv")
-class ExplanationCsv(MethodView):
-    @blp.arguments(AsOfSchema, location="query")
-    @blp.response(200, content_type="text/csv", description="The explanation as CSV, one row per question")
-    def get(self, query: dict[str, Any], year: int, code: str) -> Response:
-        """One municipality's explanation as CSV"""
-        body = explanation_body(year, code, query["as_of"])
-        rows = [[q.get(k if k != "question" else "question_id", q.get(k)) for k in EXPLANATION_COLUMNS]
-                for q in body["explanation"]["questions"]]
-        return _csv(rows, EXPLANATION_COLUMNS, f"round1-{year}-{code}.csv")
 
 
 @blp.route("/<int:year>/round1/close")

@@ -74,7 +74,13 @@ class Votes(MethodView):
     @blp.alt_response(503, description="The server's vote secrets are not those the contest's votes were recorded "
                                        "with (D10): nothing is stored; the message names the setting")
     def post(self, body: dict[str, Any], year: int) -> dict[str, Any]:
-        """Vote: rate one municipality 1-5, once per resident (§4.6.6, D10)"""
+        """Vote: rate one municipality 1-5, once per resident (§4.6.6, D10)
+
+        The personal code as typed is the resident's proof under the identity level `code` (D15,
+        `rules.vote_identity`). Under `eid` there is no API way to vote: the resident signs in with an electronic
+        identity on the vote page (/balsot, then /balsot/eid: an OpenID Connect sign-in in the browser, whose
+        verified ID token gives the personal code, never typed) and confirms the vote there; this call answers 409
+        with rule D15 and stores nothing."""
         vote, _ = service().round2.cast_vote(year, personal_code=body["personal_code"],
                                              municipality=body["municipality"], rating=body["rating"],
                                              comment=body["comment"], client_address=request.remote_addr)

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, current_app, render_template
+from flask import Response, current_app
 from flask.views import MethodView
 from marshmallow import validate
 
 from api.auth import current_actor, require
 from api.parsing import Blueprint
+from api.report import render_report
 from contest.round3 import final_report, nomination_out
 from contest.service import ContestService
 from domain.actors import AUDITOR, COUNCIL, JUROR, MUNICIPALITY, SECRETARIAT
@@ -351,6 +352,6 @@ class ResultReport(MethodView):
                                 "content": {"text/html": {"schema": {"type": "string"}}}}})
     @blp.alt_response(409, description="Round 3 has not closed yet (§4.7.9)")
     def get(self, year: int) -> Response:
-        """The final result as a printable report"""
-        html = render_template("final_report.html", r=service().round3.result(year))
-        return Response(html, mimetype="text/html")
+        """The final result as a printable report (Latvian; ?lang=en English), marked as awaiting the council's
+        approval until it is approved; the published report is /rezultati/gala-rezultati (and .pdf)"""
+        return Response(render_report(service().round3.result(year)), mimetype="text/html")

@@ -1,8 +1,9 @@
-"""Staff sign-in for the pages (the secretariat's desk, api/desk.py): a token opens a server-side session
-(contest/sessions.py); the browser keeps only the session's random id, in the pages' signed session cookie
-(api/page_support.py: HttpOnly, SameSite=Lax, Secure and named ``__Host-contest_session`` except for plain HTTP on
-a loopback host), never the token. Logout deletes the session on the server, so a copy of the cookie opens
-nothing afterwards; revoking the token ends its sessions; every request checks the session and the token again.
+"""Staff sign-in for the pages (the secretariat's desk, api/desk.py; the municipality's pages, api/municipality.py): a
+token opens a server-side session (contest/sessions.py); the browser keeps only the session's random id, in the
+pages' signed session cookie (api/page_support.py: HttpOnly, SameSite=Lax, Secure and named
+``__Host-contest_session`` except for plain HTTP on a loopback host), never the token. Logout deletes the session on
+the server, so a copy of the cookie opens nothing afterwards; revoking the token ends its sessions; every request
+checks the session and the token again.
 
 Failed sign-ins are throttled per client address and per token id (domain.access.token_id_for: the same token
 tried from many addresses), counted in the shared counters' file of the vote's rate limit (api/ratelimit.py), so
@@ -47,6 +48,9 @@ class Attempt:
 
 
 def init_app(app: Flask) -> None:
+    """The throttle's counters, once per app (the desk and the municipality's pages share them)."""
+    if THROTTLE in app.extensions:
+        return
     rates = parse_rates(os.environ.get("CONTEST_LOGIN_THROTTLE", DEFAULT_THROTTLE), "CONTEST_LOGIN_THROTTLE")
     if rates:
         store_url = app.extensions["contest.service"].store.store_url

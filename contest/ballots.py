@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from contest.jury_drafts import BALLOT, JuryDrafts
 from contest.state import LiveState, ReadState
 from contest.unit_of_work import UnitOfWork
 from contest.votes import vote_results
@@ -13,11 +14,13 @@ from domain.actors import JUROR, Actor
 from domain.ballot import Ballot, ballot_id
 from domain.contest import Contest, contest_id
 from domain.finalists import FinalistsOutcome
+from projections.ballots import BallotState
 
 
 class Ballots:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
+        self.drafts = JuryDrafts(uow)  # the seats' unsubmitted ballots: never events (contest/jury_drafts.py)
 
     def cast_ballot(self, year: int, seat: str, points: dict[str, int], justifications: dict[str, str], *,
                     cast_by: str | None, actor: Actor) -> Ballot:
@@ -29,8 +32,15 @@ class Ballots:
             ballot.cast(contest, points, justifications, cast_by=cast_by, actor=actor, at=at)
 
         # decided on the contest as this process holds it: stored only if round 2 has not closed meanwhile
-        return self.uow.update(ballot_id(year, seat), decide, what="ballot", key=seat,
-                               new=lambda: Ballot(year=year, seat=seat), unchanged=year).aggregate
+        ballot = self.uow.update(ballot_id(year, seat), decide, what="ballot", key=seat,
+                                 new=lambda: Ballot(year=year, seat=seat), unchanged=year).aggregate
+        self.drafts.discard(year, BALLOT, seat)  # submitted: the draft has served
+        return ballot
+
+    def seat_ballot(self, year: int, seat: str) -> BallotState | None:
+        """The seat's counted ballot (its last cast) with when it was cast and how many times, or None."""
+        self.uow.readmodels.catch_up()
+        return self.uow.views.ballots.states(year).get(seat)
 
     def record_decision(self, year: int, decision: dict[str, Any], *, actor: Actor) -> Contest:
         return self.uow.update(contest_id(year), lambda c, at: c.record_decision(decision, actor=actor, at=at),

@@ -305,7 +305,8 @@ def local_vote_secrets(path: Path) -> dict[str, str]:
 
 
 def serve_environment(settings: Settings, environ: Mapping[str, str], secrets_file: Path) -> dict[str, str]:
-    """The environment `contest serve` starts gunicorn with: the operator's own, with the store and year chosen.
+    """The environment `contest serve` starts its processes with (web, clock and projector alike): the operator's
+    own, with the store and year chosen.
     The vote secrets are the operator's whenever they are set (whatever the store, D10); only when none are set
     is a developer's pair made once in `secrets_file` and kept there, so that restarts keep one vote per person."""
     env = dict(environ, CONTEST_STORE=settings.store_url, CONTEST_YEAR=str(settings.year))
@@ -320,7 +321,11 @@ def serve_environment(settings: Settings, environ: Mapping[str, str], secrets_fi
 @click.option("--workers", default=2, show_default=True, type=int)
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
-    """Start the web service (gunicorn). Loads the preset into an empty store and prints a secretariat token."""
+    """Run the whole service: the Procfile's web (gunicorn), clock and projector, stopped together by Ctrl-C.
+    Loads the preset into an empty store and prints a secretariat token first."""
+    from contest.processes import service_programs
+    from contest.supervisor import Supervisor
+
     settings: Settings = ctx.obj["settings"]
     env = serve_environment(settings, os.environ, Path("var") / "secrets.env")
     if settings.secrets is None:
@@ -337,9 +342,13 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
                f"({settings.store_kind}: {settings.store_url})")
     click.echo(f"service:      {url}/   (API docs {url}/docs, OpenAPI {url}/openapi.json)")
     click.echo(f"secretariat token (shown once, id {cred.token_id}):\n  {tok}")
+    click.echo("running web (gunicorn), clock (opens and closes the vote window on time, §4.6.6) and projector "
+               "(the read models); Ctrl-C stops them all")
     sys.stdout.flush()
-    os.execvpe(sys.executable, [sys.executable, "-m", "gunicorn", "--config", "python:contest.gunicorn_conf",
-                                "--bind", f"{host}:{port}", "--workers", str(workers), "api.wsgi:app"], env)
+    # gunicorn's settings (contest/gunicorn_conf.py) read the address and the workers from the environment, so the
+    # three command lines are the Procfile's own (contest/processes.py); the children's lines come unbuffered.
+    env.update(CONTEST_BIND=f"{host}:{port}", WEB_CONCURRENCY=str(workers), PYTHONUNBUFFERED="1")
+    ctx.exit(Supervisor(service_programs(), env).run())
 
 
 @main.command()

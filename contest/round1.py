@@ -119,13 +119,16 @@ class Round1:
         return rows
 
     def submission(self, year: int, municipality: str) -> dict[str, Any]:
+        """A municipality's answers in force, its saves, the requests for information with their replies (§4.4),
+        and `saved_at`: per question id, when a save last named it (what the municipality has sent, per part)."""
         self.uow.contest(year).municipality(municipality)
         self.uow.readmodels.catch_up()
         state = self.uow.views.submissions.get(year, municipality)
         if state is None:
-            return {"municipality": municipality, "answers": {}, "saves": 0, "requests": []}
+            return {"municipality": municipality, "answers": {}, "saves": 0, "requests": [], "saved_at": {}}
         return {"municipality": municipality, "answers": dict(sorted(state.answers.items())), "saves": state.saves,
-                "last_saved_at": state.last_saved_at, "requests": list(state.requests.values())}
+                "last_saved_at": state.last_saved_at, "requests": list(state.requests.values()),
+                "saved_at": dict(state.saved_at)}
 
     def results(self, year: int, state: ReadState | None = None) -> tuple[Contest, Round1Result, bool]:
         """(contest, result, final). Final once round 1 closed: recomputed from the answers it included;

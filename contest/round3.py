@@ -8,8 +8,10 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from contest.jury_drafts import SCORES, JuryDrafts
 from contest.unit_of_work import UnitOfWork
 from domain.actors import JUROR, Actor
+from domain.approval import check_named_digest
 from domain.config import instant_str
 from domain.contest import ROUND3, Contest, contest_id
 from domain.errors import NotFound, RuleViolation
@@ -17,7 +19,7 @@ from domain.scorecard import Scorecard, scorecard_id
 from domain.visit import Round3Assessment, Visit, assess_round3, notice_status, visit_id
 
 if TYPE_CHECKING:
-    from projections.round3 import VisitState
+    from projections.round3 import ScorecardState, VisitState
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -31,6 +33,7 @@ class Round3:
         self.uow = uow
         self.gate = uow.gate  # commands on visits and scorecards only read the contest
         self.chain = uow.audit
+        self.drafts = JuryDrafts(uow)  # the seats' unsubmitted score sheets: never events (contest/jury_drafts.py)
 
     # ----- the briefing (§4.6.8) -----
 
@@ -109,8 +112,15 @@ class Round3:
             card.submit(contest, scores, justifications, theme_points, cast_by=cast_by, actor=actor, at=at)
 
         # stored only if the contest has not changed since (round 3 not closed meanwhile)
-        return self.uow.update(scorecard_id(year, seat), decide, what="scorecard", key=seat,
+        card = self.uow.update(scorecard_id(year, seat), decide, what="scorecard", key=seat,
                                new=lambda: Scorecard(year=year, seat=seat), unchanged=year).aggregate
+        self.drafts.discard(year, SCORES, seat)  # submitted: the draft has served
+        return card
+
+    def seat_scorecard(self, year: int, seat: str) -> ScorecardState | None:
+        """The seat's counted scorecard (its last submission) with when and how many times, or None."""
+        self.uow.readmodels.catch_up()
+        return self.uow.views.scorecards.states(year).get(seat)
 
     # ----- where round 3 stands -----
 
@@ -221,16 +231,25 @@ class Round3:
         saved = self.uow.update(contest_id(year), decide, what="contest", key=year)
         return nomination_out(saved.aggregate, saved.result)
 
-    def approve(self, year: int, *, decision_number: str, decision_date: date, actor: Actor) -> Contest:
+    def approval_checkpoint(self) -> dict[str, Any]:
+        """What the approval would name if it were recorded now (D14): the position of the last event and the
+        audit digest through it, computed as `approve` computes them (UnitOfWork.checkpoint)."""
+        through, digest = self.uow.checkpoint()
+        return {"through": through, "digest": digest}
+
+    def approve(self, year: int, *, decision_number: str, decision_date: date, actor: Actor,
+                shown_digest: str | None = None) -> Contest:
         """The council's approval (§7.4, D14): it names the digest of the whole history up to the last event
-        before it, and seals the contest."""
+        before it, and seals the contest. `shown_digest`: the digest the council was shown (the council's page);
+        the approval is then refused if the history has grown since (domain.approval.check_named_digest)."""
         uow = self.uow
 
         def decide(contest: Contest, _: datetime) -> None:
-            through = uow.store.event_count()
-            digest = self.chain.digest_through(through)
+            through, digest = uow.checkpoint()
             contest.approve(decision_number=decision_number, decision_date=decision_date, digest=digest,
                             digest_through=through, actor=actor, at=uow.clock.now())  # dated after its digest
+            if shown_digest is not None:  # after the contest's own refusals; raising here saves nothing
+                check_named_digest(shown_digest, digest, through)
 
         return uow.update(contest_id(year), decide, what="contest", key=year).aggregate
 
@@ -239,6 +258,15 @@ class Round3:
         if contest.round3 is None:
             raise RuleViolation("the final result is published when round 3 closes", clause="§4.7.9, §7.4",
                                 stage=contest.stage)
+        return final_report(contest)
+
+    def approved_result(self, year: int) -> dict[str, Any]:
+        """The final result once the Fund council has approved it (§7.4, D14): what the published report and its
+        PDF show. Before the approval a RuleViolation (409): round 3's result is not yet the contest's."""
+        contest = self.uow.contest(year)
+        if contest.approval is None:
+            raise RuleViolation("the final report is published once the Fund council approves the result",
+                                clause="§7.4", stage=contest.stage)
         return final_report(contest)
 
 
@@ -292,6 +320,11 @@ def final_report(contest: Contest) -> dict[str, Any]:
     round2 = contest.round2 or {}
     outcome = round2.get("outcome", {})
     r2_expl = outcome.get("explanation", {})
+    votes = {r["municipality"]: r for r in r2_expl.get("vote_table", [])}
+    choice = outcome.get("residents_choice")  # the highest average rating (§4.6.7, D10); None with no votes
+    residents_choice = None if choice is None else {
+        **named(choice), "votes": votes.get(choice, {}).get("votes"), "average": votes.get(choice, {}).get("average"),
+        "finalist_via": next((f["via"] for f in round2.get("finalists", []) if f["municipality"] == choice), None)}
     round1 = contest.round1 or {}
     advancing = set(round1.get("advancing", []))
     top = [{**{k: row.get(k) for k in ("municipality", "place", "overall", "indices", "eur_totals", "raw_points")},
@@ -339,6 +372,7 @@ def final_report(contest: Contest) -> dict[str, Any]:
             "vote_table": [{**r, "name": names.get(r["municipality"], r["municipality"])}
                            for r in r2_expl.get("vote_table", [])],
             "ties": r2_expl.get("ties", []),
+            "residents_choice": residents_choice,
         },
         "round1": {"top": top, "cut": round1.get("cut", {})},
     }

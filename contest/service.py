@@ -22,6 +22,7 @@ from contest.audit import AuditChain
 from contest.calendar import contest_calendar, creation_reason
 from contest.clock import Clock
 from contest.history import History
+from contest.identity_settings import VoteMail
 from contest.presets import load_preset, load_roster
 from contest.readmodels import ReadModels
 from contest.round1 import Round1
@@ -49,12 +50,13 @@ class ContestService:
 
     RETRIES = UnitOfWork.RETRIES
 
-    def __init__(self, store: EventStore, clock: Clock | None = None, secrets: VoteSecrets | None = None) -> None:
+    def __init__(self, store: EventStore, clock: Clock | None = None, secrets: VoteSecrets | None = None,
+                 vote_mail: VoteMail | None = None) -> None:
         self.uow = uow = UnitOfWork(store, clock, secrets)
         self.store_kind = store_kind(store.store_url)
         self.history = History(uow)
         self.round1 = Round1(uow)
-        self.round2 = Round2(uow)
+        self.round2 = Round2(uow, vote_mail)  # vote_mail None: from the environment when first needed
         self.round3 = Round3(uow)
         self.sessions = StaffSessions(store, uow.clock, session_policy_from_env(os.environ))
 
@@ -80,7 +82,7 @@ class ContestService:
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> ContestService:
-        return cls(EventStore(settings.store_url), clock, settings.secrets)
+        return cls(EventStore(settings.store_url), clock, settings.secrets, settings.vote_mail)
 
     def secrets(self) -> VoteSecrets:
         return self.uow.secrets()

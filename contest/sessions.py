@@ -17,20 +17,18 @@ CONTEST_SESSION_IDLE_MINUTES and CONTEST_SESSION_HOURS set the lifetimes (contes
 from __future__ import annotations
 
 import secrets
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from psycopg.sql import SQL, Composable, Identifier
-
 from contest.clock import Clock
+from contest.side_table import SideTable
 from contest.store import EventStore
 from domain.sessions import SessionPolicy, session_digest
 
 TABLE = "contest_staff_sessions"
 CREATE = ("CREATE TABLE IF NOT EXISTS {t} (digest TEXT PRIMARY KEY, token_id TEXT NOT NULL, "
           "created_at DOUBLE PRECISION NOT NULL, seen_at DOUBLE PRECISION NOT NULL, ends_at DOUBLE PRECISION NOT NULL)",
-          "CREATE INDEX IF NOT EXISTS {i} ON {t} (token_id)")
+          "CREATE INDEX IF NOT EXISTS {token} ON {t} (token_id)")
 
 
 def _instant(seconds: float) -> datetime:
@@ -41,42 +39,12 @@ class StaffSessions:
     """The sessions of one store; `clock` is the service's (a FrozenClock in the tests)."""
 
     def __init__(self, store: EventStore, clock: Clock, policy: SessionPolicy) -> None:
-        self.datastore: Any = store.recorder.datastore  # type: ignore[attr-defined]
+        self.table = SideTable(store, TABLE, CREATE)
         self.clock = clock
         self.policy = policy
-        self.postgres = not store.store_url.startswith("sqlite")
-        self._ready = False
-        self._lock = threading.Lock()
-
-    def _sql(self, text: str) -> str | Composable:
-        if not self.postgres:
-            return text.format(t=TABLE, i=TABLE + "_token")
-        schema = Identifier(self.datastore.schema)
-        return SQL(text.replace("?", "%s")).format(t=SQL("{}.{}").format(schema, Identifier(TABLE)),
-                                                   i=Identifier(TABLE + "_token"))
 
     def _run(self, text: str, params: tuple[Any, ...] = (), *, fetch: bool = False) -> list[Any]:
-        self._create()
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(self._sql(text), params)
-            return list(c.fetchall()) if fetch else []
-
-    def _create(self) -> None:
-        if self._ready:
-            return
-        with self._lock:
-            if self._ready:
-                return
-            for attempt in range(3):  # two workers creating the table at once: one may fail, then it exists
-                try:
-                    with self.datastore.transaction(commit=True) as c:
-                        for statement in CREATE:
-                            c.execute(self._sql(statement))
-                    break
-                except Exception:  # the store's own error (sqlite3, psycopg or the library's)
-                    if attempt == 2:
-                        raise
-            self._ready = True
+        return self.table.run(text, params, fetch=fetch)
 
     def open(self, token_id: str) -> str:
         """A new session for the token: returns its id (for the cookie; only its digest is kept)."""

@@ -15,6 +15,25 @@ CONTEST_VOTE_RATE_LIMIT_FILE  the SQLite file of the vote's rate-limit counters,
                  (api/ratelimit.py; default: beside a SQLite store, else in the temp directory, named after the store)
 CONTEST_PRIVACY_CONTACT  where residents reach the Fund about their data (an e-mail or https address, as the Fund
                  decides), shown on the privacy page /privatums; unset, the page points to the Fund's own website
+CONTEST_PUBLIC_URL  the service's public address (https://balsot.example.lv), for the links it hands out: the eID
+                 sign-in's redirect URI; unset, the address the request came to
+CONTEST_OIDC_ISSUER, CONTEST_OIDC_CLIENT_ID, CONTEST_OIDC_CLIENT_SECRET  the OpenID Connect provider residents sign in
+                 with when the contest's identity level is `eid` (D15): its issuer (https://, exactly as its ID tokens
+                 name it; http:// only on loopback, for tests) and this service's client at it; all three or none
+CONTEST_OIDC_CODE_CLAIM  the ID token's claim that carries the personal code (default "personal_code")
+
+The mail of the `email` identity level (D15: a vote counts once the resident opens the one-time link sent to
+their address; contest/mail.py, contest/vote_requests.py), needed only when a contest's level is `email`:
+CONTEST_SMTP_HOST      the SMTP server the mail is handed to; unset, no mail is sent (an `email` vote is then
+                       refused with 503 naming the settings)
+CONTEST_SMTP_PORT      its port (default by CONTEST_SMTP_TLS: 25, 587, 465)
+CONTEST_SMTP_TLS       none | starttls (default) | ssl: plain, STARTTLS after connecting, or TLS from the start;
+                       the server's certificate is checked against the system's trusted authorities
+CONTEST_SMTP_USER, CONTEST_SMTP_PASSWORD  the login, if the server asks for one (both or neither)
+CONTEST_MAIL_SENDER    the From address, e.g. "Konkurss <balsot@sif.gov.lv>"
+CONTEST_PUBLIC_URL     the service's public address, the base of the links in the mail (https://…; plain http only on
+                       a loopback host); never taken from a request's Host header, which anyone can set
+CONTEST_VOTE_LINK_MINUTES  how long a link is good for (default 30, at most 1440)
 
 The two secrets must stay the same for a contest's whole life (a new voter secret would let everyone vote again)
 and must never be logged or stored with the events. The contest records their fingerprints with its first vote
@@ -33,14 +52,12 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from contest.identity_settings import VoteMail, vote_mail_from_env
+from contest.settings_errors import SettingsError
 from domain.personal_code import secret_fingerprint
 from domain.sessions import SessionPolicy
 
 DEFAULT_STORE = "sqlite:///var/contest.sqlite3"
-
-
-class SettingsError(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -90,6 +107,7 @@ class Settings:
     year: int = 2024
     preset: str = "2024"
     secrets: VoteSecrets | None = field(default=None, repr=False)
+    vote_mail: VoteMail | None = None  # None: read from the environment when first needed
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -102,6 +120,7 @@ class Settings:
             year=int(year),
             preset=env.get("CONTEST_PRESET") or year,
             secrets=vote_secrets_from_env(env),
+            vote_mail=vote_mail_from_env(env),
         )
 
     def require_secrets(self) -> VoteSecrets:

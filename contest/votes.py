@@ -13,6 +13,7 @@ from eventsourcing.utils import get_topic
 
 from contest.guard import AggregateChanged
 from contest.network import network_key
+from contest.receipt_index import OwnVote, ReceiptIndex
 from contest.settings import SettingsError, VoteSecretsMismatch
 from contest.state import LiveState, ReadState
 from contest.store import EventStore
@@ -20,7 +21,7 @@ from contest.unit_of_work import ConcurrencyConflict, UnitOfWork
 from domain.actors import system_actor
 from domain.contest import Contest, contest_id
 from domain.errors import NotFound, RuleViolation
-from domain.identity import Identity, identify
+from domain.identity import ADDRESS_FIELD, Identity, identify
 from domain.vote import AddressClaim, Vote, address_claim_id, vote_id
 from projections.round2 import Tally
 
@@ -34,6 +35,14 @@ class AlreadyVoted(RuleViolation):
                          field="personal_code")
 
 
+class AddressUsed(RuleViolation):
+    """A counted vote was confirmed from this e-mail address already (D15: one per address)."""
+
+    def __init__(self) -> None:
+        super().__init__("a vote has already been recorded with this e-mail address; the first vote stands",
+                         clause="D15", field=ADDRESS_FIELD)
+
+
 class Votes:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
@@ -42,6 +51,7 @@ class Votes:
         self._board: list[tuple[str, str, int]] = []
         self._board_held: frozenset[str] = frozenset()
         self._fingerprints: dict[int, tuple[str, str]] = {}
+        self.receipts = ReceiptIndex(uow)
 
     def cast_vote(self, year: int, *, personal_code: str, municipality: str, rating: object,
                   comment: str | None = None, client_address: str | None = None) -> tuple[Vote, int]:
@@ -58,14 +68,16 @@ class Votes:
 
     def cast(self, year: int, identity: Callable[[Contest, datetime], Identity], *, municipality: str,
              rating: object, comment: str | None = None, client_address: str | None = None,
-             address_key: str | None = None, exists: Callable[[], Exception] = AlreadyVoted) -> tuple[Vote, int]:
+             address_key: str | None = None, exists: Callable[[], Exception] = AlreadyVoted,
+             network: str | None = None) -> tuple[Vote, int]:
         """Record one resident's vote, the resident verified as `identity(contest, at)` says (D15: by the typed
         code, the confirmed e-mail link or eID; the contest's level must be the one verified); with `address_key`
         (the `email` level) the vote's address claim is saved in the same transaction, so that one vote counts
         per personal code and per address. Returns the vote (with its receipt) and its position in the store.
         A second vote by the same resident (or address) hits the store's unique key and is refused by `exists()`;
         the first stands. `client_address` is only turned into the keyed hash of its network (contest/network.py)
-        and dropped.
+        and dropped; `network` is that hash made already (the `email` level's, of the request the link was sent
+        for: contest/vote_requests.py).
 
         The vote is decided on the process's cached contest and stored only if the contest is still at that
         version when the store holds its insert lock (UnitOfWork.update with `unchanged`, contest/guard.py): no
@@ -83,7 +95,7 @@ class Votes:
         its first vote, and compares again on the contest as reloaded; once bound, the binding never changes."""
         secrets = self.uow.secrets()
         fingerprints = self.fingerprints(year)
-        network = network_key(secrets.voter, client_address)
+        network = network or network_key(secrets.voter, client_address)
 
         def decide(_: None, contest: Contest, at: datetime) -> Vote | tuple[Vote, AddressClaim]:
             bound = contest.vote_secrets
@@ -144,6 +156,10 @@ class Votes:
 
     def vote_results(self, year: int, state: ReadState | None = None) -> dict[str, Any]:
         return vote_results(state or LiveState(self.uow), year)
+
+    def own_vote(self, year: int, receipt: str) -> OwnVote | None:
+        """A resident's own vote by its receipt, during the window too: only that vote, no tallies (D10)."""
+        return self.receipts.find(year, receipt)
 
     # ----- the public board (D10) -----
 

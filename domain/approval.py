@@ -58,3 +58,13 @@ def check_approval(stage: str, round3_closed_on: date | None, decision_number: s
                             f"(round 3 closed on {round3_closed_on.isoformat()})", clause="§7.4, D14",
                             field="decision_date")
     return decision_number.strip()
+
+
+def check_named_digest(shown: str, digest: str, through: int) -> None:
+    """D14: the approval names the exact history it approves. A council member who approves a digest they were
+    shown (the council's page) approves that digest or nothing: if the history has grown since (the digest
+    through the last event is another), the approval is refused and the member is shown the new one."""
+    if shown != digest:
+        raise RuleViolation(f"the history has changed since digest {shown[:12]}… was shown; through event {through} "
+                            f"it is {digest[:12]}…: review the result again", clause="D14", field="digest",
+                            digest=digest, through=through)

@@ -19,12 +19,11 @@ from typing import Any
 
 from domain.config import JurySeat
 from domain.errors import InvalidInput
+from domain.latvian import WEEKDAYS as WEEKDAYS_LV
+from domain.latvian import count, date_in, decimal
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
-MONTHS_LV = ("janvāris", "februāris", "marts", "aprīlis", "maijs", "jūnijs", "jūlijs", "augusts", "septembris",
-             "oktobris", "novembris", "decembris")
-WEEKDAYS_LV = ("pirmdiena", "otrdiena", "trešdiena", "ceturtdiena", "piektdiena", "sestdiena", "svētdiena")
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
              "November", "December")
@@ -121,7 +120,8 @@ def round2_standing(round2: Mapping[str, Any], municipality: str, names: Mapping
 
 
 def date_lv(d: date) -> str:
-    return f"{d.year}. gada {d.day}. {MONTHS_LV[d.month - 1]}, {WEEKDAYS_LV[d.weekday()]}"
+    """A date alone, after a label ('Datums: 2024. gada 4. novembris, pirmdiena'): the nominative."""
+    return f"{date_in(d)}, {WEEKDAYS_LV[d.weekday()]}"
 
 
 def date_en(d: date) -> str:
@@ -136,7 +136,7 @@ def duration_text(minutes: int) -> str:
 
 
 def _number_lv(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+    return decimal(value)
 
 
 def _number_en(value: float) -> str:
@@ -178,7 +178,8 @@ def notice_texts(*, title: str, notice_date: date, municipality_name: str, recip
         jury_lv = f"{s.jury_points} ({s.jury_rank}. vieta no {s.round2_count})"
         jury_en = f"{s.jury_points} (place {s.jury_rank} of {s.round2_count})"
     if s.votes:
-        vote_lv = f"{s.votes} balsis, vidējais vērtējums {_number_lv(s.vote_average or 0)} ({s.vote_rank}. vieta)"
+        vote_lv = (f"{count(s.votes, ('balss', 'balsis', 'balsu'))}, vidējais vērtējums "
+                   f"{_number_lv(s.vote_average or 0)} ({s.vote_rank}. vieta)")
         vote_en = f"{s.votes} votes, average rating {_number_en(s.vote_average or 0)} (place {s.vote_rank})"
     else:
         vote_lv, vote_en = "balsu nav", "no votes"
@@ -188,6 +189,7 @@ def notice_texts(*, title: str, notice_date: date, municipality_name: str, recip
     else:
         mode_lv, mode_en = "klātienē", "on site"
     finalists = ", ".join(s.finalists)
+    limit_lv = count(max_hours, ("stundu", "stundām", "stundām"))  # "par 1 stundu", "par 4 stundām"
 
     lv = "\n".join([
         f"Paziņojums par vērtēšanas komisijas vizīti — konkurss “{title}”",
@@ -210,7 +212,7 @@ def notice_texts(*, title: str, notice_date: date, municipality_name: str, recip
         "Vizīte:",
         f"- datums: {date_lv(visit_date)}",
         f"- vērtēšanas komisijas plānotais ierašanās laiks: plkst. {arrival} (Latvijas laiks)",
-        f"- plānotais ilgums: {duration_text(duration_minutes)} (ne ilgāk par {max_hours} stundām, 4.7.7. punkts)",
+        f"- plānotais ilgums: {duration_text(duration_minutes)} (ne ilgāk par {limit_lv}, 4.7.7. punkts)",
         f"- norises veids: {mode_lv}",
         "",
         "Vizītes laikā pašvaldība sniedz publisku prezentāciju, rīko publisku diskusiju un parāda vismaz divas "

@@ -14,7 +14,7 @@ code: no framework, no storage, no clock.
 
 from __future__ import annotations
 
-from domain.questionnaire_answers import parse_amount, validate_answers
+from domain.questionnaire_answers import PROBLEMS, AnswersInvalid, parse_amount, validate_answers
 from domain.questionnaire_loader import load_questionnaire
 from domain.questionnaire_model import (
     AMOUNT_LIMIT,
@@ -35,7 +35,8 @@ from domain.questionnaire_model import (
 )
 
 __all__ = [
-    "AMOUNT_LIMIT", "BLOCKS", "DEFAULT_TEXT_MAX", "DIRECTIONS", "ID_PATTERN", "KINDS", "TEXT_MAX_LIMIT",
-    "TOTAL_BLOCKS", "WEIGHT_MAX", "Measure", "Option", "Question", "Questionnaire", "QuestionnaireError", "Section",
+    "AMOUNT_LIMIT", "BLOCKS", "DEFAULT_TEXT_MAX", "DIRECTIONS", "ID_PATTERN", "KINDS", "PROBLEMS", "TEXT_MAX_LIMIT",
+    "TOTAL_BLOCKS", "WEIGHT_MAX", "AnswersInvalid", "Measure", "Option", "Question", "Questionnaire",
+    "QuestionnaireError", "Section",
     "load_questionnaire", "parse_amount", "validate_answers",
 ]

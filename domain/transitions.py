@@ -304,6 +304,18 @@ def available_actions(contest: TransitionContest, at: datetime) -> tuple[str, ..
     return tuple(actions)
 
 
+def blockers_seen_by(blockers: Sequence[Mapping[str, Any]], *, live_reader: bool,
+                     window_status: str) -> list[Mapping[str, Any]]:
+    """The blockers (``Blocker.to_dict``) a reader is shown (D10). An open tie of round 2 is found on the vote's
+    live tally (the residents' choice, and the jury's fifth when that choice is among the jury's four), which is
+    the secretariat's alone until the window closes: a reader who is not a live reader
+    (domain.publication.LIVE_READERS: the jury's chair on the progress page) is shown it once the window has
+    closed. Every other blocker rests on the ballots, the visits or the scores, never on the tally."""
+    if live_reader or window_status == WINDOW_CLOSED:
+        return list(blockers)
+    return [b for b in blockers if not (b["code"] == TIE_OPEN and b["transition"] == CLOSE_ROUND2)]
+
+
 # ----- in English, for the API's refusals and the CLI -----
 
 _STAGE_REFUSALS = {OPEN_ROUND1: "round 1 can only open from setup; the contest is in {stage}",

@@ -18,6 +18,7 @@ class SubmissionState:
     imported_saves: int = 0
     last_saved_at: datetime | None = None
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    saved_at: dict[str, datetime] = field(default_factory=dict)  # question id -> when a save last named it
     history: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (position, answers saved)
 
     def summary(self) -> dict[str, Any]:
@@ -63,6 +64,7 @@ class SubmissionsView:
         if isinstance(event, Submission.AnswersSaved):
             state.history.append((position, dict(event.answers)))
             for qid, value in event.answers.items():
+                state.saved_at[qid] = event.at
                 if value is None:
                     state.answers.pop(qid, None)
                 else:

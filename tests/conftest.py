@@ -27,6 +27,7 @@ from contest.service import ContestService
 from contest.settings import VoteSecrets
 from contest.store import EventStore
 from domain.actors import system_actor
+from tests.support.smtp import Inbox, smtp_server
 
 STORES = [s.strip() for s in os.environ.get("CONTEST_TEST_STORES", "sqlite,postgresql").split(",") if s.strip()]
 PG_URL = os.environ.get("CONTEST_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -111,6 +112,16 @@ def app(service: ContestService) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    """A real SMTP server on loopback (aiosmtpd) with the service's mail settings pointing at it; the test reads the
+    mail from it (tests/support/smtp.py). The service reads the settings when it first sends (contest/settings.py)."""
+    with smtp_server() as inbox:
+        for name, value in inbox.env().items():
+            monkeypatch.setenv(name, value)
+        yield inbox
 
 
 @pytest.fixture

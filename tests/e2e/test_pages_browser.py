@@ -175,8 +175,30 @@ def test_a_resident_votes_and_sees_the_confirmation(page: Page, live: dict[str, 
     expect(confirmation).to_contain_text("Paldies! Jūsu balss ir reģistrēta.")
     expect(confirmation).to_contain_text("Valmieras novads")
     expect(confirmation).to_be_focused()
-    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", page.locator("#receipt").inner_text())
+    receipt = page.locator("#receipt").inner_text()
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", receipt)
+    assert page.url.endswith("/balsot/paldies")  # post/redirect/get: a reload shows it again, sends nothing
+    expect(page.get_by_role("button", name="Kopēt kodu")).to_be_visible()
+    expect(page.get_by_role("button", name="Drukāt")).to_be_visible()
     shot(page, live, "voted")
+    page.reload()
+    expect(page.locator("#receipt")).to_have_text(receipt)
+    # on a phone the answer is in view and focused
+    page.set_viewport_size({"width": 390, "height": 740})
+    page.reload()
+    expect(page.locator("#confirmation")).to_be_focused()
+    expect(page.locator("#receipt")).to_be_in_viewport()
+    shot(page, live, "voted-phone", full=False)
+    # the resident checks the vote during the window: only that vote, typed as people type it
+    page.get_by_role("link", name="Pārbaudiet savu balsi").first.click()
+    expect(page.locator("#found")).to_contain_text("Valmieras novads")
+    page.get_by_label("Pārbaudes kods").fill(receipt.lower().replace("-", " "))
+    page.get_by_role("button", name="Pārbaudīt").click()
+    found = page.locator("#found")
+    expect(found).to_contain_text("Jūsu balss ir reģistrēta")
+    expect(found).to_be_focused()
+    expect(found).to_be_in_viewport()
+    shot(page, live, "vote-check-phone", full=False)
 
 
 def test_a_second_vote_with_the_same_code_is_refused_in_latvian(page: Page, live: dict[str, str]) -> None:

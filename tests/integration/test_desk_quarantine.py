@@ -143,7 +143,7 @@ def test_the_desk_shows_a_burst_as_a_cluster_and_quarantines_and_reinstates_it_w
     row = re.sub(r"\s+", " ", row)
     assert f'title="{key}">{key[:8]}…</code>' in row  # the network key, shortened
     assert '<td class="cluster-count">20</td>' in row and '<td class="cluster-held">0</td>' in row
-    assert "15:00:05" in row and "15:01:40" in row and "Rīga (20)" in row  # Europe/Riga
+    assert "plkst. 15.00.05" in row and "plkst. 15.01.40" in row and "Rīga (20)" in row  # Europe/Riga
     assert forms(page, "/sekretariats/balsis/atjaunot") == []  # nothing in quarantine yet
     [form] = forms(page, "/sekretariats/balsis/karantina")
     assert form["network"] == key and form["csrf_token"] and "reason" in form

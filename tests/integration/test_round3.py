@@ -391,7 +391,7 @@ def test_a_whole_contest_from_init_to_approval_over_http(store_url: str, empty_s
     html = client.get(f"{API}/result.html")
     assert html.status_code == 200 and html.mimetype == "text/html"
     page = html.get_data(as_text=True)
-    assert winner["name"] in page and "APSTIPRINĀTS / APPROVED" in page and "Protokols Nr. 12, 3.1" in page
+    assert winner["name"] in page and "Apstiprināts ar Fonda padomes lēmumu" in page and "Protokols Nr. 12, 3.1" in page
     assert "Gada atbalstītājs" in page and r.json["approval"]["digest"] in page
     assert not re.search(r"""(src|href)=["']https?://""", page)  # no external assets
     # the auditor: export the whole history over HTTP and verify it offline (a whole contest verifies)

@@ -35,6 +35,7 @@ from contest.residents import fake_personal_codes
 from contest.service import ContestService
 from contest.settings import Settings, VoteSecrets, VoteSecretsMismatch
 from contest.store import EventStore
+from contest.supervisor import Supervisor
 from contest.verify import verify_file
 from domain.actors import system_actor
 from domain.contest import Contest
@@ -337,18 +338,21 @@ def test_serve_environment_keeps_the_operators_secrets_whatever_the_store(tmp_pa
 
 def test_contest_serve_with_a_store_set_keeps_the_operators_secrets(
         store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI end to end up to gunicorn's start: CONTEST_STORE and explicit secrets in the environment; the
-    environment gunicorn would get carries the operator's secrets and no var/secrets.env is made."""
+    """The CLI end to end up to the start of its processes: CONTEST_STORE and explicit secrets in the environment;
+    the environment web, clock and projector would get carries the operator's secrets and no var/secrets.env is
+    made."""
     started: dict[str, Any] = {}
 
-    def execvpe(file: str, args: list[str], env: dict[str, str]) -> None:
-        started.update(file=file, args=args, env=env)
+    def supervise(supervisor: Supervisor) -> int:
+        started.update(programs=supervisor.programs, env=supervisor.env)
+        return 0
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("contest.cli.os.execvpe", execvpe)
+    monkeypatch.setattr(Supervisor, "run", supervise)
     run = CliRunner().invoke(main, ["serve", "--port", "1"], env={"CONTEST_STORE": store_url, **OPERATOR})
     assert run.exit_code == 0, run.output
-    assert started["args"][-1] == "api.wsgi:app"
+    assert [p.name for p in started["programs"]] == ["web", "clock", "projector"]  # one environment for the three
+    assert started["programs"][0].argv[-1] == "api.wsgi:app"
     assert {k: started["env"][k] for k in OPERATOR} == OPERATOR and started["env"]["CONTEST_STORE"] == store_url
     assert not (tmp_path / "var" / "secrets.env").exists()
     assert "from the environment" in run.output
@@ -362,10 +366,18 @@ def _free_port() -> int:
 
 def test_contest_serve_records_the_operators_fingerprints_with_the_first_vote(store_url: str,
                                                                               tmp_path: Path) -> None:
-    """A real `contest serve` (gunicorn) with CONTEST_STORE and the operator's secrets: after one vote the
-    contest's binding is the fingerprints of the operator's secrets."""
+    """A real `contest serve` (web, clock, projector) with CONTEST_STORE and the operator's secrets: after one vote
+    the contest's binding is the fingerprints of the operator's secrets."""
     from datetime import UTC, datetime, timedelta
 
+    now = datetime.now(UTC)
+    # the contest with a window around now before serve starts, so its clock finds it open, not the preset's past
+    # 2024 window to close (§4.6.6)
+    with restarted(store_url, FrozenClock(now), SECRETS) as svc:
+        svc.init_from_preset("2024", actor=system_actor("test"))
+        svc.configure(2024, "window", {"opens_at": (now - timedelta(hours=1)).isoformat(),
+                                       "closes_at": (now + timedelta(hours=2)).isoformat()},
+                      reason="the test's vote", actor=SEC)
     port = _free_port()
     env = dict(os.environ, CONTEST_STORE=store_url, CONTEST_YEAR="2024", CONTEST_VOTE_RATE_LIMIT="off", **OPERATOR)
     proc = subprocess.Popen([sys.executable, "-m", "contest.cli", "serve", "--port", str(port), "--workers", "1"],
@@ -378,11 +390,6 @@ def test_contest_serve_records_the_operators_fingerprints_with_the_first_vote(st
             line = proc.stdout.readline()
             assert line, "serve exited early:\n" + "".join(lines)
             lines.append(line)
-        now = datetime.now(UTC)
-        with restarted(store_url, FrozenClock(now), SECRETS) as svc:  # the secretariat opens a window around now
-            svc.configure(2024, "window", {"opens_at": (now - timedelta(hours=1)).isoformat(),
-                                           "closes_at": (now + timedelta(hours=2)).isoformat()},
-                          reason="the test's vote", actor=SEC)
         body = json.dumps({"personal_code": fake_personal_codes(1, seed=412)[0], "municipality": "LV-RIX",
                            "rating": 5}).encode()
         deadline = time.monotonic() + 30

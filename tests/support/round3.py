@@ -4,6 +4,7 @@ Shared by the round-3, calendar, checkpoint, race and verifier tests."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from contest.clock import FrozenClock
 from contest.seeding import generate_answers
 from contest.service import ContestService
 from domain.actors import Actor
-from tests.support.helpers import ROUND1_CLOSES, ROUND1_OPENS, SEC, bearer, close_vote
+from tests.support.helpers import ROUND1_CLOSES, ROUND1_OPENS, SEC, VOTE_DAY, bearer, cast_votes, close_vote
 
 API = "/api/contests/2024"
 SEATS = ["sif", "varam", "lm", "izm", "ugf", "vpd", "vk-pkc", "ldga", "fmt"]  # voting; sif is the chair
@@ -26,8 +27,10 @@ def day(iso: str, hour: int = 9) -> datetime:
     return datetime.fromisoformat(iso).replace(hour=hour, tzinfo=UTC)
 
 
-def reach_round3(service: ContestService, clock: FrozenClock) -> list[str]:
-    """Round 1 (twelve municipalities answer), round 2 (every seat ranks the same five), closed 16 Sep 2024."""
+def reach_round3(service: ContestService, clock: FrozenClock, residents: Sequence[int] = ()) -> list[str]:
+    """Round 1 (twelve municipalities answer), round 2 (every seat ranks the same five), closed 16 Sep 2024.
+    `residents`: ratings residents give the first municipality outside round 2 (the residents' choice, §4.6.7);
+    with none, the jury's fifth completes the finalists."""
     clock.set(ROUND1_OPENS)
     service.open_round1(2024, actor=SEC)
     contest = service.contest(2024)
@@ -37,7 +40,12 @@ def reach_round3(service: ContestService, clock: FrozenClock) -> list[str]:
     clock.set(ROUND1_CLOSES)
     service.round1.close(2024, actor=SEC)
     round2 = service.contest(2024).round2_municipalities
-    close_vote(service, clock)  # no votes: the jury's fifth completes the finalists (§4.6.7)
+    if residents:
+        outsider = next(m.code for m in service.contest(2024).municipalities if m.code not in round2)
+        clock.set(VOTE_DAY)
+        service.round2.reconcile(2024, actor=Actor("system", "clock"))  # the window opens on time (§4.6.6)
+        cast_votes(service, clock, {outsider: list(residents)})
+    close_vote(service, clock)  # with no votes the jury's fifth completes the finalists (§4.6.7)
     points = dict.fromkeys(round2, 0) | dict(zip(round2[:5], (5, 4, 3, 2, 1), strict=True))
     just = {m: "Mazāk pakalpojumu" for m, p in points.items() if p == 0}
     for seat in SEATS:
@@ -118,3 +126,47 @@ def score_all(s: Steps, jurors: dict[str, str], chair: list[int] | None = None, 
                                    ("ugf", ugf or [4, 4, 2, 3, 3], 3, 0), ("vpd", [1, 5, 1, 1, 1], 3, 4)):
         r = s.score(jurors[seat], seat, values, two, one)
         assert r.status_code == 200, r.json
+
+
+def play_to_approval(client: FlaskClient, service: ContestService, clock: FrozenClock,
+                     tokens: dict[str, str]) -> list[str]:
+    """A whole contest to the council's approval (§7.4): round 3 reached through the service, the visits and the
+    standard scores through the API, round 3 closed on 2 Dec 2024, approved on 10 Dec by decision "Nr. 12" of
+    9 Dec. Returns the finalists."""
+    from domain.actors import system_actor
+
+    finalists = reach_round3(service, clock)
+    jurors = {seat: service.issue_token("juror", actor=system_actor("test"), seat=seat, year=2024)[0]
+              for seat in [*SEATS, "lps"]}
+    steps = Steps(client, clock, tokens["secretariat"], finalists)
+    steps.all_visits(FIVE_AT_E)
+    score_all(steps, jurors)
+    clock.set(day("2024-12-02"))
+    assert steps.post("/round3/close").status_code == 200
+    clock.set(day("2024-12-10"))
+    r = steps.post("/approval", {"decision_number": "Nr. 12", "decision_date": "2024-12-09"}, tokens["council"])
+    assert r.status_code == 200, r.json
+    return finalists
+
+
+DECISION = {"decision_number": "Protokols Nr. 12, 3.1", "decision_date": "2024-12-09"}
+
+
+def play_contest(service: ContestService, clock: FrozenClock, client: FlaskClient, tokens: dict[str, str],
+                 *, approve: bool = True) -> dict[str, Any]:
+    """A whole contest to the council's approval (§7.4, D14), as play_to_approval but with a residents' choice and
+    returning the final result: reach_round3 with three residents rating an outsider 5, 5, 4 (it goes through as
+    the residents' choice, D10), the standard visits and scores (FIVE_AT_E, score_all: A wins, C takes the theme
+    prize), round 3 closed 29 Nov 2024, approved by DECISION on 10 Dec 2024 unless `approve` is false. Returns the
+    final result (GET /result)."""
+    s = Steps(client, clock, tokens["secretariat"], reach_round3(service, clock, residents=(5, 5, 4)))
+    jurors = {seat: service.issue_token("juror", actor=SEC, seat=seat, year=2024)[0] for seat in [*SEATS, "lps"]}
+    s.all_visits(FIVE_AT_E)
+    score_all(s, jurors)
+    r = s.post("/round3/close")
+    assert r.status_code == 200, r.json
+    if approve:
+        clock.set(day("2024-12-10"))
+        r = s.post("/approval", DECISION, tokens["council"])
+        assert r.status_code == 200, r.json
+    return r.json

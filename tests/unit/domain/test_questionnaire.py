@@ -12,6 +12,8 @@ import pytest
 from domain.errors import InvalidInput
 from domain.questionnaire import (
     BLOCKS,
+    PROBLEMS,
+    AnswersInvalid,
     Questionnaire,
     QuestionnaireError,
     load_questionnaire,
@@ -347,3 +349,20 @@ def test_validate_answers_refuses_a_non_mapping() -> None:
     q = load_questionnaire(small())
     with pytest.raises(InvalidInput):
         validate_answers(q, ["s2.q1"])  # type: ignore[arg-type]
+
+
+def test_a_refusal_names_the_kind_of_each_problem() -> None:
+    """Beside the English messages, each refused answer's kind, so a page can word it in Latvian itself."""
+    q = load_questionnaire(small())
+    bad = {"s2.q1": "abc", "s2.q2": -1, "s2.q5": 5001, "s2.q3": "maybe", "s2.q4": "x" * 21, "s1.q1": 5,
+           "s9.q9": 1, "s2.q6": True}
+    with pytest.raises(AnswersInvalid) as e:
+        validate_answers(q, bad)
+    assert e.value.kinds == {"s2.q1": ["not_a_number"], "s2.q2": ["negative"], "s2.q5": ["out_of_range"],
+                             "s2.q3": ["not_an_option"], "s2.q4": ["too_long"], "s1.q1": ["not_text"],
+                             "s9.q9": ["unknown_question"], "s2.q6": ["not_a_number"]}
+    assert set(e.value.kinds) == set(e.value.errors) and isinstance(e.value, InvalidInput)
+    assert all(k in PROBLEMS for kinds in e.value.kinds.values() for k in kinds)
+    with pytest.raises(AnswersInvalid) as nul:
+        validate_answers(q, {"s1.q1": "a\x00b"})
+    assert nul.value.kinds == {"s1.q1": ["forbidden_character"]}

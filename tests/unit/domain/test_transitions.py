@@ -24,6 +24,7 @@ from domain.transitions import (
     TransitionFacts,
     available_actions,
     blockers_of,
+    blockers_seen_by,
     next_transition,
     require_transition,
     transition_blockers,
@@ -214,3 +215,15 @@ def test_s4_6_6_the_secretariats_actions_follow_the_stage_and_the_window() -> No
     assert available_actions(FakeContest(stage="round2", window_status="closed"), AFTER) == (CLOSE_ROUND2,)
     assert available_actions(FakeContest(stage="round3", window_status="closed"), AFTER) == (CLOSE_ROUND3,)
     assert available_actions(FakeContest(stage="finished", window_status="closed"), AFTER) == ()
+
+
+def test_d10_a_round_2_tie_is_the_live_readers_until_the_window_closes() -> None:
+    tie = {"transition": CLOSE_ROUND2, "code": "tie_open", "params": {"kind": "residents_choice"}}
+    quorum = {"transition": CLOSE_ROUND2, "code": "quorum_not_met", "params": {}}
+    theme = {"transition": CLOSE_ROUND3, "code": "tie_open", "params": {"kind": "theme_prize"}}
+    found = [quorum, tie]
+    assert blockers_seen_by(found, live_reader=True, window_status="open") == found
+    assert blockers_seen_by(found, live_reader=False, window_status="open") == [quorum]
+    assert blockers_seen_by(found, live_reader=False, window_status="scheduled") == [quorum]
+    assert blockers_seen_by(found, live_reader=False, window_status="closed") == found
+    assert blockers_seen_by([theme], live_reader=False, window_status="open") == [theme]  # scores, not the tally
