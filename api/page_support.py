@@ -88,10 +88,11 @@ def page_contest() -> Contest:
     return service().round2.gate.contest(int(asked))
 
 
-def year_args(contest: Contest) -> dict[str, int]:
-    """The query of a link that stays with `contest`: none for the current contest, else `gads`."""
+def year_args(contest: Contest | int) -> dict[str, int]:
+    """The query of a link that stays with `contest` (or that year's): none for the current contest, else `gads`."""
+    year = contest.year if isinstance(contest, Contest) else int(contest)
     years = service().years()
-    return {} if not years or contest.year == current_year(years) else {YEAR_ARG: contest.year}
+    return {} if not years or year == current_year(years) else {YEAR_ARG: year}
 
 
 def names(contest: Contest) -> dict[str, str]:

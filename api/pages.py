@@ -7,8 +7,8 @@ URLs: /  ·  /balsot (vote)  ·  /rezultati (results)  ·  /rezultati/balsojums 
 /arhivs (the archive: the store's earlier contests)  ·  /sekretariats (the desk)
 
 The pages show the current contest (api/page_support.py: CONTEST_YEAR when the store holds it, else the latest);
-the results pages and the checkpoints show another contest of the store with `?gads=<year>` (the archive links
-there), and every link on them keeps it.
+the results pages (also api/public_rounds.py's and api/report.py's) and the checkpoints show another contest of the
+store with `?gads=<year>` (the archive links there), and every link on them keeps it.
 """
 
 from __future__ import annotations

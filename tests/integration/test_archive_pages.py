@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from contest.clock import FrozenClock
 from contest.service import ContestService
-from tests.support.helpers import SEC, play_round1
+from tests.support.helpers import SEC, play_round1, play_round2
 from tests.support.pages import text
 
 
@@ -78,3 +78,20 @@ def test_contest_year_keeps_its_meaning_and_without_it_the_latest_is_current(
     assert "Šis ir 2027. gada konkursa arhīvs." in text(client.get("/rezultati?gads=2027"))  # not the current
     app.config["CONTEST_YEAR"] = 2030  # a year the store does not hold: the latest
     assert "Ģimenei draudzīgākā pašvaldība 2027" in text(client.get("/"))
+
+
+def test_the_round_pages_of_an_archived_year_show_that_year(app: Flask, service: ContestService,
+                                                            clock: FrozenClock) -> None:
+    play_round2(service, clock)
+    service.carry_forward(2027, 2024, actor=SEC)
+    app.config["CONTEST_YEAR"] = 2027
+    client = app.test_client()
+    finalists = [f["municipality"] for f in service.contest(2024).round2["finalists"]]
+    archived = client.get("/rezultati/2-karta?gads=2024")
+    page = archived.get_data(as_text=True)
+    assert archived.status_code == 200 and "Šis ir 2024. gada konkursa arhīvs." in text(archived)
+    assert f"/rezultati/{finalists[0]}?gads=2024" in links(page) and "/rezultati?gads=2024" in links(page)
+    assert f"/rezultati/{finalists[0]}" not in links(client.get("/rezultati/2-karta").get_data(as_text=True))
+    assert "/rezultati/2-karta?gads=2024" in links(client.get("/rezultati?gads=2024").get_data(as_text=True))
+    assert client.get("/rezultati/3-karta?gads=2024").status_code == 200
+    assert client.get("/rezultati/2-karta?gads=1999").status_code == 404
