@@ -13,6 +13,7 @@ from api import (
     contests,
     council,
     desk,
+    desk_next_year,
     downloads,
     eid,
     juror,
@@ -77,6 +78,7 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     operations.init_app(app)  # request ids, JSON access log, security headers, the vote's rate limit
     pages.init_app(app)  # the pages for people (lv/en); registered before system.assets so that they own "/"
     app.register_blueprint(desk.blp)  # the secretariat's desk (/sekretariats), with the pages' plumbing
+    app.register_blueprint(desk_next_year.blp)  # its form for next year's contest (/sekretariats/jauns-konkurss)
     app.register_blueprint(juror.blp)  # the jury's pages (/komisija): ballot, score sheet, what the jury reads
     app.register_blueprint(municipality.blp)  # the municipality's portal (/pasvaldiba), with the pages' plumbing
     app.register_blueprint(privacy.blp)  # the privacy page (/privatums), with the pages' plumbing

@@ -70,6 +70,11 @@ def blocker_text(b: dict[str, Any], contest: Contest) -> dict[str, Any]:
     out: dict[str, Any] = {"rule": b["clause"], "code": code, "confirmable": b.get("confirmable", False)}
     if code == "questionnaire_missing":
         out["text"] = _("Round 1 needs a questionnaire.")
+    elif code == "theme_unconfirmed":
+        out["text"] = _("The annual theme is to be confirmed: set this year's theme before round 1 opens.")
+    elif code == "prizes_unconfirmed":
+        out["text"] = _("The prizes are to be confirmed: set this year's prize fund and prizes before round 1 "
+                        "opens.")
     elif code == "no_submissions":
         out["text"] = _("No municipality has submitted any answers (participants: %(total)s). If round 1 closes now, "
                         "all of them get the same score and all go on to round 2. To close it anyway, confirm it "
@@ -124,6 +129,7 @@ def desk_view(contest: Contest) -> dict[str, Any]:
         "actions": [ACTION_SLUGS[a] for a in state["actions"]],
         "names": ps.names(contest),
         "quarantine": quarantine,
+        "unconfirmed": list(contest.unconfirmed),
     }
 
 
@@ -264,9 +270,23 @@ def desk() -> str | Response:
     if actor is None:
         response = render_template("pages/desk_login.html", contest=contest, error=None)
         return response
+    return render_desk(contest, actor)
+
+
+def next_year_form(values: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    """The form for next year's contest (api/desk_next_year.py): the store's contests to carry forward from,
+    the values (by default the year after the latest, from the current contest) and the errors at each field."""
+    svc = ps.service()
+    years = svc.years()
+    defaults = {"year": str(max(years) + 1), "from": str(ps.current_year(years))} if years else {}
+    return {"years": years, "values": values or defaults, "errors": errors or {}}
+
+
+def render_desk(contest: Contest, actor: Actor, next_form: dict[str, Any] | None = None) -> str:
     return render_template("pages/desk.html", contest=contest, actor=actor, view=desk_view(contest),
                            labels=ACTION_LABELS, needs_reason=NEEDS_REASON, slug_transitions=SLUG_TRANSITIONS,
-                           stages=(SETUP, ROUND1, ROUND2, ROUND3, FINISHED, SEALED))
+                           stages=(SETUP, ROUND1, ROUND2, ROUND3, FINISHED, SEALED),
+                           next_form=next_form or next_year_form())
 
 
 @blp.route("/ieiet", methods=["POST"])

@@ -36,18 +36,38 @@ def main(ctx: click.Context, store: str | None) -> None:
 
 
 @main.command()
-@click.option("--preset", default="2024", type=click.Choice(available_presets()), show_default=True)
+@click.option("--preset", default=None, type=click.Choice(available_presets()),
+              help="create the contest of a preset  [default: 2024, unless --from]")
+@click.option("--year", default=None, type=int, help="with --from: the new contest's year, e.g. 2027")
+@click.option("--from", "source", default=None, type=int,
+              help="carry forward the configuration of this contest in the store (e.g. 2024)")
 @click.pass_context
-def init(ctx: click.Context, preset: str) -> None:
-    """Create a contest from a preset (municipalities, jury, theme, prizes, window, rules) as events."""
+def init(ctx: click.Context, preset: str | None, year: int | None, source: int | None) -> None:
+    """Create a contest as events: from a preset (municipalities, jury, theme, prizes, window, rules), or with
+    --year and --from carried forward from an earlier contest in the store (its jury, rules, scoring and
+    questionnaire; the vote window by the same calendar rule; the municipalities of the new year; the theme and
+    prizes to be confirmed; a new working-day calendar)."""
+    if source is not None and preset is not None:
+        raise click.UsageError("give --preset, or --year with --from, not both")
+    if (source is None) != (year is None):
+        raise click.UsageError("--year and --from go together: contest init --year 2027 --from 2024")
     svc = _service(ctx)
     try:
-        contest = svc.init_from_preset(preset, actor=CLI_ACTOR)
+        if source is not None and year is not None:
+            contest = svc.carry_forward(year, source, actor=CLI_ACTOR)
+        else:
+            contest = svc.init_from_preset(preset or "2024", actor=CLI_ACTOR)
     except DomainError as e:
         _fail(e)
         return
-    click.echo(f"contest {contest.year} created: {len(contest.municipalities)} municipalities, "
+    origin = f" from {source}" if source is not None else ""
+    click.echo(f"contest {contest.year} created{origin}: {len(contest.municipalities)} municipalities, "
                f"{len(contest.jury)} jury seats; {svc.event_count()} events in the store")
+    if contest.origin:
+        click.echo(f"vote window: {contest.origin['window_rule']}; municipalities as of {contest.origin['roster_day']}")
+    if contest.unconfirmed:
+        click.echo(f"to be confirmed before round 1 opens: {', '.join(contest.unconfirmed)} "
+                   f"(PUT /api/contests/{contest.year}/theme, …/prizes)")
 
 
 @main.group()

@@ -2,7 +2,9 @@
 
 CONTEST_STORE    sqlite:///var/contest.sqlite3[?lock_timeout=10] (default, relative to the working directory) or
                  postgresql://user:password@host:5432/dbname[?schema=name]
-CONTEST_YEAR     the contest the service loads on first start (default 2024)
+CONTEST_YEAR     the current contest (default 2024): the one the service loads on first start, the clock runs, the
+                 CLI defaults to and the pages and the desk show (api/page_support.py; the store's other contests
+                 are the archive)
 CONTEST_PRESET   the preset used for that (default: the year)
 CONTEST_VOTER_SECRET    key of the HMAC that replaces residents' personal codes (D10); required to serve
 CONTEST_RECEIPT_SECRET  key of the residents' vote receipts (a second, independent secret); required to serve

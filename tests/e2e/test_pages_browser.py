@@ -267,3 +267,30 @@ def test_the_window_closed_message(page: Page, live: dict[str, str]) -> None:
     expect(page.locator("#votes tbody tr")).to_have_count(1)
     expect(page.locator("#votes")).to_contain_text("Valmieras novads")
     shot(page, live, "vote-results")
+
+
+def test_the_secretariat_creates_next_years_contest_from_the_desk_by_keyboard(page: Page,
+                                                                               live: dict[str, str]) -> None:
+    """The last test of the module: the store then holds 2027 too (the current contest stays CONTEST_YEAR's)."""
+    log_in(page, live)
+    page.on("dialog", lambda dialog: dialog.accept())  # "Are you sure?" (site.js)
+    year = page.get_by_label("Jaunā konkursa gads")
+    year.fill("2023")
+    page.get_by_label("Konkurss, no kura pārņem konfigurāciju").select_option("2024")
+    year.press("Enter")
+    error = page.locator("#next-year-year-error")
+    expect(error).to_contain_text("Jaunā konkursa gadam jābūt vēlākam par 2024. gadu")
+    expect(error).to_be_focused()
+    expect(page.get_by_label("Jaunā konkursa gads")).to_have_attribute("aria-invalid", "true")
+    shot(page, live, "desk-next-year-refused")
+    page.get_by_label("Jaunā konkursa gads").fill("2027")
+    page.get_by_role("button", name="Izveidot konkursu").click()
+    expect(page.get_by_role("status").first).to_contain_text(
+        "2027. gada konkurss ir izveidots no 2024. gada konkursa, tajā ir 42 pašvaldības.")
+    expect(page.locator("#stage")).to_be_visible()  # the desk still shows 2024's state
+    assert call("GET", live["base"] + "/api/contests/2027")[1]["municipalities"] == 42
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, live, "desk-next-year-phone", full=False)
+    page.goto("/arhivs")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Iepriekšējo konkursu arhīvs")
