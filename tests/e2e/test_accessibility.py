@@ -129,6 +129,7 @@ def store(kind: str, name: str, tmp: Path, request: pytest.FixtureRequest, schem
 @pytest.fixture(scope="module", params=STORES)
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """{"store", "round1": {...}, "round3": {...}}: each contest's server (its base URL) and tokens."""
+    source()  # fail at once, with the command to install axe-core, when it is missing
     schemas: list[str] = []
     env = {"CONTEST_LOGIN_THROTTLE": "off"}  # the refused sign-ins of every area and language
     try:
@@ -150,7 +151,6 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    source()  # fail at once, with the command to install axe-core, when it is missing
     with chromium() as b:
         yield b
 
