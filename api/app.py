@@ -13,9 +13,11 @@ from api import (
     contests,
     council,
     desk,
+    desk_notifications,
     downloads,
     eid,
     juror,
+    juror_link,
     municipality,
     operations,
     overview,
@@ -76,6 +78,8 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     pages.init_app(app)  # the pages for people (lv/en); registered before system.assets so that they own "/"
     app.register_blueprint(desk.blp)  # the secretariat's desk (/sekretariats), with the pages' plumbing
     app.register_blueprint(juror.blp)  # the jury's pages (/komisija): ballot, score sheet, what the jury reads
+    app.register_blueprint(juror_link.blp)  # a jury seat's one-time sign-in link (/komisija/saite/…)
+    app.register_blueprint(desk_notifications.blp)  # the desk's list of the mail sent (/sekretariats/pazinojumi)
     app.register_blueprint(municipality.blp)  # the municipality's portal (/pasvaldiba), with the pages' plumbing
     app.register_blueprint(privacy.blp)  # the privacy page (/privatums), with the pages' plumbing
     app.register_blueprint(public_rounds.blp)  # the public pages of rounds 2 and 3 (/rezultati/2-karta, 3-karta)
