@@ -1,7 +1,8 @@
 """The jury's mail from the outbox (domain/notification.py) on both stores, against a real SMTP server on
 loopback: the desk sends a seat a one-time sign-in link (§3.2.1), which opens the jury's pages once and for three
 days; the clock queues a reminder to each voting seat whose round-2 ballot is missing three days before the vote
-closes (§4.6.4), once; and no address reaches the history, the export, the side tables in clear or the log."""
+closes (§4.6.4), once; and no address reaches the history, the export, the side tables in clear or the log, and
+both verifiers pass over the outbox's events."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import logging
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -23,6 +25,7 @@ from tests.support.helpers import SEC, VOTE_DAY, ballot_for, play_round1
 from tests.support.notifications import NOTICE_ADDRESSES, events, names, notice_recorded
 from tests.support.pages import form_token, login, not_latvian, text
 from tests.support.smtp import Inbox, service_log
+from tests.support.verifiers import run_both
 
 ADDRESSES = {"lm": "Ministrija.LM@Example.LV", "izm": "izm-parstavis@example.lv", "varam": "varam@example.lv"}
 LINK = re.compile(r"http://127\.0\.0\.1:8000(/komisija/saite/[0-9a-f]{72})")
@@ -142,7 +145,7 @@ def test_the_clock_reminds_the_seats_without_a_ballot_three_days_before_the_vote
 
 def test_no_address_reaches_the_history_the_export_the_side_tables_or_the_log(
         client: FlaskClient, service: ContestService, clock: FrozenClock, tokens: dict[str, str], smtp: Inbox,
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
     caplog.set_level(logging.DEBUG)
     notice_recorded(service, clock, client, tokens)
     for seat, address in ADDRESSES.items():
@@ -161,3 +164,5 @@ def test_no_address_reaches_the_history_the_export_the_side_tables_or_the_log(
     assert len(service.notifications.book.rows()) == 9 and "@" not in tables and "example" not in tables
     log = service_log(caplog).lower()
     assert not any(a in log for a in addresses) and "/komisija/saite/" not in log
+    project, independent = run_both(tmp_path, "outbox", list(export_lines(service.store)))
+    assert project["ok"] and independent["ok"], (project, independent)  # both verifiers pass over the outbox
