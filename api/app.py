@@ -14,9 +14,11 @@ from api import (
     council,
     desk,
     desk_next_year,
+    desk_notifications,
     downloads,
     eid,
     juror,
+    juror_link,
     municipality,
     operations,
     overview,
@@ -80,6 +82,8 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     app.register_blueprint(desk.blp)  # the secretariat's desk (/sekretariats), with the pages' plumbing
     app.register_blueprint(desk_next_year.blp)  # its form for next year's contest (/sekretariats/jauns-konkurss)
     app.register_blueprint(juror.blp)  # the jury's pages (/komisija): ballot, score sheet, what the jury reads
+    app.register_blueprint(juror_link.blp)  # a jury seat's one-time sign-in link (/komisija/saite/…)
+    app.register_blueprint(desk_notifications.blp)  # the desk's list of the mail sent (/sekretariats/pazinojumi)
     app.register_blueprint(municipality.blp)  # the municipality's portal (/pasvaldiba), with the pages' plumbing
     app.register_blueprint(privacy.blp)  # the privacy page (/privatums), with the pages' plumbing
     app.register_blueprint(public_rounds.blp)  # the public pages of rounds 2 and 3 (/rezultati/2-karta, 3-karta)

@@ -6,9 +6,9 @@ queries, every change goes through its commands (the same as the API's), and not
 
 Sign-in takes a juror token (README "Roles": one per seat; a substitute uses the seat's token): it opens a
 server-side session as the desk's does (api/staff_login.py, contest/sessions.py; the cookie holds the session's
-id, never the token; logout and the token's revocation end it; failed sign-ins are throttled). There is no sign-in
-link by e-mail: the service can send mail (contest/mail.py), but a jury seat has no e-mail address to send it to
-(domain/config.py JurySeat), and a page must not take an address from whoever asks.
+id, never the token; logout and the token's revocation end it; failed sign-ins are throttled). The secretariat may
+also send a seat a one-time sign-in link by e-mail, to an address it gives (the desk's /sekretariats/pazinojumi):
+the link's page is api/juror_link.py. No page here takes an address from whoever asks.
 
 URLs: /komisija (home, or the sign-in)  ·  /komisija/2-karta (the ballot)  ·  /komisija/3-karta (the score sheet)
 ·  /komisija/1-karta (round 1's results)  ·  /komisija/komentari (comments)  ·  /komisija/informacija (briefing)

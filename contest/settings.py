@@ -23,7 +23,8 @@ CONTEST_OIDC_ISSUER, CONTEST_OIDC_CLIENT_ID, CONTEST_OIDC_CLIENT_SECRET  the Ope
 CONTEST_OIDC_CODE_CLAIM  the ID token's claim that carries the personal code (default "personal_code")
 
 The mail of the `email` identity level (D15: a vote counts once the resident opens the one-time link sent to
-their address; contest/mail.py, contest/vote_requests.py), needed only when a contest's level is `email`:
+their address; contest/mail.py, contest/vote_requests.py), needed when a contest's level is `email`, and of the
+notifications (the visits' notices, the jury's sign-in links and reminders; contest/mail_sender.py):
 CONTEST_SMTP_HOST      the SMTP server the mail is handed to; unset, no mail is sent (an `email` vote is then
                        refused with 503 naming the settings)
 CONTEST_SMTP_PORT      its port (default by CONTEST_SMTP_TLS: 25, 587, 465)
