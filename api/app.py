@@ -10,9 +10,12 @@ from werkzeug.routing import BaseConverter
 from api import (
     access,
     audit,
+    audit_log,
     contests,
     council,
     desk,
+    desk_decisions,
+    desk_round3,
     downloads,
     eid,
     juror,
@@ -84,5 +87,7 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     vote_link_pages.init_app(app)  # the vote's confirmation by an e-mailed link (/balsot/apstiprinat/…, D15)
     app.register_blueprint(council.blp)  # the Fund council's page (/padome): the result and its approval
     app.register_blueprint(overview.blp)  # the progress page (/parskats): the secretariat's and the chair's
+    for ops in (desk_round3.blp, desk_decisions.blp, audit_log.blp):  # the secretariat's round 3, decisions, log
+        app.register_blueprint(ops)
     app.register_blueprint(system.assets)
     return app
