@@ -23,7 +23,6 @@ from api.desk import TIE_KINDS
 from api.juror_sheets import caster_name
 from api.staff_pages import arrival
 from contest.event_log import Entry
-from domain import latvian
 from domain.config import JurySeat
 from domain.contest import Contest
 
@@ -47,6 +46,8 @@ CONFIG_PARTS = {"MunicipalitiesSet": N_("the participating municipalities"), "Ju
                 "CalendarSet": N_("the working-day calendar")}
 TOKEN_ROLES = {"secretariat": N_("secretariat"), "juror": N_("jury seat"), "municipality": N_("municipality"),
                "auditor": N_("auditor"), "council": N_("Fund council")}
+SYSTEM_NAMES = {"clock": N_("the clock"), "vote-secrets": N_("the vote's secrets"),
+                "preset-loader": N_("the preset loader")}  # the service's own actors (contest/)
 SCHEDULED = {"scheduled opening", "scheduled closing"}  # the clock's own reasons (contest/vote_window.py)
 CALENDAR_REASON = "recorded when the contest was created"  # contest/calendar.py creation_reason
 
@@ -94,9 +95,8 @@ class Words:
         if role == "municipality":
             return _("Municipality: %(name)s", name=self.place(principal))
         if role == "system":
-            if principal == "clock":
-                return _("System (the clock)")
-            return _("System (%(name)s)", name=principal) if principal else _("System")
+            name = _(SYSTEM_NAMES[principal]) if principal in SYSTEM_NAMES else principal
+            return _("System (%(name)s)", name=name) if name else _("System")
         label = {"secretariat": _("Secretariat"), "auditor": _("Auditor"), "council": _("Fund council")}.get(role)
         if label is None:
             return f"{role} ({principal})" if principal else role
@@ -110,8 +110,8 @@ class Words:
         text = ps.when(e.at)
         if e.until is not None and e.until != e.at:
             until = ps.local(e.until)
-            clock = latvian.clock(until) if ps.language() == "lv" else f"{until:%H:%M}"
-            text += f" – {clock}" if ps.local(e.at).date() == until.date() else f" – {ps.when(e.until)}"
+            clock = f"{until:%H.%M}" if ps.language() == "lv" else f"{until:%H:%M}"  # 'plkst. 21.00–21.58'
+            text += f"–{clock}" if ps.local(e.at).date() == until.date() else f" – {ps.when(e.until)}"
         return text
 
     # ----- what -----

@@ -201,9 +201,11 @@ def _hour(at: datetime | None, zone: ZoneInfo) -> tuple[int, int, int, int] | No
 
 
 def read_page(service: ContestService, *, kind: str | None = None, role: str | None = None,
-              since: date | None = None, until: date | None = None, start: int = 1, lines: int = LINES,
-              scan: int = SCAN, tz: str = "Europe/Riga") -> LogPage:
-    """One page of the log from position `start` (see the module's docstring)."""
+              since: date | None = None, until: date | None = None, start: int = 1, lines: int | None = None,
+              scan: int | None = None, tz: str = "Europe/Riga") -> LogPage:
+    """One page of the log from position `start` (see the module's docstring): at most `lines` entries (LINES)
+    from at most `scan` events read (SCAN)."""
+    lines, scan = lines or LINES, scan or SCAN
     store = service.store
     head = store.event_count()
     topics = topics_for(kind, role)
