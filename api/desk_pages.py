@@ -46,12 +46,4 @@ def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
     return page
 
 
-def sealed_or_stage(e: Exception) -> str | None:
-    """A refusal every command shares, in the reader's language: the sealed contest (D14); None otherwise."""
-    clause = getattr(e, "clause", "")
-    if "D14" in clause:
-        return _("The contest is approved and sealed: nothing changes any more.")
-    return None
-
-
-__all__ = ["Actor", "blueprint", "sealed_or_stage", "signed_in"]
+__all__ = ["Actor", "blueprint", "signed_in"]

@@ -182,17 +182,16 @@ def reschedule(actor: Actor, code: str) -> Any:
     visit_view(contest, code)
     values = forms.read_plan(request.form)
     reason = request.form.get("reason", "").strip()
+    posted = {"plan": {**values, "reason": reason}}
+    if len(reason) > forms.REASON_MAX:  # what the API's schema refuses before the command
+        return render_visit(contest, actor, code, {"plan": {"plan-reason": forms.too_long(forms.REASON_MAX)}}, posted,
+                            status=422)
     svc = ps.service()
     try:
-        if len(reason) > forms.REASON_MAX:
-            raise InvalidInput({"reason": [f"at most {forms.REASON_MAX} characters"]})
         svc.round3.reschedule_visit(contest.year, code, values, reason=reason, actor=actor)
     except DomainError as e:
         contest = svc.contest(contest.year)
-        errors = forms.plan_errors(e, contest, rescheduling=True)
-        if isinstance(e, InvalidInput) and "reason" in e.errors and len(reason) > forms.REASON_MAX:
-            errors["plan-reason"] = forms.too_long(forms.REASON_MAX)
-        return render_visit(contest, actor, code, {"plan": errors}, {"plan": {**values, "reason": reason}},
+        return render_visit(contest, actor, code, {"plan": forms.plan_errors(e, contest, rescheduling=True)}, posted,
                             status=status_of(e))
     return _done(code, _("The visit is rescheduled. A new date or arrival time needs a new notice."))
 

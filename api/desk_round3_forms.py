@@ -155,7 +155,7 @@ def _plan_input(key: str, messages: list[str], rescheduling: bool) -> str:
 
 
 def plan_errors(e: DomainError, contest: Contest, rescheduling: bool = False) -> dict[str, str]:
-    if (common := common_refusal(e, contest)) is not None and not (isinstance(e, NotFound) and not rescheduling):
+    if (common := common_refusal(e, contest)) is not None:
         return {"form": common}
     if isinstance(e, InvalidInput):
         return {PLAN_FIELDS.get(k, "form"): _plan_input(k, v, rescheduling) for k, v in e.errors.items()}
