@@ -10,11 +10,14 @@ from werkzeug.routing import BaseConverter
 from api import (
     access,
     audit,
+    audit_log,
     contests,
     council,
     desk,
+    desk_decisions,
     desk_next_year,
     desk_notifications,
+    desk_round3,
     downloads,
     eid,
     juror,
@@ -93,5 +96,7 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     app.register_blueprint(vote_receipt.blp)  # after the vote: the receipt (/balsot/paldies) and its check
     app.register_blueprint(council.blp)  # the Fund council's page (/padome): the result and its approval
     app.register_blueprint(overview.blp)  # the progress page (/parskats): the secretariat's and the chair's
+    for ops in (desk_round3.blp, desk_decisions.blp, audit_log.blp):  # the secretariat's round 3, decisions, log
+        app.register_blueprint(ops)
     app.register_blueprint(system.assets)
     return app
