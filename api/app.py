@@ -22,6 +22,7 @@ from api import (
     pages,
     privacy,
     public_rounds,
+    read_side,
     report,
     round1,
     round2,
@@ -73,6 +74,7 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
                       transitions.blp, audit.blp, access.blp):
         api.register_blueprint(blueprint)
     operations.init_app(app)  # request ids, JSON access log, security headers, the vote's rate limit
+    read_side.init_app(app)  # with CONTEST_READ_STORE: the requests that only read, read the replica
     pages.init_app(app)  # the pages for people (lv/en); registered before system.assets so that they own "/"
     app.register_blueprint(desk.blp)  # the secretariat's desk (/sekretariats), with the pages' plumbing
     app.register_blueprint(juror.blp)  # the jury's pages (/komisija): ballot, score sheet, what the jury reads
