@@ -18,18 +18,29 @@ from contest.service import ContestService
 from contest.settings import Settings
 from domain.actors import system_actor
 
-configure_logging()
-settings = Settings.from_env()
-settings.require_secrets()  # refuse to start without the vote secrets (D10)
-service = ContestService.from_settings(settings)
-try:
-    service.ensure_contest(settings.preset, settings.year, actor=system_actor("preset-loader"))
-    log_vote_secrets_problem(service, settings.year)
-except PersistenceError:
-    if service.replica is None:
-        raise
+
+def open_service(settings: Settings) -> ContestService:
+    service = None
+    try:
+        service = ContestService.from_settings(settings)
+        service.ensure_contest(settings.preset, settings.year, actor=system_actor("preset-loader"))
+        log_vote_secrets_problem(service, settings.year)
+        return service
+    except PersistenceError:
+        if settings.read_store_url is None:
+            raise
+        if service is not None:
+            service.close()
+    # the primary does not answer: its tables exist if the replica (a copy of it) holds the contest
+    service = ContestService.from_settings(settings, create_tables=False)
     with replica_reads():
         service.contest(settings.year)  # NotFound (the worker does not start) unless the replica holds it
     logging.getLogger("contest.replica").warning(
         "the primary store does not answer: this worker serves reads from the replica; commands answer 503")
-app = create_app(service)
+    return service
+
+
+configure_logging()
+settings = Settings.from_env()
+settings.require_secrets()  # refuse to start without the vote secrets (D10)
+app = create_app(open_service(settings))

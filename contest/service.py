@@ -91,9 +91,14 @@ class ContestService:
         return self.uow.views
 
     @classmethod
-    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> ContestService:
+    def from_settings(cls, settings: Settings, clock: Clock | None = None, *,
+                      create_tables: bool = True) -> ContestService:
+        """`create_tables=False`: open the primary without a connection (no table created, the insert's type
+        fetched by the first insert: contest/pgstore.py): for a worker starting while the primary is down, whose
+        replica shows the tables exist (api/wsgi.py)."""
         replica = ReplicaStore(settings.read_store_url) if settings.read_store_url else None
-        return cls(EventStore(settings.store_url), clock, settings.secrets, settings.vote_mail, replica)
+        primary = EventStore(settings.store_url, None if create_tables else {"CREATE_TABLE": "n", "DEFER_TYPES": "y"})
+        return cls(primary, clock, settings.secrets, settings.vote_mail, replica)
 
     def secrets(self) -> VoteSecrets:
         return self.uow.secrets()

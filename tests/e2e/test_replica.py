@@ -6,7 +6,8 @@ Votes go to the primary through the service; once the replica has replayed the p
 deadline), the results and the standings the service reads on the replica equal those it reads on the primary. With
 the replica's replay paused the replica's answers stay where it is while the primary's move on (so the reads really
 are the replica's), and /health shows the lag. With the primary stopped (pg_ctl stop -m fast) the reads, the
-public pages and /health still answer from the replica, and a vote gets a clear 503 naming the primary.
+public pages and /health still answer from the replica, a vote gets a clear 503 naming the primary, and a worker
+started meanwhile serves the reads too.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from contest.residents import fake_personal_codes
 from contest.service import ContestService
 from contest.store import EventStore
 from tests.conftest import SECRETS, bearer
-from tests.support.live import call, gunicorn
+from tests.support.live import call, gunicorn, start_gunicorn, stop_group
 from tests.support.pgcluster import replica_pair, wait_replayed
 from tests.support.reliability import SEC, contest_with_open_window, post_vote, reap_processes
 
@@ -119,6 +120,17 @@ def test_the_replica_serves_the_reads_and_outlives_the_primary(tmp_path: Path) -
             assert refused.body["details"] == {"store": "unavailable", "part": "primary"}, refused.body
             assert int(refused.headers.get("Retry-After", "0")) >= 1
             assert page_status(base + "/balsot") == 503  # the vote's page reads the primary: no vote now
+
+            # a worker that starts while the primary is down serves the reads from the replica
+            (tmp_path / "late").mkdir()
+            late, late_base, late_log = start_gunicorn(url, tmp_path / "late", workers=1,
+                                                       extra_env={"CONTEST_READ_STORE": read_url})
+            try:
+                assert read(late_base, RESULTS, token)[1]["total"] == 50
+                assert page_status(late_base + "/rezultati") == 200
+            finally:
+                stop_group(late)
+            assert "serves reads from the replica" in late_log.read_text()
         assert "Traceback" not in log.read_text()
 
 
