@@ -138,7 +138,8 @@ def test_the_replica_serves_the_reads_and_outlives_the_primary(tmp_path: Path) -
 def test_a_read_on_the_replica_sees_the_replicas_contest_and_a_command_decides_on_the_primary() -> None:
     """In one process: a command inside a read on the replica still decides and saves on the primary; the replica
     never takes a write; an interim result published on the primary is not shown from the replica until the replica
-    holds it, and then exactly as counted at its position (D10, D16), never as a shorter history."""
+    holds it, and then exactly as counted at its position (D10, D16), never as a shorter history; with the replica
+    stopped its reads are a 503 naming it, and the primary still takes votes."""
     codes = fake_personal_codes(30, seed=909)
     with replica_pair() as (primary, replica):
         municipalities = contest_with_open_window(primary.url)
@@ -174,5 +175,15 @@ def test_a_read_on_the_replica_sees_the_replicas_contest_and_a_command_decides_o
             assert shown.status_code == 200, shown.json
             counted = svc.round2.vote_results(2024, svc.history.state(str(through)))
             assert shown.json["included_through"] == through and shown.json["total"] == counted["total"] == 25
+
+            # the replica stops: its reads answer 503 naming it (no fall-back onto the primary), commands go on
+            replica.stop()
+            refused = client.get(RESULTS)
+            assert refused.status_code == 503 and refused.json["details"]["part"] == "replica", refused.json
+            health = client.get("/health")
+            assert health.status_code == 200 and health.json["status"] == "degraded", health.json
+            assert health.json["primary"] == "ok" and health.json["replica"]["status"] == "down"
+            svc.round2.cast_vote(2024, personal_code=fake_personal_codes(1, seed=4242)[0],
+                                 municipality=municipalities[0], rating=5)
         finally:
             svc.close()
