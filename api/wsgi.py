@@ -43,4 +43,4 @@ def open_service(settings: Settings) -> ContestService:
 configure_logging()
 settings = Settings.from_env()
 settings.require_secrets()  # refuse to start without the vote secrets (D10)
-app = create_app(open_service(settings))
+app = create_app(open_service(settings), {"CONTEST_YEAR": settings.year})  # the current contest: api/page_support.py

@@ -163,7 +163,9 @@ def test_a_read_on_the_replica_sees_the_replicas_contest_and_a_command_decides_o
             contest = svc.round2.publish_interim(2024, actor=SEC, reason="replica test")
             through = contest.checkpoints[-1]["through"]
             for code in codes[25:]:
-                svc.round2.cast_vote(2024, personal_code=code, municipality=municipalities[0], rating=1)
+                last, _ = svc.round2.cast_vote(2024, personal_code=code, municipality=municipalities[0], rating=1)
+            own = client.get(f"/api/contests/2024/votes/receipts/{last.receipt}")  # not on the replica yet
+            assert own.status_code == 200 and own.json["rating"] == 1, own.json  # read-your-writes: the primary's
             with replica_reads():
                 assert svc.round2.gate.contest(2024).interim_published_at is None  # the replica's contest
             assert svc.round2.gate.contest(2024).interim_published_at is not None  # the primary's
