@@ -28,6 +28,7 @@ from api import (
     pages,
     privacy,
     public_rounds,
+    read_side,
     receipts,
     report,
     round1,
@@ -81,6 +82,7 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
                       downloads.blp, transitions.blp, audit.blp, access.blp):
         api.register_blueprint(blueprint)
     operations.init_app(app)  # request ids, JSON access log, security headers, the vote's rate limit
+    read_side.init_app(app)  # with CONTEST_READ_STORE: the requests that only read, read the replica
     pages.init_app(app)  # the pages for people (lv/en); registered before system.assets so that they own "/"
     app.register_blueprint(desk.blp)  # the secretariat's desk (/sekretariats), with the pages' plumbing
     app.register_blueprint(desk_next_year.blp)  # its form for next year's contest (/sekretariats/jauns-konkurss)

@@ -26,6 +26,7 @@ from contest.identity_settings import VoteMail
 from contest.outbox import Notifications
 from contest.presets import load_preset, load_roster
 from contest.readmodels import ReadModels
+from contest.replica import ReplicaStore, on_primary
 from contest.round1 import Round1
 from contest.round2 import Round2
 from contest.round3 import Round3
@@ -52,8 +53,8 @@ class ContestService:
     RETRIES = UnitOfWork.RETRIES
 
     def __init__(self, store: EventStore, clock: Clock | None = None, secrets: VoteSecrets | None = None,
-                 vote_mail: VoteMail | None = None) -> None:
-        self.uow = uow = UnitOfWork(store, clock, secrets)
+                 vote_mail: VoteMail | None = None, replica: EventStore | None = None) -> None:
+        self.uow = uow = UnitOfWork(store, clock, secrets, replica)
         self.store_kind = store_kind(store.store_url)
         self.history = History(uow)
         self.round1 = Round1(uow)
@@ -64,7 +65,17 @@ class ContestService:
 
     @property
     def store(self) -> EventStore:
+        """The store this context reads: the replica in a request that only reads, else the primary
+        (contest/replica.py)."""
         return self.uow.store
+
+    @property
+    def primary(self) -> EventStore:
+        return self.uow.primary
+
+    @property
+    def replica(self) -> EventStore | None:
+        return self.uow.stores.replica
 
     @property
     def clock(self) -> Clock:
@@ -83,14 +94,20 @@ class ContestService:
         return self.uow.views
 
     @classmethod
-    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> ContestService:
-        return cls(EventStore(settings.store_url), clock, settings.secrets, settings.vote_mail)
+    def from_settings(cls, settings: Settings, clock: Clock | None = None, *,
+                      create_tables: bool = True) -> ContestService:
+        """`create_tables=False`: open the primary without a connection (no table created, the insert's type
+        fetched by the first insert: contest/pgstore.py): for a worker starting while the primary is down, whose
+        replica shows the tables exist (api/wsgi.py)."""
+        replica = ReplicaStore(settings.read_store_url) if settings.read_store_url else None
+        primary = EventStore(settings.store_url, None if create_tables else {"CREATE_TABLE": "n", "DEFER_TYPES": "y"})
+        return cls(primary, clock, settings.secrets, settings.vote_mail, replica)
 
     def secrets(self) -> VoteSecrets:
         return self.uow.secrets()
 
     def close(self) -> None:
-        self.store.close()
+        self.uow.stores.close()
 
     def event_count(self) -> int:
         return self.store.event_count()
@@ -107,6 +124,7 @@ class ContestService:
     def contest(self, year: int) -> Contest:
         return self.uow.contest(year)
 
+    @on_primary
     def create_contest(self, setup: Mapping[str, Any], *, actor: Actor) -> Contest:
         """Create a contest (`Contest.Created`) and, by the same command, record its working-day calendar for its
         year and the next (`Contest.CalendarSet`, §4.7.2, D17), from the installed `holidays` library."""
@@ -201,6 +219,7 @@ class ContestService:
 
     # ----- access -----
 
+    @on_primary
     def issue_token(self, role: str, *, actor: Actor, name: str | None = None, seat: str | None = None,
                     municipality: str | None = None, year: int | None = None) -> tuple[str, Credential]:
         """Issue a bearer token. The token is returned once; only its SHA-256 is stored."""
