@@ -6,6 +6,9 @@ which authlib already brings) under a key derived from the voter secret with HKD
 the recipient key as the associated data (a row cannot be moved under another key). A copy of the table without
 the secret holds no address in clear, and neither the audit export nor the verifiers read it (contest/side_table.py).
 
+A visit's notice (§4.7.2) keeps its three addresses here before its event is recorded, the event naming them by
+key (contest/notice_recipients.py: why that order, and why an address kept without its event is harmless).
+
 `contest_mail_addresses`: key -> the sealed address. `contest_seat_addresses`: which key is a jury seat's address
 (the last one the secretariat gave, with a sign-in link: the ballot reminders go there).
 """

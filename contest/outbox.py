@@ -3,12 +3,15 @@ and the jury's sign-in links.
 
 Queueing. A visit's notice (§4.7.2) is queued by whoever calls `queue_notices`, the sender before each pass: every
 `Visit.NoticeRecorded` whose visit is still ahead gets one notification per recipient (the finalist, its mayor, its
-contact person; one per address when two of them share one). The notice's own command stays as it was: if the
-process dies after recording it, the next pass queues it; the notification's id, derived from the notice event and
-the address, keeps it from being queued twice. A sign-in link is queued by the secretariat's command, to the
-address it gives, which also becomes the seat's address for the reminders. The ballot reminders are queued by the
-clock (contest/scheduler.py: `queue_reminders`), REMINDER_BEFORE the vote closes, for each voting seat without a
-ballot that has an address; a seat with none is left out (the desk lists what was queued).
+contact person; one per address when two of them share one). The notice's own command keeps the addresses in the
+address book and records the event with their keyed hashes (contest/notice_recipients.py), so queueing looks each
+address up by the key the event holds; a notice recorded before that holds its addresses in clear, and they are
+hashed and kept here. If the process dies after recording a notice, the next pass queues it; the notification's id,
+derived from the notice event and the address's key, keeps it from being queued twice. A sign-in link is queued by
+the secretariat's command, to the address it gives, which also becomes the seat's address for the reminders. The
+ballot reminders are queued by the clock (contest/scheduler.py: `queue_reminders`), REMINDER_BEFORE the vote closes,
+for each voting seat without a ballot that has an address; a seat with none is left out (the desk lists what was
+queued).
 
 Addresses go to the address book (contest/address_book.py, sealed); the history has their keyed hashes only.
 """
@@ -34,6 +37,7 @@ from domain.config import instant_str
 from domain.contest import Contest
 from domain.errors import RuleViolation
 from domain.identity import check_address
+from domain.notice import recorded_recipients
 from domain.notification import (
     BALLOT_REMINDER,
     LINK_LIFETIME,
@@ -124,15 +128,15 @@ class Notifications:
             body = notice_body(notice["text_lv"], notice["text_en"])
             subject = notice_subject(_name(contest, ref.municipality))
             source = {"visit": str(ref.visit), "version": ref.version}
-            r = notice["recipients"]
-            for role, address in (("municipality", r["municipality_email"]), ("mayor", r["mayor"]["email"]),
-                                  ("contact", r["contact"]["email"])):
-                key = recipient_key(self._secret(), address)
+            for r in recorded_recipients(notice["recipients"]):
+                # a notice recorded now names the address by its key (kept in the address book by the notice's
+                # command); one recorded before holds the address, hashed here and kept in the book as it is queued
+                key = r.key or recipient_key(self._secret(), r.address or "")
                 if notification_id(VISIT_NOTICE, source, key) in view.by_id:
                     continue
                 n = self._queue(kind=VISIT_NOTICE, year=ref.year, source=source, subject=subject, body=body,
-                                stored=False, actor=actor, address=address,
-                                recipient={"key": key, "role": role, "municipality": ref.municipality})
+                                stored=False, actor=actor, address=r.address,
+                                recipient={"key": key, "role": r.role, "municipality": ref.municipality})
                 if n is not None:
                     queued.append(n)
             self._relayed.add(ref.position)

@@ -3,9 +3,9 @@
 Three kinds:
 
 * ``visit_notice``: the notice of a jury visit (§4.7.2) to the finalist, its mayor and its contact person, one
-  notification each, queued for every ``Visit.NoticeRecorded``; the body is the notice's recorded texts (Latvian,
-  then English), read from that event when the mail is made, so the text is stored once and what is sent is what
-  the history holds (``body_digest`` is its SHA-256, for the auditor);
+  notification each, queued for every ``Visit.NoticeRecorded`` (which names them by the same recipient key); the
+  body is the notice's recorded texts (Latvian, then English), read from that event when the mail is made, so the
+  text is stored once and what is sent is what the history holds (``body_digest`` is its SHA-256, for the auditor);
 * ``sign_in_link``: a one-time link to the jury's pages (/komisija, §3.2.1) for a seat, to an address the
   secretariat gives; the link is made when the mail is made (never stored: ``link_token``), good for
   LINK_LIFETIME from the first attempt and for one sign-in (``LinkUsed``);
