@@ -70,10 +70,12 @@ def read_notice(form: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
 
 
 def notice_values(notice_date: str, recipients: Mapping[str, Any]) -> dict[str, str]:
-    """The notice's fields as the form shows them again."""
-    return {"notice_date": notice_date, "municipality_email": recipients.get("municipality_email", ""),
-            "mayor_name": recipients["mayor"]["name"], "mayor_email": recipients["mayor"]["email"],
-            "contact_name": recipients["contact"]["name"], "contact_email": recipients["contact"]["email"]}
+    """The notice's fields as the form shows them again: the names; the addresses only as just typed (a recorded
+    notice keeps no address in clear, only its keyed hash, so a new notice asks for them again)."""
+    mayor, contact = recipients.get("mayor") or {}, recipients.get("contact") or {}
+    return {"notice_date": notice_date, "municipality_email": str(recipients.get("municipality_email") or ""),
+            "mayor_name": mayor.get("name", ""), "mayor_email": mayor.get("email", ""),
+            "contact_name": contact.get("name", ""), "contact_email": contact.get("email", "")}
 
 
 def read_attendance(form: Mapping[str, str]) -> dict[str, str | None]:
