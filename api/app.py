@@ -13,6 +13,7 @@ from api import (
     contests,
     council,
     desk,
+    desk_config,
     downloads,
     eid,
     juror,
@@ -84,5 +85,6 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     vote_link_pages.init_app(app)  # the vote's confirmation by an e-mailed link (/balsot/apstiprinat/…, D15)
     app.register_blueprint(council.blp)  # the Fund council's page (/padome): the result and its approval
     app.register_blueprint(overview.blp)  # the progress page (/parskats): the secretariat's and the chair's
+    app.register_blueprint(desk_config.blp)  # the desk's configuration, questionnaire, answers' import and tokens
     app.register_blueprint(system.assets)
     return app
