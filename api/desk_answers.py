@@ -93,7 +93,7 @@ def upload() -> Any:
     except RuleViolation as e:
         text = (_("Answers are imported only while round 1 is open.") if e.clause == "§4.2"
                 else words.refusal(e)["text"])
-        return render(ps.service().contest(contest.year), {"file": text}, {"text": text, "rule": e.clause}, 409)
+        return render(ps.service().contest(contest.year), {"file": text}, {"text": text, "rule": e.clause}, status=409)
     flash(ngettext("Imported: %(answers)s answers for %(num)s municipality.",
                    "Imported: %(answers)s answers for %(num)s municipalities.", done["municipalities"],
                    answers=done["answers"]), "ok")

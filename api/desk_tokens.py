@@ -112,6 +112,6 @@ def revoke(token_id: str) -> Any:
     except NotFound:
         raise NotFound("token", token_id) from None
     except RuleViolation:
-        return render(contest, errors={field: _("This token is revoked already.")}, status=409)
+        return render(contest, problem={"text": _("This token is revoked already."), "rule": ""}, status=409)
     flash(_("Revoked: the token %(id)s. Its sessions have ended.", id=token_id), "ok")
     return cp.done(url_for("config.tokens.page"))
