@@ -62,7 +62,8 @@ def test_a_refused_token_is_shown_at_its_field(client: FlaskClient, service: Con
                                         "vietas nav."),
             ({"role": "auditor", "municipality": "LV-RIX"}, "municipality", None),
             ({"role": ""}, "role", "Izvēlieties lomu."),
-            ({"role": "council", "name": "x" * 81}, "name", "Vārds vai nosaukums var būt ne garāks par 80 rakstzīmēm.")]:
+            ({"role": "council", "name": "x" * 81}, "name",
+             "Vārds vai nosaukums var būt ne garāks par 80 rakstzīmēm.")]:
         r = post(client, TOKENS, data, page=TOKENS)
         assert r.status_code == 422 and field_error(r, field), (data, text(r))
         assert message is None or field_error(r, field) == message
