@@ -135,6 +135,20 @@ class ContestSummarySchema(ma.Schema):
     municipalities = ma.fields.Integer(metadata={"description": "number of participants (§3.3)"})
     jury_seats = ma.fields.Integer()
     version = ma.fields.Integer(metadata={"description": "the contest aggregate's version"})
+    unconfirmed = ma.fields.List(ma.fields.String(), metadata={
+        "description": "parts still to be confirmed before round 1 opens: theme (§4.3), prizes (§6)"})
+    carried_from = ma.fields.Integer(allow_none=True, metadata={
+        "description": "the earlier contest this one was carried forward from, if any"})
+
+
+class ContestCreateSchema(ma.Schema):
+    """Next year's contest, carried forward from an earlier one in the store."""
+
+    year = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100),
+                             metadata={"description": "the new contest's year, after `from`"})
+    source = ma.fields.Integer(required=True, strict=True, data_key="from",
+                               validate=validate.Range(min=2000, max=2100),
+                               metadata={"description": "the contest whose recorded configuration carries forward"})
 
 
 ISO_DAY = validate.Regexp(r"^\d{4}-\d{2}-\d{2}$", error="must be a date, YYYY-MM-DD")
@@ -215,6 +229,10 @@ class ConfigSchema(ma.Schema):
     jury = ma.fields.List(ma.fields.Nested(JurySeatSchema))
     calendar = ma.fields.Nested(CalendarSummarySchema, allow_none=True,
                                 metadata={"description": "the recorded working-day calendar (§4.7.2, D17)"})
+    unconfirmed = ma.fields.List(ma.fields.String(), metadata={
+        "description": "parts still to be confirmed before round 1 opens: theme (§4.3), prizes (§6)"})
+    origin = ma.fields.Dict(allow_none=True, metadata={
+        "description": "for a contest carried forward: from_year, window_rule, roster_day (§3.3, §4.6.6)"})
 
 
 class TokenRequestSchema(ma.Schema):

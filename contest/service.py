@@ -23,7 +23,8 @@ from contest.calendar import contest_calendar, creation_reason
 from contest.clock import Clock
 from contest.history import History
 from contest.identity_settings import VoteMail
-from contest.presets import load_preset
+from contest.outbox import Notifications
+from contest.presets import load_preset, load_roster
 from contest.readmodels import ReadModels
 from contest.round1 import Round1
 from contest.round2 import Round2
@@ -33,7 +34,8 @@ from contest.settings import Settings, VoteSecrets, session_policy_from_env, sto
 from contest.store import EventStore
 from contest.unit_of_work import ConcurrencyConflict, UnitOfWork
 from domain.access import TOKEN_PREFIX, Credential, credential_id, token_digest, token_id_for
-from domain.actors import JUROR, MUNICIPALITY, Actor
+from domain.actors import JUROR, MUNICIPALITY, Actor, system_actor
+from domain.carry_forward import carry_forward
 from domain.contest import Contest, contest_id
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.registry import REGISTRY_ID, Registry
@@ -57,6 +59,7 @@ class ContestService:
         self.round1 = Round1(uow)
         self.round2 = Round2(uow, vote_mail)  # vote_mail None: from the environment when first needed
         self.round3 = Round3(uow)
+        self.notifications = Notifications(uow, vote_mail)  # the outbox (contest/outbox.py)
         self.sessions = StaffSessions(store, uow.clock, session_policy_from_env(os.environ))
 
     @property
@@ -125,6 +128,18 @@ class ContestService:
 
     def init_from_preset(self, preset: str, *, actor: Actor) -> Contest:
         return self.create_contest(load_preset(preset), actor=actor)
+
+    def carry_forward(self, year: int, source_year: int, *, actor: Actor) -> Contest:
+        """Create the `year` contest from the `source_year` contest's recorded configuration
+        (domain.carry_forward): its jury, rules, scoring and questionnaire, the vote window by the same calendar
+        rule, the participants of the roster on the new roster day (contest/presets/municipalities.csv), the
+        theme and prizes to be confirmed, and a new working-day calendar. 404 without the source contest, 422
+        unless `year` is after it, 409 if the `year` contest exists."""
+        source = self.contest(source_year)  # from the store, as it stands now; NotFound (404)
+        setup = carry_forward(source.current_setup(), year, load_roster())  # InvalidInput (422)
+        if year in self.years():
+            raise RuleViolation(f"the {year} contest exists already", clause="§4.1", field="year")
+        return self.create_contest(setup, actor=actor)
 
     def ensure_contest(self, preset: str, year: int, *, actor: Actor) -> tuple[Contest, bool]:
         """Load the preset when the contest does not exist yet (first start). Returns (contest, created)."""
@@ -249,6 +264,15 @@ class ContestService:
             self.sessions.end_token(token_id)
             return None
         return credential.as_actor()
+
+    def sign_in_with_link(self, link: str) -> tuple[Actor, str]:
+        """Spend a jury seat's one-time sign-in link (contest/outbox.py) and open a session for the seat: the
+        session stands on a juror token issued for it (its id in the history, the token itself shown to nobody),
+        so the secretariat ends it as any other by revoking that token."""
+        year, seat = self.notifications.use_sign_in_link(link)
+        _token, credential = self.issue_token(JUROR, actor=system_actor("sign-in link"), name="sign-in link",
+                                              seat=seat, year=year)
+        return credential.as_actor(), self.sessions.open(credential.token_id)
 
     def sign_out(self, session_id: str) -> None:
         self.sessions.end(session_id)

@@ -2,7 +2,9 @@
 
 CONTEST_STORE    sqlite:///var/contest.sqlite3[?lock_timeout=10] (default, relative to the working directory) or
                  postgresql://user:password@host:5432/dbname[?schema=name]
-CONTEST_YEAR     the contest the service loads on first start (default 2024)
+CONTEST_YEAR     the current contest (default 2024): the one the service loads on first start, the clock runs, the
+                 CLI defaults to and the pages and the desk show (api/page_support.py; the store's other contests
+                 are the archive)
 CONTEST_PRESET   the preset used for that (default: the year)
 CONTEST_VOTER_SECRET    key of the HMAC that replaces residents' personal codes (D10); required to serve
 CONTEST_RECEIPT_SECRET  key of the residents' vote receipts (a second, independent secret); required to serve
@@ -21,7 +23,8 @@ CONTEST_OIDC_ISSUER, CONTEST_OIDC_CLIENT_ID, CONTEST_OIDC_CLIENT_SECRET  the Ope
 CONTEST_OIDC_CODE_CLAIM  the ID token's claim that carries the personal code (default "personal_code")
 
 The mail of the `email` identity level (D15: a vote counts once the resident opens the one-time link sent to
-their address; contest/mail.py, contest/vote_requests.py), needed only when a contest's level is `email`:
+their address; contest/mail.py, contest/vote_requests.py), needed when a contest's level is `email`, and of the
+notifications (the visits' notices, the jury's sign-in links and reminders; contest/mail_sender.py):
 CONTEST_SMTP_HOST      the SMTP server the mail is handed to; unset, no mail is sent (an `email` vote is then
                        refused with 503 naming the settings)
 CONTEST_SMTP_PORT      its port (default by CONTEST_SMTP_TLS: 25, 587, 465)

@@ -3,7 +3,7 @@
 §4.7.2: at least five working days before its visit, each finalist, its mayor and its contact person are told the
 round-2 results, the jury's planned arrival time and the full jury composition. The service writes the text (so
 every notice says the same things and an auditor reads exactly what was sent: the texts are stored in the event
-that records the notice); the secretariat sends it and records when.
+that records the notice); once it is recorded the service mails it to each recipient (domain/notification.py).
 
 Pure functions of the data given: no clock, no storage. :func:`notice_texts` takes plain values, so the same
 text can be regenerated from the recorded events.
