@@ -102,6 +102,9 @@ def part_freeze(contest: Contest, part: str) -> dict[str, Any]:
     state = freeze(contest, *FREEZES_AT[part])
     if part == "window" and not state["frozen"] and contest.window_status != WINDOW_SCHEDULED:
         return {"frozen": True, "rule": "§4.6.6", "text": window_started_text()}
+    if part in contest.unconfirmed and not state["frozen"]:  # carried forward from an earlier contest (domain.setup)
+        return {**state, "unconfirmed": True, "text": _(
+            "To be confirmed: carried over from the earlier contest; record this year's before round 1 opens.")}
     return state
 
 

@@ -1,11 +1,12 @@
 """The jury's seats on a page (§3.2.1, D1; /sekretariats/konfiguracija/komisija): each seat's organisation, person,
-vote, chair (§3.2.2) and delegated substitutes, and the optional e-mail address notices and sign-in links are sent to
-(never on a public page or in the API's public reads); a form per seat to replace it or remove it and one to add a
-seat, through the commands of PUT and DELETE /api/contests/<year>/jury/<seat> (ContestService.set_jury_seat and
-remove_jury_seat), each with its reason. Refused once round 2 has opened, or when the roster would break (one chair
-who votes, enough voting seats for the quorum, §3.2.2-§3.2.3): the refusal is shown at the field.
-
-Field ids: ``seat-<id>-organisation``, ``-person``, ``-voting``, ``-chair``, ``-substitutes``, ``-email``, ``-reason``,
+vote, chair (§3.2.2) and delegated substitutes, and whether the service has an e-mail address for the seat's mail (a
+sign-in link's address becomes the seat's: /sekretariats/pazinojumi; the address is kept sealed beside the events,
+contest/address_book.py, never in the history, so it is not part of the seat); a form per seat to replace it or
+remove it and one to add a seat, through the commands of PUT and DELETE /api/contests/<year>/jury/<seat>
+(ContestService.set_jury_seat and remove_jury_seat), each with its reason. Refused once round 2 has opened, or when
+the roster would break (one chair who votes, enough voting seats for the quorum, §3.2.2-§3.2.3): the refusal is
+shown at the field.
+Field ids: ``seat-<id>-organisation``, ``-person``, ``-voting``, ``-chair``, ``-substitutes``, ``-reason``,
 ``-remove-reason``; the new seat's are ``new-seat-…`` with ``new-seat-id``.
 """
 
@@ -29,24 +30,22 @@ blp = Blueprint("jury", __name__, url_prefix="/konfiguracija/komisija")
 
 NEW = "new-seat"  # the add form's prefix (no seat's prefix: those are "seat-<id>")
 SUBSTITUTES_MAX = 10  # as the API's (api/schemas.py SeatChangeSchema)
-FIELDS = ("organisation", "person", "voting", "chair", "substitutes", "email")
 
 
 def seat_form(seat: JurySeat) -> dict[str, Any]:
     return {"id": seat.id, "organisation": seat.organisation, "person": seat.person, "voting": seat.voting,
-            "chair": seat.chair, "substitutes": "\n".join(seat.substitutes), "email": seat.email or "",
-            "reason": "", "remove-reason": ""}
+            "chair": seat.chair, "substitutes": "\n".join(seat.substitutes), "reason": "", "remove-reason": ""}
 
 
 def render(contest: Contest, forms: Mapping[str, Mapping[str, Any]] | None = None,
            errors: dict[str, str] | None = None, problem: dict[str, str] | None = None, status: int = 200) -> Any:
     shown = {prefix_of(s.id): seat_form(s) for s in contest.jury}
     shown[NEW] = {"id": "", "organisation": "", "person": "", "voting": True, "chair": False, "substitutes": "",
-                  "email": "", "reason": ""}
+                  "reason": ""}
     shown.update(forms or {})
     return cp.page("pages/config_jury.html", status, contest=contest, actor=cp.actor(), seats=contest.jury,
                    forms=shown, errors=errors or {}, problem=problem, state=words.part_freeze(contest, "jury"),
-                   new=NEW)
+                   new=NEW, addressed=set(ps.service().notifications.book.seat_keys(contest.year)))
 
 
 def prefix_of(seat_id: str) -> str:
@@ -54,11 +53,11 @@ def prefix_of(seat_id: str) -> str:
 
 
 def read_seat(form: Mapping[str, str], prefix: str, errors: dict[str, str]) -> dict[str, Any]:
-    """The posted seat as the command takes it (voting and chair as booleans, a substitute per line, no address:
-    None); what cannot be the API's input is an error at its field (the API's schema checks the same)."""
+    """The posted seat as the command takes it (voting and chair as booleans, a substitute per line); what cannot
+    be the API's input is an error at its field (the API's schema checks the same)."""
     typed = {"organisation": form.get(f"{prefix}-organisation", ""), "person": form.get(f"{prefix}-person", ""),
              "voting": form.get(f"{prefix}-voting") == "1", "chair": form.get(f"{prefix}-chair") == "1",
-             "substitutes": form.get(f"{prefix}-substitutes", ""), "email": form.get(f"{prefix}-email", "").strip()}
+             "substitutes": form.get(f"{prefix}-substitutes", "")}
     subs = [line.strip() for line in typed["substitutes"].replace("\r\n", "\n").split("\n") if line.strip()]
     if len(subs) > SUBSTITUTES_MAX:
         errors[f"{prefix}-substitutes"] = ngettext("At most %(num)s substitute, one per line.",
@@ -66,8 +65,7 @@ def read_seat(form: Mapping[str, str], prefix: str, errors: dict[str, str]) -> d
     elif any(len(s) > 120 for s in subs):
         errors[f"{prefix}-substitutes"] = _("Each substitute's name may be at most 120 characters long.")
     return {**typed, "seat": {"organisation": typed["organisation"], "person": typed["person"],
-                              "voting": typed["voting"], "chair": typed["chair"], "substitutes": subs,
-                              "email": typed["email"] or None}}
+                              "voting": typed["voting"], "chair": typed["chair"], "substitutes": subs}}
 
 
 def seat_errors(e: InvalidInput, prefix: str) -> dict[str, str]:
@@ -83,8 +81,6 @@ def seat_errors(e: InvalidInput, prefix: str) -> dict[str, str]:
                                                 300 if field == "organisation" else 120)
         elif field == "substitutes":
             out[f"{prefix}-substitutes"] = _("Each substitute's name may be at most 120 characters long.")
-        elif field == "email":
-            out[f"{prefix}-email"] = _("Enter one e-mail address, e.g. vards@example.lv, or leave it empty.")
         elif key == "jury":
             for m in messages:
                 if "§3.2.3" in m:

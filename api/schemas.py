@@ -108,9 +108,6 @@ class SeatChangeSchema(ma.Schema):
     chair = ma.fields.Boolean(load_default=False)
     substitutes = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=120)),
                                  load_default=list, validate=validate.Length(max=10))
-    email = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=254),
-                             metadata={"description": "the seat's e-mail address for notices and sign-in links "
-                                                      "(optional; never in a public response)"})
     reason = REASON
 
 

@@ -78,9 +78,7 @@ def parse_municipalities(items: Sequence[Mapping[str, Any]]) -> tuple[Municipali
 
 @dataclass(frozen=True)
 class JurySeat:
-    """A seat of the jury (§3.2.1, D1): an organisation's representative, with a voting flag and substitutes, and
-    optionally the e-mail address notices and sign-in links are sent to (normalised as domain.identity does; not
-    published: the API's public reads and the pages leave it out)."""
+    """A seat of the jury (§3.2.1, D1): an organisation's representative, with a voting flag and substitutes."""
 
     id: str
     organisation: str
@@ -88,7 +86,6 @@ class JurySeat:
     voting: bool = True
     chair: bool = False
     substitutes: tuple[str, ...] = ()
-    email: str | None = None
 
     @classmethod
     def parse(cls, data: Mapping[str, Any], where: str = "seat") -> JurySeat:
@@ -103,24 +100,15 @@ class JurySeat:
         subs = data.get("substitutes", [])
         _require(errors, isinstance(subs, list) and all(_text(s, max_len=120) for s in subs),
                  f"{where}.substitutes", "must be a list of names")
-        email = data.get("email")
-        if email is not None:
-            try:
-                email = check_address(email)
-            except InvalidInput:  # the address itself is never repeated in a message
-                errors.setdefault(f"{where}.email", []).append("must be one e-mail address, like vards@example.lv")
         if errors:
             raise InvalidInput(errors)
         return cls(id=data["id"], organisation=data["organisation"].strip(), person=data["person"].strip(),
                    voting=data.get("voting", True), chair=data.get("chair", False),
-                   substitutes=tuple(s.strip() for s in subs), email=email)
+                   substitutes=tuple(s.strip() for s in subs))
 
     def to_dict(self) -> dict[str, Any]:
-        """The recorded form; `email` only when there is one (a seat without it is recorded as before)."""
         d = asdict(self)
         d["substitutes"] = list(self.substitutes)
-        if self.email is None:
-            del d["email"]
         return d
 
 

@@ -1,7 +1,7 @@
 """The questionnaire as a spreadsheet (contest/questionnaire_sheets.py, contest/questionnaire_import.py): the 2024
 questionnaire written and read back is the same (XLSX, and the questions alone as CSV); every problem is a cell
 (contest/table_report.py) with its kind, the domain's problems (domain.questionnaire.Problem) at the cell they came
-from; and a jury seat's optional e-mail address (domain/config.py JurySeat)."""
+from."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from openpyxl import load_workbook
 from contest.questionnaire_import import read_questionnaire
 from contest.questionnaire_sheets import questions_csv, workbook_bytes
 from contest.table_report import Cell, TableInvalid
-from domain.config import JurySeat
 from domain.errors import InvalidInput
 from domain.questionnaire import Questionnaire, QuestionnaireError, load_questionnaire
 from tests.support import ROOT
@@ -107,11 +106,3 @@ def test_the_domains_problems_say_where_and_what() -> None:
     messages = {m for ms in e.value.errors.values() for m in ms}
     assert all(p.message in messages for p in e.value.problems)
 
-
-def test_a_seat_may_carry_an_email_address_never_repeated_in_a_refusal() -> None:
-    seat = JurySeat.parse({"id": "lm", "organisation": "LM", "person": "Ilze", "email": " Ilze@LM.gov.LV "})
-    assert seat.email == "ilze@lm.gov.lv" and seat.to_dict()["email"] == "ilze@lm.gov.lv"
-    assert "email" not in JurySeat.parse({"id": "lm", "organisation": "LM", "person": "Ilze"}).to_dict()
-    with pytest.raises(InvalidInput) as e:
-        JurySeat.parse({"id": "lm", "organisation": "LM", "person": "Ilze", "email": "ilze at lm"})
-    assert list(e.value.errors) == ["seat.email"] and "ilze at lm" not in str(e.value.errors)
