@@ -14,6 +14,7 @@ from api import (
     contests,
     council,
     desk,
+    desk_config,
     desk_decisions,
     desk_next_year,
     desk_notifications,
@@ -100,5 +101,6 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     app.register_blueprint(overview.blp)  # the progress page (/parskats): the secretariat's and the chair's
     for ops in (desk_round3.blp, desk_decisions.blp, audit_log.blp):  # the secretariat's round 3, decisions, log
         app.register_blueprint(ops)
+    app.register_blueprint(desk_config.blp)  # the desk's configuration, questionnaire, answers' import and tokens
     app.register_blueprint(system.assets)
     return app
