@@ -10,7 +10,6 @@ token's revocation end it on the server; failed logins are throttled per address
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -18,12 +17,11 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from api import page_support as ps
-from api import staff_login
+from api import staff_login, staff_pages
 from contest.round2 import CLUSTER_MIN_VOTES, CLUSTER_WINDOW_SECONDS
 from contest.transitions import transitions
 from domain.actors import SECRETARIAT, Actor
@@ -294,19 +292,7 @@ def login() -> Any:
     attempt = staff_login.sign_in(request.form.get("token", "").strip(), (SECRETARIAT,))
     if attempt.refusal is None:
         return redirect(url_for("desk.desk"), code=303)
-    headers = {}
-    if attempt.refusal == "throttled":
-        minutes = math.ceil(attempt.wait / 60)
-        error = ngettext("Too many failed logins. Please wait %(num)s minute and try again.",
-                         "Too many failed logins. Please wait %(num)s minutes and try again.", minutes)
-        headers["Retry-After"] = str(attempt.wait)
-    elif attempt.refusal == "empty":
-        error = _("Enter the access token.")
-    elif attempt.refusal == "unknown":
-        error = _("This token is unknown, malformed or revoked.")
-    else:
-        error = _("Only a secretariat token opens the desk.")
-    status = 429 if attempt.refusal == "throttled" else 401
+    error, status, headers = staff_pages.refusal(attempt, _("Only a secretariat token opens the desk."))
     return render_template("pages/desk_login.html", contest=ps.current_contest(), error=error), status, headers
 
 

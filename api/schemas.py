@@ -264,14 +264,39 @@ class ProjectionsHealthSchema(ma.Schema):
     snapshot_lag = ma.fields.Integer()
 
 
+class ReplicaHealthSchema(ma.Schema):
+    status = ma.fields.String(metadata={"description": "ok, down, or not_a_replica (the read store is not in "
+                                                       "recovery)"})
+    lag_bytes = ma.fields.Integer(allow_none=True, metadata={
+        "description": "WAL bytes the primary has flushed and the replica has not replayed; null while the primary "
+                       "does not answer"})
+    lag_seconds = ma.fields.Float(allow_none=True, metadata={
+        "description": "0 when the replica has replayed everything, else the age of the last transaction it "
+                       "replayed; null while the primary does not answer"})
+
+
+class ReplicaDetailsSchema(ReplicaHealthSchema):
+    primary_lsn = ma.fields.String(allow_none=True)
+    replay_lsn = ma.fields.String(allow_none=True)
+    receive_lsn = ma.fields.String(allow_none=True)
+    last_replayed_at = ma.fields.DateTime(allow_none=True)
+    events = ma.fields.Integer(allow_none=True, metadata={"description": "the replica's last position"})
+    events_lag = ma.fields.Integer(allow_none=True, metadata={"description": "positions behind the primary"})
+
+
 class HealthSchema(ma.Schema):
-    status = ma.fields.String(metadata={"description": "ok (a 503 error when the store does not answer)"})
+    status = ma.fields.String(metadata={"description": "ok (a 503 error when the store does not answer); with a "
+                                                       "read replica also degraded, while one of the two does not"})
+    primary = ma.fields.String(metadata={"description": "with a read replica: ok or down"})
+    replica = ma.fields.Nested(ReplicaHealthSchema, metadata={"description": "with a read replica"})
 
 
 class HealthDetailsSchema(ma.Schema):
     status = ma.fields.String()
     store = ma.fields.String()
     events = ma.fields.Integer()
+    primary = ma.fields.String(metadata={"description": "with a read replica: ok or down"})
+    replica = ma.fields.Nested(ReplicaDetailsSchema, metadata={"description": "with a read replica"})
     projections = ma.fields.Nested(ProjectionsHealthSchema)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from contest.cli_audit import audit
+from contest.cli_notifications import notifications
 from contest.cli_support import CLI_ACTOR
 from contest.cli_support import fail as _fail
 from contest.cli_support import service_of as _service
@@ -122,6 +123,7 @@ def info(ctx: click.Context) -> None:
 
 
 main.add_command(audit)
+main.add_command(notifications)
 
 
 @main.command()
@@ -305,8 +307,8 @@ def local_vote_secrets(path: Path) -> dict[str, str]:
 
 
 def serve_environment(settings: Settings, environ: Mapping[str, str], secrets_file: Path) -> dict[str, str]:
-    """The environment `contest serve` starts its processes with (web, clock and projector alike): the operator's
-    own, with the store and year chosen.
+    """The environment `contest serve` starts its processes with (web, clock, projector and mailer alike): the
+    operator's own, with the store and year chosen.
     The vote secrets are the operator's whenever they are set (whatever the store, D10); only when none are set
     is a developer's pair made once in `secrets_file` and kept there, so that restarts keep one vote per person."""
     env = dict(environ, CONTEST_STORE=settings.store_url, CONTEST_YEAR=str(settings.year))
@@ -321,7 +323,7 @@ def serve_environment(settings: Settings, environ: Mapping[str, str], secrets_fi
 @click.option("--workers", default=2, show_default=True, type=int)
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
-    """Run the whole service: the Procfile's web (gunicorn), clock and projector, stopped together by Ctrl-C.
+    """Run the whole service: the Procfile's web (gunicorn), clock, projector and mailer, stopped together by Ctrl-C.
     Loads the preset into an empty store and prints a secretariat token first."""
     from contest.processes import service_programs
     from contest.supervisor import Supervisor
@@ -342,8 +344,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
                f"({settings.store_kind}: {settings.store_url})")
     click.echo(f"service:      {url}/   (API docs {url}/docs, OpenAPI {url}/openapi.json)")
     click.echo(f"secretariat token (shown once, id {cred.token_id}):\n  {tok}")
-    click.echo("running web (gunicorn), clock (opens and closes the vote window on time, §4.6.6) and projector "
-               "(the read models); Ctrl-C stops them all")
+    click.echo("running web (gunicorn), clock (opens and closes the vote window on time, §4.6.6), projector "
+               "(the read models) and mailer (the notifications); Ctrl-C stops them all")
     sys.stdout.flush()
     # gunicorn's settings (contest/gunicorn_conf.py) read the address and the workers from the environment, so the
     # three command lines are the Procfile's own (contest/processes.py); the children's lines come unbuffered.

@@ -118,6 +118,19 @@ class RecoveringPool(ConnectionPool[Any]):
             return conn
 
 
+class StartsDownDatastore(PostgresDatastore):
+    """The library's datastore, which can also be opened while its server is down (DEFER_TYPES=y, with
+    CREATE_TABLE=n): a web worker of a service with a read replica starting while the primary is down
+    (api/wsgi.py). The library fetches the composite type of the events' insert from the server when a recorder is
+    made; deferred, the first insert fetches it (LockedInsertRecorder.insert_events), and nothing else needs it."""
+
+    defer_types = False
+
+    def register_type_adapters(self) -> None:
+        if not self.defer_types:
+            super().register_type_adapters()
+
+
 class LockedInsertRecorder(PostgresApplicationRecorder):
     """The library's application recorder, inserting in ONE round trip with the library's ordering guarantee.
 
@@ -178,6 +191,8 @@ class LockedInsertRecorder(PostgresApplicationRecorder):
         that aggregate has an event above that version when the lock is held."""
         if not stored_events:
             return None
+        if self.stored_event_type_name not in self.datastore.psycopg_python_types:  # not fetched at the start
+            PostgresDatastore.register_type_adapters(self.datastore)  # raising while the server is down
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             assert conn.autocommit  # the call is its own transaction: the lock is held until its commit
             self._call_insert(curs, stored_events, unchanged_of(kwargs))
@@ -218,6 +233,8 @@ class RecoveringFactory(PostgresFactory):
         # The pool is built, not yet opened, by the library's datastore; it only gains the behaviour above.
         if COMPATIBLE:
             datastore.pool.__class__ = RecoveringPool
+        datastore.__class__ = StartsDownDatastore
+        datastore.defer_types = self.env.get("DEFER_TYPES", "n").lower() in ("y", "yes", "1", "true")
 
     def env_create_table(self) -> bool:
         return False  # each recorder's tables are made by _created, under the lock

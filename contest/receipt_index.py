@@ -15,6 +15,7 @@ from datetime import datetime
 
 from eventsourcing.utils import get_topic
 
+from contest.replica import primary_reads
 from contest.unit_of_work import UnitOfWork
 from domain.vote import Vote
 
@@ -38,7 +39,17 @@ class ReceiptIndex:
         self._votes: dict[tuple[int, str], tuple[str, int, str, datetime]] = {}
 
     def find(self, year: int, receipt: str) -> OwnVote | None:
-        """The vote with this receipt (in its printed form, domain.personal_code.normalise_receipt), or None."""
+        """The vote with this receipt (in its printed form, domain.personal_code.normalise_receipt), or None.
+
+        On the replica (contest/replica.py) a receipt not found there is looked for on the primary too: the
+        resident may check a vote cast moments ago, which the replica has not replayed yet (read-your-writes)."""
+        found = self._find(year, receipt)
+        if found is None and self.uow.stores.on_replica:
+            with primary_reads():
+                found = self._find(year, receipt)
+        return found
+
+    def _find(self, year: int, receipt: str) -> OwnVote | None:
         store = self.uow.store
         with self._lock:
             last = store.event_count()

@@ -5,11 +5,9 @@ test-artifacts/public/<store>/ (gitignored; CI keeps them)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from playwright.sync_api import Browser
 
@@ -18,10 +16,10 @@ from contest.clock import FrozenClock
 from contest.service import ContestService
 from contest.store import EventStore
 from domain.actors import system_actor
-from tests.conftest import SECRETS, START, STORES, _pg_conninfo
+from tests.conftest import SECRETS, START, STORES
 from tests.support import ROOT
 from tests.support.browser import chromium
-from tests.support.live import gunicorn
+from tests.support.live import gunicorn, live_store
 from tests.support.pages import not_latvian
 from tests.support.round3 import play_contest
 
@@ -52,25 +50,12 @@ def prepare(store_url: str) -> str:
 @pytest.fixture(scope="module", params=STORES)
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     tmp = tmp_path_factory.mktemp(f"public-{request.param}")
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp}/events.sqlite3"
-    else:
-        server = request.getfixturevalue("postgres_server")
-        schema = f"t_{uuid.uuid4().hex[:16]}"
-        with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-        url = f"{server}{'&' if '?' in server else '?'}schema={schema}&pool_size=3"
-    shots = ROOT / "test-artifacts" / "public" / request.param
-    shots.mkdir(parents=True, exist_ok=True)
-    try:
+    with live_store(request, tmp) as url:
+        shots = ROOT / "test-artifacts" / "public" / request.param
+        shots.mkdir(parents=True, exist_ok=True)
         code = prepare(url)
         with gunicorn(url, tmp, workers=2) as (base, _log):
             yield {"base": base, "code": code, "shots": str(shots)}
-    finally:
-        if schema:
-            with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture(scope="module")
