@@ -24,15 +24,12 @@ violation of any impact, is written to test-artifacts/accessibility/<store>/ (gi
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import psycopg
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -43,12 +40,12 @@ from contest.seeding import generate_answers
 from contest.service import ContestService
 from contest.store import EventStore
 from domain.actors import Actor, system_actor
-from tests.conftest import SECRETS, START, STORES, _pg_conninfo
+from tests.conftest import SECRETS, START, STORES
 from tests.support import ROOT
 from tests.support.axe import describe, grave, run, shape, source
 from tests.support.browser import chromium
 from tests.support.helpers import SEC, bearer
-from tests.support.live import call, gunicorn
+from tests.support.live import call, gunicorn, live_store
 from tests.support.round3 import play_contest
 
 pytestmark = pytest.mark.slow
@@ -115,38 +112,21 @@ def prepare_round3(store_url: str) -> dict[str, Any]:
         svc.close()
 
 
-def store(kind: str, name: str, tmp: Path, request: pytest.FixtureRequest, schemas: list[str]) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp}/{name}.sqlite3"
-    server = request.getfixturevalue("postgres_server")
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    schemas.append(schema)
-    return f"{server}{'&' if '?' in server else '?'}schema={schema}&pool_size=3"
-
-
 @pytest.fixture(scope="module", params=STORES)
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """{"store", "round1": {...}, "round3": {...}}: each contest's server (its base URL) and tokens."""
     source()  # fail at once, with the command to install axe-core, when it is missing
-    schemas: list[str] = []
     env = {"CONTEST_LOGIN_THROTTLE": "off"}  # the refused sign-ins of every area and language
-    try:
-        tmp = tmp_path_factory.mktemp(f"axe-{request.param}")
-        servers: dict[str, Any] = {"store": request.param}
-        urls = {name: store(request.param, name, tmp, request, schemas) for name in ("round1", "round3")}
-        prepared = {"round1": prepare_round1(urls["round1"]), "round3": prepare_round3(urls["round3"])}
-        with ExitStack() as running:
-            for name, url in urls.items():
-                (tmp / name).mkdir()
-                base, _log = running.enter_context(gunicorn(url, tmp / name, workers=2, extra_env=env))
-                servers[name] = {**prepared[name], "base": base}
-            yield servers
-    finally:
-        for schema in schemas:
-            with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    tmp = tmp_path_factory.mktemp(f"axe-{request.param}")
+    servers: dict[str, Any] = {"store": request.param}
+    with ExitStack() as running:
+        for name, prepare in (("round1", prepare_round1), ("round3", prepare_round3)):
+            (tmp / name).mkdir()
+            url = running.enter_context(live_store(request, tmp / name))
+            tokens = prepare(url)
+            base, _log = running.enter_context(gunicorn(url, tmp / name, workers=2, extra_env=env))
+            servers[name] = {**tokens, "base": base}
+        yield servers
 
 
 @pytest.fixture(scope="module")
