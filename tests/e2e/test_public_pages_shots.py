@@ -1,5 +1,5 @@
 """Every public page in a real browser, in Latvian and English, on a phone (390 px) and a desktop (1280 px), for a
-2024 contest played to the council's approval, on each store: each answers 200 in its language, has no English
+2024 contest played to the council's approval (on SQLite): each answers 200 in its language, has no English
 left on the Latvian page, does not scroll sideways on a phone, and is saved as a screenshot in
 test-artifacts/public/<store>/ (gitignored; CI keeps them)."""
 
@@ -16,7 +16,7 @@ from contest.clock import FrozenClock
 from contest.service import ContestService
 from contest.store import EventStore
 from domain.actors import system_actor
-from tests.conftest import SECRETS, START, STORES
+from tests.conftest import SECRETS, START
 from tests.support import ROOT
 from tests.support.browser import chromium
 from tests.support.live import gunicorn, live_store
@@ -47,7 +47,8 @@ def prepare(store_url: str) -> str:
         svc.close()
 
 
-@pytest.fixture(scope="module", params=STORES)
+@pytest.fixture(scope="module", params=["sqlite"])  # the pages, not the store: both stores render them in
+# tests/e2e/test_pages_browser.py and the integration tests; CI time is better spent there
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     tmp = tmp_path_factory.mktemp(f"public-{request.param}")
     with live_store(request, tmp) as url:
