@@ -40,7 +40,7 @@ from contest.seeding import generate_answers
 from contest.service import ContestService
 from contest.store import EventStore
 from domain.actors import Actor, system_actor
-from tests.conftest import SECRETS, START, STORES
+from tests.conftest import SECRETS, START
 from tests.support import ROOT
 from tests.support.axe import describe, grave, run, shape, source
 from tests.support.browser import chromium
@@ -112,7 +112,12 @@ def prepare_round3(store_url: str) -> dict[str, Any]:
         svc.close()
 
 
-@pytest.fixture(scope="module", params=STORES)
+# The markup is the subject, not the store (the pages render the same on both, which the other browser and
+# integration tests show): one store keeps CI within its time.
+AXE_STORES = ["sqlite"]
+
+
+@pytest.fixture(scope="module", params=AXE_STORES)
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """{"store", "round1": {...}, "round3": {...}}: each contest's server (its base URL) and tokens."""
     source()  # fail at once, with the command to install axe-core, when it is missing
@@ -278,7 +283,7 @@ def test_the_vote_form_its_errors_the_thank_you_page_and_the_check(live: dict[st
     page.locator("form.vote button[type=submit]").click()
     expect(page.locator("#error-summary")).to_be_focused()
     c.check("/balsot (empty submit)")
-    code = CODES[STORES.index(live["store"]) * 2 + LANGUAGES.index(c.language)]
+    code = CODES[AXE_STORES.index(live["store"]) * 2 + LANGUAGES.index(c.language)]
     page.locator("#municipality").select_option("LV-113")  # Valmieras novads
     page.locator("label[for=rating-4]").click()
     page.locator("#personal_code").fill(code)
