@@ -351,7 +351,7 @@ def test_contest_serve_with_a_store_set_keeps_the_operators_secrets(
     monkeypatch.setattr(Supervisor, "run", supervise)
     run = CliRunner().invoke(main, ["serve", "--port", "1"], env={"CONTEST_STORE": store_url, **OPERATOR})
     assert run.exit_code == 0, run.output
-    assert [p.name for p in started["programs"]] == ["web", "clock", "projector"]  # one environment for the three
+    assert [p.name for p in started["programs"]] == ["web", "clock", "projector", "mailer"]  # one environment for all
     assert started["programs"][0].argv[-1] == "api.wsgi:app"
     assert {k: started["env"][k] for k in OPERATOR} == OPERATOR and started["env"]["CONTEST_STORE"] == store_url
     assert not (tmp_path / "var" / "secrets.env").exists()
