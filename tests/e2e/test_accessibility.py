@@ -246,6 +246,9 @@ def report(checkers: list[Checker]) -> None:
     assert not problems, "axe-core found serious or critical violations:\n" + "\n".join(problems)
 
 
+# The staff pages' crawl in Latvian, their language of work; the English pages share every template and are checked
+# on the public pages, the vote's states, the forms refused at their fields and the council's (CI time).
+@pytest.mark.parametrize("checker", ["lv"], indirect=True)
 @pytest.mark.parametrize("state", ["round1", "round3"])
 @pytest.mark.parametrize("area", list(AREAS))
 def test_every_staff_page_signed_out_refused_and_signed_in(live: dict[str, Any], checker: Any, state: str,
