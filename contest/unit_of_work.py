@@ -117,7 +117,7 @@ class UnitOfWork:
 
     def update(self, aggregate_id: UUID | None, decide: Callable[..., R], *, what: str, key: object,
                new: Callable[[], Aggregate] | None = None, unchanged: int | None = None,
-               exists: Callable[[], Exception] | None = None) -> Saved[R]:
+               exists: Callable[[], Exception] | None = None, group: bool = False) -> Saved[R]:
         """Load the aggregate, let the domain decide, save its new events; on a version conflict, again.
 
         Each attempt loads `aggregate_id` (a missing one is `new()`, else NotFound(what, key)) and calls
@@ -135,6 +135,10 @@ class UnitOfWork:
         contest: refused on a copy the store says is outdated (one indexed read, on refusals only), the command
         is decided again on the current one. `decide` may raise AggregateChanged itself when it has changed the
         contest it was given (the vote's first save binds the secrets first, D10): it is decided again.
+
+        `group=True`: the save is written by the process's group commit (contest/group_commit.py), in one
+        transaction with the saves arriving at the same time; it returns, or raises, only once that transaction
+        has committed, exactly as a lone save would (the residents' vote, contest/votes.py).
 
         A version conflict (IntegrityError: another command saved the aggregate first; AggregateChanged: the contest
         moved on) decides again on the fresh state, RETRIES times, then ConcurrencyConflict."""
@@ -162,11 +166,11 @@ class UnitOfWork:
             saving = cast(Aggregate, together[0])
             if not saving.pending_events:
                 return Saved(saving, result, None)
+            options: dict[str, Any] = {"group": True} if group else {}
+            if contest is not None:
+                options["unchanged"] = (contest.id, contest.version)
             try:
-                if contest is None:
-                    recordings = self.store.save(*together)
-                else:
-                    recordings = self.store.save(*together, unchanged=(contest.id, contest.version))
+                recordings = self.store.save(*together, **options)
             except IntegrityError:
                 if aggregate_id is None and exists is not None:
                     raise exists() from None

@@ -109,7 +109,8 @@ class Votes:
             return vote, AddressClaim(year=year, address_key=address_key, vote=str(vote.id), at=at)
 
         # what kept changing, if anything, is the contest the vote is decided on
-        saved = self.uow.update(None, decide, what="contest", key=year, unchanged=year, exists=exists)
+        # written by the process's group commit with the votes arriving at the same time (contest/group_commit.py)
+        saved = self.uow.update(None, decide, what="contest", key=year, unchanged=year, exists=exists, group=True)
         assert saved.position is not None
         return saved.aggregate, saved.position
 
