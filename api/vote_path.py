@@ -3,13 +3,14 @@ what the floor's handler does (bench/floor_app.py: Flask, json.loads, one respon
 
 The route stays flask-smorest's (api/round2.py `Votes`: its OpenAPI description, its schema VoteSchema, every
 refusal of a malformed body). This path only takes the bodies that schema would take as they are: a JSON object
-(application/json, decoded with the same refusals as api/parsing.py: a key given twice, NaN, a number literal
-over 100 characters) whose members are `personal_code` (a string of 1-20 characters), `municipality` (1-10),
-`rating` (a JSON integer 1-5) and optionally `comment` (null or a string of at most 10,000), and nothing else:
-for those, VoteSchema's load is the identity, so the vote is cast with the same values, and the answer is the
-same JSON as ReceiptSchema's dump, 201. Any other body goes the full way, through webargs and marshmallow, and
-is refused there exactly as before (tests/integration/test_bad_input.py, test_refused_input.py). The rate limit
-(api/operations.py) wraps this view like the one it stands in front of. A measured profile of the vote is in
+(sent as exactly `application/json`, decoded with the same refusals as api/parsing.py: a key given twice, NaN,
+a number literal over 100 characters) whose members are `personal_code` (a string of 1-20 characters),
+`municipality` (1-10), `rating` (a JSON integer 1-5) and optionally `comment` (null or a string of at most
+10,000), and nothing else: for those, VoteSchema's load is the identity, so the vote is cast with the same
+values, and the answer is the same JSON as ReceiptSchema's dump, 201. Any other body goes the full way, through
+webargs and marshmallow, and is refused there exactly as before (tests/integration/test_bad_input.py,
+test_refused_input.py). The rate limit (api/operations.py) wraps this view like the one it stands in front of.
+A measured profile of the vote is in
 docs/BENCHMARKS.md.
 """
 
@@ -19,7 +20,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, request
-from webargs.flaskparser import is_json_request
 
 from api.parsing import strict_loads
 from domain.config import instant_str
@@ -53,8 +53,8 @@ def lean(full: Callable[..., Any]) -> Callable[..., Any]:
     """The vote's view: a plain body cast here, any other request handed to `full` (flask-smorest's view)."""
 
     def view(*args: Any, **kwargs: Any) -> Any:
-        if request.method != "POST" or not is_json_request(request):
-            return full(*args, **kwargs)
+        if request.method != "POST" or request.headers.get("Content-Type") != "application/json":
+            return full(*args, **kwargs)  # any other type, parameters included, is webargs' to judge
         body = plain_vote(request.get_data(cache=True))
         if body is None:
             return full(*args, **kwargs)

@@ -135,7 +135,8 @@ def profile(server: bl.Server, args: argparse.Namespace, bodies: Path, kind: str
     worker = server.workers()[0]
     raw = bl.DATA / f"profile-{kind}.txt"
     spy = subprocess.Popen([py_spy, "record", "--pid", str(worker), "--duration", str(math.ceil(args.profile) + 1),
-                            "--rate", "250", "--format", "raw", "--output", str(raw), "--nonblocking"],
+                            "--rate", str(args.rate), "--format", "raw", "--output", str(raw), "--nonblocking",
+                            *(["--gil"] if args.gil else ["--idle"])],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(1.0)
     res = bl.run_wrk(server.base, bodies, args.profile, args.connections, args.wrk_threads, offset=PROFILE_OFFSET)
@@ -252,7 +253,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None,
                         help="gunicorn workers for both servers (default: contest/gunicorn_conf.py, WEB_CONCURRENCY)")
     parser.add_argument("--profile", type=float, default=0, help="seconds of py-spy on one worker of ours (0: off)")
+    parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     parser.add_argument("--profile-only", action="store_true", help="the py-spy run alone, no pairs")
+    parser.add_argument("--gil", action=argparse.BooleanOptionalAction, default=True,
+                        help="profile only the thread holding the interpreter's lock (CPU); --no-gil: every "
+                             "thread, idle ones too (where requests wait)")
     args = parser.parse_args()
     if args.profile_only:
         bodies = bl.bodies_file(municipality_codes(), bl.LOAD_BODIES)
