@@ -178,7 +178,10 @@ class LockedInsertRecorder(PostgresApplicationRecorder):
         # saves sharing a key in one batch), in the order given; each inserted row's save index and id.
         # No ON CONFLICT and no savepoint per save: a save of two rows (a vote and its address claim, D15) is
         # all or nothing, and one transaction with hundreds of subtransactions would overflow every backend's
-        # subtransaction cache (docs/BENCHMARKS.md).
+        # subtransaction cache (docs/BENCHMARKS.md). No NOTIFY: nothing in the service listens (projections and
+        # read models pull the log), and a transaction that notifies takes, at its commit, a lock of the whole
+        # database held through the WAL flush, which made every vote batch wait for the commits of every other
+        # notifying transaction in the database (measured: 1,000 against 1,100-1,500 rows/s, docs/BENCHMARKS.md).
         self.insert_batch_function_name = f"{events_table_name}_insert_batch"
         self.check_identifier_length(self.insert_batch_function_name)
         batch_function = Identifier(self.insert_batch_function_name)
@@ -194,7 +197,6 @@ class LockedInsertRecorder(PostgresApplicationRecorder):
             "RAISE EXCEPTION 'aggregate % has changed after version %', unchanged_id, unchanged_version "
             "USING ERRCODE = {changed}; "
             "END IF; "
-            "NOTIFY {channel}; "
             "RETURN QUERY WITH given AS ("
             "SELECT g.originator_id, g.originator_version, g.topic, g.state, g.save, g.n "
             "FROM unnest(events, saves) WITH ORDINALITY AS g(originator_id, originator_version, topic, state, save, n)"
@@ -211,7 +213,7 @@ class LockedInsertRecorder(PostgresApplicationRecorder):
             "END; $BODY$"
         ).format(schema=schema, function=batch_function, event_type=Identifier(self.stored_event_type_name),
                  id_type=Identifier(self.datastore.originator_id_type), lock_timeout=self.datastore.lock_timeout,
-                 table=table, changed=Literal(CHANGED_SQLSTATE), channel=Identifier(self.channel_name)))
+                 table=table, changed=Literal(CHANGED_SQLSTATE)))
         self.insert_batch_call = SQL("SELECT out_save, out_id FROM {schema}.{function}(%s, %s, %s, %s)").format(
             schema=schema, function=batch_function)
         self.group_commit = GroupCommit(self.write_batch)  # its writer thread starts with the first grouped save
