@@ -59,7 +59,7 @@ def service() -> ContestService:
 
 
 def current_contest() -> Contest:
-    years = service().years()
+    years = service().years_for_pages()
     if not years:
         raise NotFound("contest", "any")
     # pages only read it: the process's cached contest, revalidated by one indexed read (docs/BENCHMARKS.md)
