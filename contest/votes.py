@@ -85,6 +85,10 @@ class Votes:
         (§4.6.6, D10). A vote the cached contest refuses is refused only once the store confirms that contest is
         current.
 
+        The save is written by the process's group commit (contest/group_commit.py) in one transaction with the
+        votes arriving at the same time, and this returns only once that transaction has committed; a repeat in
+        the batch is refused alone (`exists()`), the others stored.
+
         The vote secrets (D10): the contest's first vote first records the fingerprints of this process's secrets
         (Contest.VoteSecretsBound, `bind_vote_secrets`); from then on a process whose secrets have other
         fingerprints takes no vote (VoteSecretsMismatch, nothing stored), since a new voter secret would let every
