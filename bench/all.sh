@@ -33,6 +33,7 @@ echo "bench/all.sh: the whole output goes to $log"
   $py bench/dataset.py --votes 1000000
   $py bench/votes_http.py --store both --seconds 15 --pairs 3 --profile 10
   $py bench/store_ceiling.py --store both --pairs 3
+  $py bench/store_ceiling.py --store both --pairs 3 --processes 1
   $py bench/results_http.py --store both --votes 500000 --seconds 20 --pairs 3
   $py bench/replay.py --store both --votes 1000000 --rebuild-pairs 3
   $py bench/scoring.py

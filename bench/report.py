@@ -76,14 +76,18 @@ def rows() -> tuple[list[list[str]], dict[str, Any] | None, list[str]]:
                                            f"{', '.join(r['ours']['load_before'])}"
                                            for k, r in votes["results"].items()))
 
-    ceiling = merged("store_ceiling")
-    if ceiling:
+    for ceiling in (merged("store_ceiling"), load("store_ceiling-both-processes1")):
+        if not ceiling:
+            continue
+        for r in ceiling["results"].values():
+            r.setdefault("_command", ceiling["command"])
+            r.setdefault("_recorded_at", ceiling["recorded_at"])
         machine = machine or ceiling["machine"]
         a = ceiling["args"]
         for kind, r in ceiling["results"].items():
             table.append([
                 f"4. the store's write ceiling, {kind}: votes/s through the save path, {a['writers']} writers "
-                f"({a['processes']} processes); grouped against the lone path of before; median [min-max] of "
+                f"({a['processes']} process{'es' if a['processes'] > 1 else ''}); grouped against the lone path of before; median [min-max] of "
                 f"{a['pairs']} rounds", f"{span(r['grouped'], 0)}/s (CPU {span(r['grouped_cpu_ms'], 3)} ms)",
                 f"{span(r['lone'], 0)}/s (CPU {span(r['lone_cpu_ms'], 3)} ms), lone", span(r["over_lone"], 2),
                 ">= 5", met(r["over_lone"]["median"] >= 5), r["_command"]])

@@ -256,7 +256,8 @@ def main() -> None:
               f"grouped/ceiling {f(r['of_ceiling'], 2)}")
     print(f"   loadavg after: {bl.loadavg()}")
     print(f"   reproduce: {bl.command(SCRIPT)}")
-    path = bl.save_result(f"store_ceiling-{args.store}", {"command": bl.command(SCRIPT), "machine": bl.machine(),
+    name = f"store_ceiling-{args.store}" + ("" if args.processes == 2 else f"-processes{args.processes}")
+    path = bl.save_result(name, {"command": bl.command(SCRIPT), "machine": bl.machine(),
                                                           "args": vars(args), "results": results})
     print(f"   figures: {path.relative_to(bl.REPO)}")
 
