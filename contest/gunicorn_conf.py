@@ -16,11 +16,3 @@ keepalive = 5
 # request id); gunicorn's own access log stays off so nothing personal leaks through it.
 accesslog = None
 
-
-def post_fork(server: object, worker: object) -> None:
-    """How long a thread may hold the interpreter's lock while another waits for it (Python's default: 5 ms)."""
-    import sys
-
-    interval = os.environ.get("CONTEST_SWITCH_INTERVAL")
-    if interval:
-        sys.setswitchinterval(float(interval))
