@@ -4,19 +4,42 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from flask import current_app
 from flask.views import MethodView
 
 from api.auth import current_actor, require
 from api.parsing import Blueprint
 from api.schemas import ReasonQuerySchema, TokenRequestSchema, TokenSchema, WhoAmISchema
+from contest.access_list import issued_tokens
 from domain.actors import SECRETARIAT, TOKEN_ROLES
 
 blp = Blueprint("access", __name__, url_prefix="/api", description="Roles and bearer tokens")
 
 
+class IssuedTokenSchema(ma.Schema):
+    token_id = ma.fields.String()
+    role = ma.fields.String()
+    principal = ma.fields.String()
+    seat = ma.fields.String(allow_none=True)
+    municipality = ma.fields.String(allow_none=True)
+    contest_year = ma.fields.Integer(allow_none=True)
+    issued_at = ma.fields.DateTime()
+    issued_by = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    revoked = ma.fields.Boolean()
+    revoked_at = ma.fields.DateTime(allow_none=True)
+    revoked_by = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), allow_none=True)
+    reason = ma.fields.String(allow_none=True, metadata={"description": "why it was revoked"})
+
+
 @blp.route("/tokens")
 class Tokens(MethodView):
+    @require(SECRETARIAT)
+    @blp.response(200, IssuedTokenSchema(many=True))
+    def get(self) -> list[dict[str, Any]]:
+        """Every token issued, the newest first, and whether it is revoked (never the token or its hash)"""
+        return issued_tokens(current_app.extensions["contest.service"])
+
     @require(SECRETARIAT)
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)

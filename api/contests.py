@@ -16,6 +16,7 @@ from api.schemas import (
     CalendarViewSchema,
     CheckpointsSchema,
     ConfigSchema,
+    ContestCreateSchema,
     ContestSummarySchema,
     JurySchema,
     JurySeatSchema,
@@ -64,6 +65,8 @@ def summary(contest: Contest) -> dict[str, Any]:
         "municipalities": len(contest.municipalities),
         "jury_seats": len(contest.jury),
         "version": contest.version,
+        "unconfirmed": list(contest.unconfirmed),
+        "carried_from": contest.origin["from_year"] if contest.origin else None,
     }
 
 
@@ -80,6 +83,18 @@ class Contests(MethodView):
         """The contests held in this store"""
         svc = service()
         return [summary(svc.contest(year)) for year in svc.years()]
+
+    @require(SECRETARIAT)
+    @blp.arguments(ContestCreateSchema)
+    @blp.response(201, ContestSummarySchema)
+    @blp.alt_response(404, description="There is no contest `from` in this store")
+    @blp.alt_response(409, description="The `year` contest exists already (§4.1)")
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Create next year's contest from an earlier one's recorded configuration: its jury, rules, scoring and
+        questionnaire, the vote window by the same calendar rule (§4.6.6), the municipalities of the new year
+        (§3.3), the theme (§4.3) and prizes (§6) to be confirmed, and a new working-day calendar (D17); 422
+        unless `year` is after `from`"""
+        return summary(service().carry_forward(body["year"], body["source"], actor=current_actor()))
 
 
 @blp.route("/<int:year>")

@@ -23,4 +23,4 @@ def make_app() -> Flask:
     service = ContestService.from_settings(settings, clock=FileClock(Path(os.environ["CONTEST_DEMO_CLOCK"])))
     service.ensure_contest(settings.preset, settings.year, actor=system_actor("preset-loader"))
     log_vote_secrets_problem(service, settings.year)
-    return create_app(service)
+    return create_app(service, {"CONTEST_YEAR": settings.year})

@@ -10,7 +10,6 @@ token's revocation end it on the server; failed logins are throttled per address
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -18,12 +17,11 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from api import page_support as ps
-from api import staff_login
+from api import staff_login, staff_pages
 from contest.round2 import CLUSTER_MIN_VOTES, CLUSTER_WINDOW_SECONDS
 from contest.transitions import transitions
 from domain.actors import SECRETARIAT, Actor
@@ -70,6 +68,11 @@ def blocker_text(b: dict[str, Any], contest: Contest) -> dict[str, Any]:
     out: dict[str, Any] = {"rule": b["clause"], "code": code, "confirmable": b.get("confirmable", False)}
     if code == "questionnaire_missing":
         out["text"] = _("Round 1 needs a questionnaire.")
+    elif code == "theme_unconfirmed":
+        out["text"] = _("The annual theme is to be confirmed: set this year's theme before round 1 opens.")
+    elif code == "prizes_unconfirmed":
+        out["text"] = _("The prizes are to be confirmed: set this year's prize fund and prizes before round 1 "
+                        "opens.")
     elif code == "no_submissions":
         out["text"] = _("No municipality has submitted any answers (participants: %(total)s). If round 1 closes now, "
                         "all of them get the same score and all go on to round 2. To close it anyway, confirm it "
@@ -124,6 +127,7 @@ def desk_view(contest: Contest) -> dict[str, Any]:
         "actions": [ACTION_SLUGS[a] for a in state["actions"]],
         "names": ps.names(contest),
         "quarantine": quarantine,
+        "unconfirmed": list(contest.unconfirmed),
     }
 
 
@@ -264,9 +268,23 @@ def desk() -> str | Response:
     if actor is None:
         response = render_template("pages/desk_login.html", contest=contest, error=None)
         return response
+    return render_desk(contest, actor)
+
+
+def next_year_form(values: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    """The form for next year's contest (api/desk_next_year.py): the store's contests to carry forward from,
+    the values (by default the year after the latest, from the current contest) and the errors at each field."""
+    svc = ps.service()
+    years = svc.years()
+    defaults = {"year": str(max(years) + 1), "from": str(ps.current_year(years))} if years else {}
+    return {"years": years, "values": values or defaults, "errors": errors or {}}
+
+
+def render_desk(contest: Contest, actor: Actor, next_form: dict[str, Any] | None = None) -> str:
     return render_template("pages/desk.html", contest=contest, actor=actor, view=desk_view(contest),
                            labels=ACTION_LABELS, needs_reason=NEEDS_REASON, slug_transitions=SLUG_TRANSITIONS,
-                           stages=(SETUP, ROUND1, ROUND2, ROUND3, FINISHED, SEALED))
+                           stages=(SETUP, ROUND1, ROUND2, ROUND3, FINISHED, SEALED),
+                           next_form=next_form or next_year_form())
 
 
 @blp.route("/ieiet", methods=["POST"])
@@ -274,19 +292,7 @@ def login() -> Any:
     attempt = staff_login.sign_in(request.form.get("token", "").strip(), (SECRETARIAT,))
     if attempt.refusal is None:
         return redirect(url_for("desk.desk"), code=303)
-    headers = {}
-    if attempt.refusal == "throttled":
-        minutes = math.ceil(attempt.wait / 60)
-        error = ngettext("Too many failed logins. Please wait %(num)s minute and try again.",
-                         "Too many failed logins. Please wait %(num)s minutes and try again.", minutes)
-        headers["Retry-After"] = str(attempt.wait)
-    elif attempt.refusal == "empty":
-        error = _("Enter the access token.")
-    elif attempt.refusal == "unknown":
-        error = _("This token is unknown, malformed or revoked.")
-    else:
-        error = _("Only a secretariat token opens the desk.")
-    status = 429 if attempt.refusal == "throttled" else 401
+    error, status, headers = staff_pages.refusal(attempt, _("Only a secretariat token opens the desk."))
     return render_template("pages/desk_login.html", contest=ps.current_contest(), error=error), status, headers
 
 

@@ -156,8 +156,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(psycopg.OperationalError)
     def store_unavailable(e: Exception) -> Response:
         log.error("store unavailable: %s", type(e).__name__)
-        return error_response(503, "Service Unavailable",
-                              "the event store is unavailable (down, restarting or locked); try again in a few "
-                              "seconds. If it failed while saving, the change may have been recorded after all: "
-                              "a vote sent again is then refused as already cast, the first one standing",
-                              headers={"Retry-After": "2"}, details={"store": "unavailable"})
+        message = ("the event store is unavailable (down, restarting or locked); try again in a few seconds. If it "
+                   "failed while saving, the change may have been recorded after all: a vote sent again is then "
+                   "refused as already cast, the first one standing")
+        details = {"store": "unavailable"}
+        stores = current_app.extensions["contest.service"].uow.stores
+        if stores.replica is not None:  # CONTEST_READ_STORE: say which of the two (api/read_side.py)
+            part = details["part"] = "replica" if stores.on_replica else "primary"
+            message += (". The replica, which serves the reads, does not answer" if part == "replica" else
+                        ". The primary, which takes every command, does not answer; reads go on from the replica")
+        return error_response(503, "Service Unavailable", message, headers={"Retry-After": "2"}, details=details)

@@ -6,9 +6,9 @@ queries, every change goes through its commands (the same as the API's), and not
 
 Sign-in takes a juror token (README "Roles": one per seat; a substitute uses the seat's token): it opens a
 server-side session as the desk's does (api/staff_login.py, contest/sessions.py; the cookie holds the session's
-id, never the token; logout and the token's revocation end it; failed sign-ins are throttled). There is no sign-in
-link by e-mail: the service can send mail (contest/mail.py), but a jury seat has no e-mail address to send it to
-(domain/config.py JurySeat), and a page must not take an address from whoever asks.
+id, never the token; logout and the token's revocation end it; failed sign-ins are throttled). The secretariat may
+also send a seat a one-time sign-in link by e-mail, to an address it gives (the desk's /sekretariats/pazinojumi):
+the link's page is api/juror_link.py. No page here takes an address from whoever asks.
 
 URLs: /komisija (home, or the sign-in)  ·  /komisija/2-karta (the ballot)  ·  /komisija/3-karta (the score sheet)
 ·  /komisija/1-karta (round 1's results)  ·  /komisija/komentari (comments)  ·  /komisija/informacija (briefing)
@@ -16,17 +16,15 @@ URLs: /komisija (home, or the sign-in)  ·  /komisija/2-karta (the ballot)  ·  
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from api import juror_sheets, staff_login
+from api import juror_sheets, staff_login, staff_pages
 from api import page_support as ps
 from api.pages import lv_key
 from contest.round2 import vote_comments
@@ -74,19 +72,7 @@ def login() -> Any:
     attempt = staff_login.sign_in(request.form.get("token", "").strip(), (JUROR,))
     if attempt.refusal is None:
         return redirect(url_for("juror.home"), code=303)
-    headers = {}
-    if attempt.refusal == "throttled":
-        minutes = math.ceil(attempt.wait / 60)
-        error = ngettext("Too many failed logins. Please wait %(num)s minute and try again.",
-                         "Too many failed logins. Please wait %(num)s minutes and try again.", minutes)
-        headers["Retry-After"] = str(attempt.wait)
-    elif attempt.refusal == "empty":
-        error = _("Enter the access token.")
-    elif attempt.refusal == "unknown":
-        error = _("This token is unknown, malformed or revoked.")
-    else:
-        error = _("Only a jury seat's token opens the jury's pages.")
-    return login_page(error, 429 if attempt.refusal == "throttled" else 401, headers)
+    return login_page(*staff_pages.refusal(attempt, _("Only a jury seat's token opens the jury's pages.")))
 
 
 @blp.route("/iziet", methods=["POST"])

@@ -14,7 +14,6 @@ URLs: /pasvaldiba (home, or the sign-in) Â· /pasvaldiba/sadala/<n> (a section) Â
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -25,7 +24,7 @@ from werkzeug.wrappers import Response
 
 from api import municipality_forms as forms
 from api import page_support as ps
-from api import staff_login
+from api import staff_login, staff_pages
 from domain.actors import MUNICIPALITY, Actor
 from domain.contest import ROUND1, ROUND2, SETUP, Contest
 from domain.errors import InvalidInput, NotFound, RuleViolation
@@ -112,19 +111,8 @@ def login() -> Any:
     attempt = staff_login.sign_in(request.form.get("token", "").strip(), (MUNICIPALITY,))
     if attempt.refusal is None:
         return redirect(url_for("municipality.home"), code=303)
-    headers = {}
-    if attempt.refusal == "throttled":
-        error = ngettext("Too many failed logins. Please wait %(num)s minute and try again.",
-                         "Too many failed logins. Please wait %(num)s minutes and try again.",
-                         math.ceil(attempt.wait / 60))
-        headers["Retry-After"] = str(attempt.wait)
-    elif attempt.refusal == "empty":
-        error = _("Enter the access token.")
-    elif attempt.refusal == "unknown":
-        error = _("This token is unknown, malformed or revoked.")
-    else:
-        error = _("Only a municipality's token opens the municipality's pages.")
-    status = 429 if attempt.refusal == "throttled" else 401
+    error, status, headers = staff_pages.refusal(attempt, _("Only a municipality's token opens the municipality's "
+                                                           "pages."))
     return render_template("pages/municipality_login.html", contest=ps.current_contest(), error=error), status, \
         headers
 

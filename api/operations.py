@@ -32,6 +32,7 @@ from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import ratelimit
+from contest.notification_mail import LINK_PATH
 from contest.settings import rate_limit_file
 from contest.vote_link_mail import CONFIRM_PATH
 from domain.code_shape import REDACTED, redact_path
@@ -130,9 +131,11 @@ def init_app(app: Flask) -> None:
 
 def log_path(path: str) -> str:
     """A request's path as a log line holds it: a segment shaped like a personal code is [redacted] (D10), and so
-    is the token of a vote's one-time link (D15: whoever reads it could confirm that vote)."""
-    if path.startswith(CONFIRM_PATH):
-        return CONFIRM_PATH + REDACTED
+    is the token of a vote's one-time link (D15: whoever reads it could confirm that vote) and of a jury seat's
+    sign-in link (whoever reads it could sign in as the seat)."""
+    for secret_path in (CONFIRM_PATH, LINK_PATH):
+        if path.startswith(secret_path):
+            return secret_path + REDACTED
     return redact_path(path)
 
 

@@ -58,12 +58,41 @@ def service() -> ContestService:
     return current_app.extensions["contest.service"]
 
 
+def current_year(years: list[int]) -> int:
+    """The current contest among `years` (the store's): the app's CONTEST_YEAR (api/wsgi.py sets it from the
+    setting, default 2024: the contest the service loads, the clock runs and the CLI defaults to) when the store
+    holds it, else the latest. The store's other contests are the archive (/arhivs)."""
+    configured = current_app.config.get("CONTEST_YEAR")
+    return configured if configured in years else max(years)
+
+
 def current_contest() -> Contest:
     years = service().years_for_pages()
     if not years:
         raise NotFound("contest", "any")
     # pages only read it: the process's cached contest, revalidated by one indexed read (docs/BENCHMARKS.md)
-    return service().round2.gate.contest(max(years))
+    return service().round2.gate.contest(current_year(years))
+
+
+YEAR_ARG = "gads"  # ?gads=2024: a results page of another contest in the store than the current one
+
+
+def page_contest() -> Contest:
+    """The contest a results page shows: the current one, or the one of `?gads=<year>` (404 if the store has none
+    of that year)."""
+    asked = request.args.get(YEAR_ARG, "").strip()
+    if not asked:
+        return current_contest()
+    if not asked.isdigit() or int(asked) not in service().years():
+        raise NotFound("contest", asked)
+    return service().round2.gate.contest(int(asked))
+
+
+def year_args(contest: Contest | int) -> dict[str, int]:
+    """The query of a link that stays with `contest` (or that year's): none for the current contest, else `gads`."""
+    year = contest.year if isinstance(contest, Contest) else int(contest)
+    years = service().years()
+    return {} if not years or year == current_year(years) else {YEAR_ARG: year}
 
 
 def names(contest: Contest) -> dict[str, str]:
@@ -368,4 +397,4 @@ def template_helpers() -> dict[str, Any]:
     return {"csrf_token": csrf_token, "when": when, "when_in": when_in, "window_sentence": window_sentence, "day": day,
             "day_in": day_in, "clause_text": clause_text, "unit_value": unit_value, "number": number,
             "stage_name": stage_name, "block_name": block_name, "language": language, "LANGUAGES": LANGUAGES,
-            "CSRF_FIELD": CSRF_FIELD}
+            "CSRF_FIELD": CSRF_FIELD, "year_args": year_args, "YEAR_ARG": YEAR_ARG}

@@ -4,7 +4,11 @@
 
 URLs: /  ·  /balsot (vote)  ·  /rezultati (results)  ·  /rezultati/balsojums (the vote)  ·
 /rezultati/<code> (a municipality's round-1 explanation)  ·  /kontrolpunkti (the published checkpoints, D16)  ·
-/sekretariats (the desk)
+/arhivs (the archive: the store's earlier contests)  ·  /sekretariats (the desk)
+
+The pages show the current contest (api/page_support.py: CONTEST_YEAR when the store holds it, else the latest);
+the results pages (also api/public_rounds.py's and api/report.py's) and the checkpoints show another contest of the
+store with `?gads=<year>` (the archive links there), and every link on them keeps it.
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ from flask import Blueprint, Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from api import eid, ratelimit, vote_link_pages
 from api import page_support as ps
 from api.chart import Bar, bar_chart
 from api.explanation import explanation_view
+from api.vote_receipt import thank_you
 from api.vote_refusals import RATING_WORDS, already_refusal, unavailable_refusal, window_refusal
 from contest.checkpoints import checkpoints_document
 from contest.round2 import AlreadyVoted
@@ -138,7 +144,7 @@ def submit_vote(contest: Contest, form: dict[str, str], code: str, now: Any, ide
 
 
 @blp.route("/balsot", methods=["GET", "POST"])
-def vote() -> tuple[str, int]:
+def vote() -> tuple[str, int] | Response:
     """The residents' vote (§4.6.6, D10): one municipality rated 1-5, an optional comment, the personal code."""
     contest = ps.current_contest()
     now = ps.service().clock.now()
@@ -168,10 +174,8 @@ def vote() -> tuple[str, int]:
         if signed is not None and signed.identity is not None and (cast is not None or
                                                                    (refusal or {}).get("kind") == "already"):
             eid.sign_out()  # the sign-in was for this one vote
-        if cast is not None:
-            return render_template("pages/voted.html", contest=contest, vote=cast,
-                                   name=all_names.get(cast.municipality, cast.municipality),
-                                   rating_word=_(RATING_WORDS.get(cast.rating, ""))), 200
+        if cast is not None:  # post/redirect/get: the receipt survives a reload (api/vote_receipt.py)
+            return thank_you(cast)
     choices = sorted(((c, all_names.get(c, c)) for c in contest.eligible_for_vote()), key=lambda p: lv_key(p[1]))
     return render_template("pages/vote.html", contest=contest, choices=choices, form=form, errors=errors,
                            refusal=refusal, rating_words=RATING_WORDS, level=level,
@@ -213,7 +217,7 @@ def cut_description(round1: dict[str, Any]) -> str:
 @blp.route("/rezultati")
 def results() -> str:
     svc = ps.service()
-    contest = ps.current_contest()
+    contest = ps.page_contest()
     ranking = ranking_rows(contest) if contest.round1 is not None else []
     chart = None
     if ranking:
@@ -242,7 +246,7 @@ PAGE_CACHE_SIZE = 16
 @blp.route("/rezultati/balsojums")
 def vote_results() -> str | tuple[str, int]:
     svc = ps.service()
-    contest = ps.current_contest()
+    contest = ps.page_contest()
     access = contest.vote_tallies_access(None, svc.clock.now())  # the public's view (D10, domain.publication)
     cache: dict[tuple[Any, ...], str] = current_app.extensions.setdefault(PAGE_CACHE, {})
     key = None
@@ -294,7 +298,7 @@ def find_receipt(contest: Contest, receipt: str) -> dict[str, Any]:
 
 @blp.route("/rezultati/<string:code>")
 def explanation(code: str) -> tuple[str, int]:
-    contest = ps.current_contest()
+    contest = ps.page_contest()
     municipality = contest.municipality(code)
     if contest.round1 is None:
         return render_template("pages/explanation.html", contest=contest, municipality=municipality,
@@ -303,6 +307,25 @@ def explanation(code: str) -> tuple[str, int]:
     data = result.explanation(code)
     return render_template("pages/explanation.html", contest=contest, municipality=municipality, data=data,
                            **explanation_view(contest, data)), 200
+
+
+# ----- the archive: the store's earlier contests -----
+
+@blp.route("/arhivs")
+def archive() -> str:
+    """The contests before the current one, newest first, each with its stage, winners and result pages."""
+    svc = ps.service()
+    current = ps.current_contest()
+    rows = []
+    for year in sorted((y for y in svc.years() if y < current.year), reverse=True):
+        past = svc.round2.gate.contest(year)
+        winners = None
+        if past.round3 is not None:
+            all_names = ps.names(past)
+            winners = {"main": all_names.get(past.round3.winner, past.round3.winner),
+                       "theme": all_names.get(past.round3.theme_winner, past.round3.theme_winner)}
+        rows.append({"contest": past, "winners": winners})
+    return render_template("pages/archive.html", contest=current, rows=rows)
 
 
 # ----- the published checkpoints (D16) -----
@@ -315,7 +338,7 @@ CHECKPOINT_NAMES = {"round1_closed": ps.N_("Round 1 closed"), "interim_result": 
 @blp.route("/kontrolpunkti")
 def checkpoints() -> str:
     """The checkpoints (D16): what each published, the position, the digest and the time, with the JSON to keep."""
-    contest = ps.current_contest()
+    contest = ps.page_contest()
     document = checkpoints_document(contest)
     rows = [{**cp, "what": _(CHECKPOINT_NAMES.get(cp["kind"], cp["kind"]))} for cp in document["checkpoints"]]
     return render_template("pages/checkpoints.html", contest=contest, rows=rows,

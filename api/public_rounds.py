@@ -50,7 +50,7 @@ def round2_view(contest: Contest) -> dict[str, Any] | None:
 @blp.route("/rezultati/2-karta")
 def round2() -> tuple[str, int]:
     """Round 2 (§4.6): the jury's points per municipality, the residents' vote, and how the finalists follow."""
-    contest = ps.current_contest()
+    contest = ps.page_contest()
     return render_template("pages/round2.html", contest=contest, view=round2_view(contest)), 200
 
 
@@ -58,7 +58,7 @@ def round2() -> tuple[str, int]:
 def round3() -> tuple[str, int]:
     """Round 3 (§4.7): each finalist's average from the counted seats, the theme points, and which seats and
     visits counted and why."""
-    contest = ps.current_contest()
+    contest = ps.page_contest()
     if contest.round3 is None:
         return render_template("pages/round3.html", contest=contest, result=None), 200
     result = ps.service().round3.result(contest.year)

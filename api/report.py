@@ -92,7 +92,7 @@ def approved(year: int) -> dict[str, Any] | None:
 @blp.route("/rezultati/gala-rezultati")
 def final() -> tuple[str, int]:
     """The approved final result as a printable page (A4)."""
-    result = approved(ps.current_contest().year)
+    result = approved(ps.page_contest().year)
     if result is None:
         return not_yet()
     return render_report(result), 200
@@ -101,7 +101,7 @@ def final() -> tuple[str, int]:
 @blp.route("/rezultati/gala-rezultati.pdf")
 def final_pdf() -> Response | tuple[str, int]:
     """The same report as PDF."""
-    result = approved(ps.current_contest().year)
+    result = approved(ps.page_contest().year)
     if result is None:
         return not_yet()
     key = (result["year"], ps.language(), *sorted(result["approval"].items()))

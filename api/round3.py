@@ -66,6 +66,8 @@ class NoticeSchema(ma.Schema):
 class NoticeTextSchema(ma.Schema):
     lv = ma.fields.String()
     en = ma.fields.String()
+    recipients = ma.fields.Dict(metadata={"description": "who would be told, per role (municipality, mayor, "
+                                                         "contact): the name and the address masked (v***@example.lv)"})
 
 
 class AttendanceSchema(ma.Schema):
@@ -81,7 +83,9 @@ class VisitOutSchema(ma.Schema):
     plan = ma.fields.Dict()
     reschedules = ma.fields.List(ma.fields.Dict())
     notice = ma.fields.Dict(metadata={"description": "whether the visit has a valid notice now, and why (§4.7.2)"})
-    notices = ma.fields.List(ma.fields.Dict())
+    notices = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "the notices recorded (§4.7.2), each with its texts and its recipients per role: the name and "
+                       "the address masked (v***@example.lv), never the address"})
     attendance = ma.fields.Dict(allow_none=True)
     attendance_recorded_at = ma.fields.String(allow_none=True)
 
@@ -251,7 +255,8 @@ class Notice(MethodView):
     @blp.alt_response(409, description="Fewer than notice_working_days working days before the visit (§4.7.2)")
     def post(self, body: dict[str, Any], year: int, code: str) -> dict[str, Any]:
         """Record that the finalist, its mayor and contact person were told (§4.7.2); the text (LV, EN) is
-        written by the service and stored with the notice"""
+        written by the service and stored with the notice. The addresses are kept sealed beside the history, which
+        names each recipient by name and a keyed hash; the answer shows them masked"""
         notice_date = body.pop("notice_date")
         service().round3.record_notice(year, code, notice_date, body, actor=current_actor())
         return _visit_out(year, code)
@@ -263,8 +268,9 @@ class NoticePreview(MethodView):
     @blp.arguments(NoticeSchema)
     @blp.response(200, NoticeTextSchema)
     @blp.alt_response(409, description=CONFLICT)
-    def post(self, body: dict[str, Any], year: int, code: str) -> dict[str, str]:
-        """The notice's text in Latvian and English, as it would be recorded (§4.7.2); records nothing"""
+    def post(self, body: dict[str, Any], year: int, code: str) -> dict[str, Any]:
+        """The notice's text in Latvian and English, as it would be recorded (§4.7.2), and who would be told (the
+        addresses masked); records nothing"""
         notice_date = body.pop("notice_date")
         return service().round3.preview_notice(year, code, notice_date, body)
 

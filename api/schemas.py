@@ -132,6 +132,20 @@ class ContestSummarySchema(ma.Schema):
     municipalities = ma.fields.Integer(metadata={"description": "number of participants (§3.3)"})
     jury_seats = ma.fields.Integer()
     version = ma.fields.Integer(metadata={"description": "the contest aggregate's version"})
+    unconfirmed = ma.fields.List(ma.fields.String(), metadata={
+        "description": "parts still to be confirmed before round 1 opens: theme (§4.3), prizes (§6)"})
+    carried_from = ma.fields.Integer(allow_none=True, metadata={
+        "description": "the earlier contest this one was carried forward from, if any"})
+
+
+class ContestCreateSchema(ma.Schema):
+    """Next year's contest, carried forward from an earlier one in the store."""
+
+    year = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100),
+                             metadata={"description": "the new contest's year, after `from`"})
+    source = ma.fields.Integer(required=True, strict=True, data_key="from",
+                               validate=validate.Range(min=2000, max=2100),
+                               metadata={"description": "the contest whose recorded configuration carries forward"})
 
 
 ISO_DAY = validate.Regexp(r"^\d{4}-\d{2}-\d{2}$", error="must be a date, YYYY-MM-DD")
@@ -212,6 +226,10 @@ class ConfigSchema(ma.Schema):
     jury = ma.fields.List(ma.fields.Nested(JurySeatSchema))
     calendar = ma.fields.Nested(CalendarSummarySchema, allow_none=True,
                                 metadata={"description": "the recorded working-day calendar (§4.7.2, D17)"})
+    unconfirmed = ma.fields.List(ma.fields.String(), metadata={
+        "description": "parts still to be confirmed before round 1 opens: theme (§4.3), prizes (§6)"})
+    origin = ma.fields.Dict(allow_none=True, metadata={
+        "description": "for a contest carried forward: from_year, window_rule, roster_day (§3.3, §4.6.6)"})
 
 
 class TokenRequestSchema(ma.Schema):
@@ -246,14 +264,39 @@ class ProjectionsHealthSchema(ma.Schema):
     snapshot_lag = ma.fields.Integer()
 
 
+class ReplicaHealthSchema(ma.Schema):
+    status = ma.fields.String(metadata={"description": "ok, down, or not_a_replica (the read store is not in "
+                                                       "recovery)"})
+    lag_bytes = ma.fields.Integer(allow_none=True, metadata={
+        "description": "WAL bytes the primary has flushed and the replica has not replayed; null while the primary "
+                       "does not answer"})
+    lag_seconds = ma.fields.Float(allow_none=True, metadata={
+        "description": "0 when the replica has replayed everything, else the age of the last transaction it "
+                       "replayed; null while the primary does not answer"})
+
+
+class ReplicaDetailsSchema(ReplicaHealthSchema):
+    primary_lsn = ma.fields.String(allow_none=True)
+    replay_lsn = ma.fields.String(allow_none=True)
+    receive_lsn = ma.fields.String(allow_none=True)
+    last_replayed_at = ma.fields.DateTime(allow_none=True)
+    events = ma.fields.Integer(allow_none=True, metadata={"description": "the replica's last position"})
+    events_lag = ma.fields.Integer(allow_none=True, metadata={"description": "positions behind the primary"})
+
+
 class HealthSchema(ma.Schema):
-    status = ma.fields.String(metadata={"description": "ok (a 503 error when the store does not answer)"})
+    status = ma.fields.String(metadata={"description": "ok (a 503 error when the store does not answer); with a "
+                                                       "read replica also degraded, while one of the two does not"})
+    primary = ma.fields.String(metadata={"description": "with a read replica: ok or down"})
+    replica = ma.fields.Nested(ReplicaHealthSchema, metadata={"description": "with a read replica"})
 
 
 class HealthDetailsSchema(ma.Schema):
     status = ma.fields.String()
     store = ma.fields.String()
     events = ma.fields.Integer()
+    primary = ma.fields.String(metadata={"description": "with a read replica: ok or down"})
+    replica = ma.fields.Nested(ReplicaDetailsSchema, metadata={"description": "with a read replica"})
     projections = ma.fields.Nested(ProjectionsHealthSchema)
 
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 from flask import Blueprint, Flask, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from api import page_support as ps
 from api import ratelimit
+from api.vote_receipt import thank_you
 from api.vote_refusals import RATING_WORDS, already_refusal, unavailable_refusal, window_refusal
 from contest.identity_settings import MailNotConfigured
 from contest.mail import MailError
@@ -126,7 +128,7 @@ def link_refusal(e: Exception, contest: Contest) -> tuple[dict[str, str], int]:
 
 
 @blp.route("/balsot/apstiprinat/<string:token>", methods=["GET", "POST"])
-def confirm(token: str) -> tuple[str, int]:
+def confirm(token: str) -> tuple[str, int] | Response:
     """The one-time link (D15): GET shows the vote and a button, POST records it and shows the receipt."""
     svc = ps.service()
     contest = ps.current_contest()
@@ -134,9 +136,7 @@ def confirm(token: str) -> tuple[str, int]:
     try:
         if request.method == "POST":
             vote, _position = svc.round2.confirm_vote(token)
-            return render_template("pages/voted.html", contest=contest, vote=vote,
-                                   name=names.get(vote.municipality, vote.municipality),
-                                   rating_word=_(RATING_WORDS.get(vote.rating, ""))), 200
+            return thank_you(vote)  # post/redirect/get, as the vote page (api/vote_receipt.py)
         pending = svc.round2.pending_vote(token)
     except (UnknownLink, RuleViolation, VoteSecretsMismatch) as e:
         shown, status = link_refusal(e, contest)

@@ -87,8 +87,9 @@ def rows() -> tuple[list[list[str]], dict[str, Any] | None, list[str]]:
         for kind, r in ceiling["results"].items():
             table.append([
                 f"4. the store's write ceiling, {kind}: votes/s through the save path, {a['writers']} writers "
-                f"({a['processes']} process{'es' if a['processes'] > 1 else ''}); grouped against the lone path of before; median [min-max] of "
-                f"{a['pairs']} rounds", f"{span(r['grouped'], 0)}/s (CPU {span(r['grouped_cpu_ms'], 3)} ms)",
+                f"({a['processes']} process{'es' if a['processes'] > 1 else ''}); grouped against the lone path "
+                f"of before; median [min-max] of {a['pairs']} rounds",
+                f"{span(r['grouped'], 0)}/s (CPU {span(r['grouped_cpu_ms'], 3)} ms)",
                 f"{span(r['lone'], 0)}/s (CPU {span(r['lone_cpu_ms'], 3)} ms), lone", span(r["over_lone"], 2),
                 ">= 5", met(r["over_lone"]["median"] >= 5), r["_command"]])
             how = (f"pgbench, {a['clients']} clients" if kind == "postgresql" else "one connection") + \

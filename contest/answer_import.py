@@ -7,60 +7,36 @@ decimal separator (``validate_answers`` normalises them).
 
 Every bad cell is collected (unknown question id, unknown or duplicate municipality, a value the questionnaire
 refuses) and reported together in one ``InvalidInput`` keyed ``"row 5, s2.m1.q1"`` whose message names the value
-and the reason; nothing is returned unless the whole table is valid.
+and the reason; nothing is returned unless the whole table is valid. The same problems are also given as cells
+(``TableInvalid.cells``, contest/table_report.py: row, column, its letter, the kind of problem), so that a page can
+list them in its reader's language.
+
+The kinds: ``format``, ``encoding``, ``unreadable``, ``no_sheets``, ``empty``, ``too_large`` (the file);
+``first_column``, ``unnamed_column``, ``unknown_question``, ``duplicate_column`` (the header row);
+``missing_municipality``, ``unknown_municipality``, ``duplicate_row``, ``outside_header`` (a row); and a refused
+answer's kind from domain.questionnaire_answers (``not_a_number``, ``out_of_range``, …).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from contest.table_report import Cell, TableInvalid, column_letter, csv_rows, file_problem, table_format, xlsx_sheets
 from domain.errors import InvalidInput
-from domain.questionnaire import Questionnaire, validate_answers
+from domain.questionnaire import AnswersInvalid, Questionnaire, validate_answers
 
 HEADER = "municipality"
 MAX_ROWS = 10_000
 MAX_COLUMNS = 2_000
 
 
-def _format_of(filename_or_format: str) -> str:
-    name = (filename_or_format or "").strip().lower()
-    for fmt in ("xlsx", "csv"):
-        if name == fmt or name.endswith("." + fmt):
-            return fmt
-    raise InvalidInput({"file": [f"unsupported format {filename_or_format!r}: give a .csv or .xlsx file"]})
-
-
-def _csv_rows(data: bytes) -> list[list[Any]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InvalidInput({"file": [f"the CSV is not UTF-8 (byte {e.start}); save it as CSV UTF-8"]}) from None
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    try:
-        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    except csv.Error as e:
-        raise InvalidInput({"file": [f"the CSV cannot be read: {e}"]}) from None
-
-
 def _xlsx_rows(data: bytes) -> list[list[Any]]:
-    from openpyxl import load_workbook  # only needed for XLSX
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
-        raise InvalidInput({"file": [f"not a readable XLSX workbook ({type(e).__name__})"]}) from None
-    try:
-        if not wb.worksheets:
-            raise InvalidInput({"file": ["the workbook has no sheets"]})
-        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        wb.close()
+    """The workbook's first sheet."""
+    return xlsx_sheets(data)[0][1]
 
 
 def _blank(v: object) -> bool:
@@ -78,33 +54,39 @@ def parse_answers_table(data: bytes, filename_or_format: str, questionnaire: Que
                         known_municipalities: Collection[str]) -> dict[str, dict[str, object]]:
     """Parse a CSV or XLSX table of answers (see the module docstring); returns code -> normalised answers
     (only non-empty cells). Raises one InvalidInput listing every bad cell; nothing partial is returned."""
-    fmt = _format_of(filename_or_format)
-    rows = _xlsx_rows(data) if fmt == "xlsx" else _csv_rows(data)
+    fmt = table_format(filename_or_format)
+    rows = _xlsx_rows(data) if fmt == "xlsx" else csv_rows(data)
     errors: dict[str, list[str]] = {}
+    cells: list[Cell] = []
 
-    def bad(row: int, column: str, message: str) -> None:
+    def bad(row: int, column: str, message: str, code: str, index: int, **params: Any) -> None:
         errors.setdefault(f"row {row}, {column}", []).append(message)
+        cells.append(Cell("", row, column, column_letter(index), code, message, params))
 
     while rows and all(_blank(v) for v in rows[-1]):
         rows.pop()
     if not rows:
-        raise InvalidInput({"file": ["the table is empty: expected a header row 'municipality', question ids..."]})
+        raise file_problem("empty", "the table is empty: expected a header row 'municipality', question ids...")
     if len(rows) - 1 > MAX_ROWS or len(rows[0]) > MAX_COLUMNS:
-        raise InvalidInput({"file": [f"the table is too large (at most {MAX_ROWS} rows, {MAX_COLUMNS} columns)"]})
+        raise file_problem("too_large", f"the table is too large (at most {MAX_ROWS} rows, {MAX_COLUMNS} columns)",
+                           rows=MAX_ROWS, columns=MAX_COLUMNS)
     header = ["" if _blank(v) else str(v).strip() for v in rows[0]]
     if not header or header[0].lower() != HEADER:
-        bad(1, "A", f"the first column must be headed {HEADER!r}, found {header[0] if header else ''!r}")
+        bad(1, "A", f"the first column must be headed {HEADER!r}, found {header[0] if header else ''!r}",
+            "first_column", 0, found=header[0] if header else "")
     columns: dict[int, str] = {}
     seen_ids: dict[str, int] = {}
     for j, name in enumerate(header[1:], 1):
         if not name:
             if any(j < len(r) and not _blank(r[j]) for r in rows[1:]):
-                bad(1, f"column {j + 1}", "a column with answers needs a question id in the header")
+                bad(1, f"column {j + 1}", "a column with answers needs a question id in the header",
+                    "unnamed_column", j)
             continue
         if not questionnaire.has_question(name):
-            bad(1, name, "unknown question id")
+            bad(1, name, "unknown question id", "unknown_question", j)
         elif name in seen_ids:
-            bad(1, name, f"duplicate column (also column {seen_ids[name] + 1})")
+            bad(1, name, f"duplicate column (also column {seen_ids[name] + 1})", "duplicate_column", j,
+                other=column_letter(seen_ids[name]))
         else:
             seen_ids[name] = j
             columns[j] = name
@@ -119,37 +101,42 @@ def parse_answers_table(data: bytes, filename_or_format: str, questionnaire: Que
         code_text = "" if _blank(raw_code) else str(raw_code).strip()
         code = known.get(code_text.upper())
         if not code_text:
-            bad(r, HEADER, "missing municipality code")
+            bad(r, HEADER, "missing municipality code", "missing_municipality", 0)
         elif code is None:
-            bad(r, HEADER, f"{code_text!r}: unknown municipality (expected an ISO 3166-2 code such as LV-RIX)")
+            bad(r, HEADER, f"{code_text!r}: unknown municipality (expected an ISO 3166-2 code such as LV-RIX)",
+                "unknown_municipality", 0, value=code_text)
         elif code in first_row:
-            bad(r, HEADER, f"{code}: duplicate row (first on row {first_row[code]})")
+            bad(r, HEADER, f"{code}: duplicate row (first on row {first_row[code]})", "duplicate_row", 0,
+                first=first_row[code])
             code = None
         else:
             first_row[code] = r
-        cells: dict[str, object] = {}
+        given: dict[str, object] = {}
         for j, value in enumerate(row[1:], 1):
             if _blank(value):
                 continue
             qid = columns.get(j)
             if qid is None:
                 if j >= len(header):
-                    bad(r, f"column {j + 1}", f"{value!r}: a value outside the header's columns")
+                    bad(r, f"column {j + 1}", f"{value!r}: a value outside the header's columns", "outside_header", j)
                 continue  # a bad header is reported once, on row 1
             if questionnaire.question(qid).kind != "amount" and not isinstance(value, str):
                 value = _cell_text(value)
-            cells[qid] = value
+            given[qid] = value
         try:
-            answers = validate_answers(questionnaire, cells)
+            answers = validate_answers(questionnaire, given)
         except InvalidInput as e:
+            kinds = e.kinds if isinstance(e, AnswersInvalid) else {}
             for qid, messages in e.errors.items():
-                for m in messages:
-                    bad(r, qid, f"{cells.get(qid)!r}: {m}")
+                for k, m in enumerate(messages):
+                    kind = kinds.get(qid, [])[k] if k < len(kinds.get(qid, [])) else "invalid"
+                    bad(r, qid, f"{given.get(qid)!r}: {m}", kind, seen_ids.get(qid, 0), question=qid)
             continue
         if code is not None:
             result[code] = {k: v for k, v in answers.items() if v is not None}
     if errors:
-        raise InvalidInput(errors, message=f"{sum(len(v) for v in errors.values())} bad cell(s); nothing imported")
+        raise TableInvalid(errors, cells, message=f"{sum(len(v) for v in errors.values())} bad cell(s); nothing "
+                                                  "imported")
     return result
 
 

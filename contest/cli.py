@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from contest.cli_audit import audit
+from contest.cli_notifications import notifications
 from contest.cli_support import CLI_ACTOR
 from contest.cli_support import fail as _fail
 from contest.cli_support import service_of as _service
@@ -36,18 +37,38 @@ def main(ctx: click.Context, store: str | None) -> None:
 
 
 @main.command()
-@click.option("--preset", default="2024", type=click.Choice(available_presets()), show_default=True)
+@click.option("--preset", default=None, type=click.Choice(available_presets()),
+              help="create the contest of a preset  [default: 2024, unless --from]")
+@click.option("--year", default=None, type=int, help="with --from: the new contest's year, e.g. 2027")
+@click.option("--from", "source", default=None, type=int,
+              help="carry forward the configuration of this contest in the store (e.g. 2024)")
 @click.pass_context
-def init(ctx: click.Context, preset: str) -> None:
-    """Create a contest from a preset (municipalities, jury, theme, prizes, window, rules) as events."""
+def init(ctx: click.Context, preset: str | None, year: int | None, source: int | None) -> None:
+    """Create a contest as events: from a preset (municipalities, jury, theme, prizes, window, rules), or with
+    --year and --from carried forward from an earlier contest in the store (its jury, rules, scoring and
+    questionnaire; the vote window by the same calendar rule; the municipalities of the new year; the theme and
+    prizes to be confirmed; a new working-day calendar)."""
+    if source is not None and preset is not None:
+        raise click.UsageError("give --preset, or --year with --from, not both")
+    if (source is None) != (year is None):
+        raise click.UsageError("--year and --from go together: contest init --year 2027 --from 2024")
     svc = _service(ctx)
     try:
-        contest = svc.init_from_preset(preset, actor=CLI_ACTOR)
+        if source is not None and year is not None:
+            contest = svc.carry_forward(year, source, actor=CLI_ACTOR)
+        else:
+            contest = svc.init_from_preset(preset or "2024", actor=CLI_ACTOR)
     except DomainError as e:
         _fail(e)
         return
-    click.echo(f"contest {contest.year} created: {len(contest.municipalities)} municipalities, "
+    origin = f" from {source}" if source is not None else ""
+    click.echo(f"contest {contest.year} created{origin}: {len(contest.municipalities)} municipalities, "
                f"{len(contest.jury)} jury seats; {svc.event_count()} events in the store")
+    if contest.origin:
+        click.echo(f"vote window: {contest.origin['window_rule']}; municipalities as of {contest.origin['roster_day']}")
+    if contest.unconfirmed:
+        click.echo(f"to be confirmed before round 1 opens: {', '.join(contest.unconfirmed)} "
+                   f"(PUT /api/contests/{contest.year}/theme, …/prizes)")
 
 
 @main.group()
@@ -102,6 +123,7 @@ def info(ctx: click.Context) -> None:
 
 
 main.add_command(audit)
+main.add_command(notifications)
 
 
 @main.command()
@@ -285,8 +307,8 @@ def local_vote_secrets(path: Path) -> dict[str, str]:
 
 
 def serve_environment(settings: Settings, environ: Mapping[str, str], secrets_file: Path) -> dict[str, str]:
-    """The environment `contest serve` starts its processes with (web, clock and projector alike): the operator's
-    own, with the store and year chosen.
+    """The environment `contest serve` starts its processes with (web, clock, projector and mailer alike): the
+    operator's own, with the store and year chosen.
     The vote secrets are the operator's whenever they are set (whatever the store, D10); only when none are set
     is a developer's pair made once in `secrets_file` and kept there, so that restarts keep one vote per person."""
     env = dict(environ, CONTEST_STORE=settings.store_url, CONTEST_YEAR=str(settings.year))
@@ -301,7 +323,7 @@ def serve_environment(settings: Settings, environ: Mapping[str, str], secrets_fi
 @click.option("--workers", default=2, show_default=True, type=int)
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
-    """Run the whole service: the Procfile's web (gunicorn), clock and projector, stopped together by Ctrl-C.
+    """Run the whole service: the Procfile's web (gunicorn), clock, projector and mailer, stopped together by Ctrl-C.
     Loads the preset into an empty store and prints a secretariat token first."""
     from contest.processes import service_programs
     from contest.supervisor import Supervisor
@@ -322,8 +344,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
                f"({settings.store_kind}: {settings.store_url})")
     click.echo(f"service:      {url}/   (API docs {url}/docs, OpenAPI {url}/openapi.json)")
     click.echo(f"secretariat token (shown once, id {cred.token_id}):\n  {tok}")
-    click.echo("running web (gunicorn), clock (opens and closes the vote window on time, §4.6.6) and projector "
-               "(the read models); Ctrl-C stops them all")
+    click.echo("running web (gunicorn), clock (opens and closes the vote window on time, §4.6.6), projector "
+               "(the read models) and mailer (the notifications); Ctrl-C stops them all")
     sys.stdout.flush()
     # gunicorn's settings (contest/gunicorn_conf.py) read the address and the workers from the environment, so the
     # three command lines are the Procfile's own (contest/processes.py); the children's lines come unbuffered.

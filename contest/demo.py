@@ -6,9 +6,10 @@ a real clock cannot give in a minute: votes only inside the window (§4.6.6), th
 round 2's closing and a week before the first visit (§4.6.8), notices five working days before each visit
 (§4.7.2), attendance once a visit has taken place (§4.7.3). Everything else is a plain HTTP request with the
 role's bearer token: 43 seeded submissions (contest.seeding), tens of thousands of residents' votes with fake but
-valid personal codes (contest.residents), sent concurrently, nine jury ballots, the briefing, visits, notices,
-attendance, scores, the council's approval. Then the history is exported and verified with `contest audit`,
-the winners are printed, and the pages stay up until Ctrl-C (unless --no-serve).
+valid personal codes (contest.residents), sent concurrently from many client networks (the demo forwards each fake
+resident's address, demo_play.client_addresses, as a reverse proxy would), nine jury ballots, the briefing,
+visits, notices, attendance, scores, the council's approval. Then the history is exported and verified with
+`contest audit`, the winners are printed, and the pages stay up until Ctrl-C (unless --no-serve).
 """
 
 from __future__ import annotations
@@ -45,8 +46,13 @@ def free_port() -> int:
 @contextmanager
 def server(store_url: str, clock_file: Path, workdir: Path, port: int, workers: int) -> Iterator[str]:
     """gunicorn on loopback with the demo's clock, like tests/support/live.py; yields the base URL."""
+    # The demo stands as the one reverse proxy in front of its own service: it forwards each fake resident's vote
+    # with the resident's address in X-Forwarded-For (demo_play.client_addresses), which the service trusts for
+    # one hop (CONTEST_PROXY_FIX=1, as behind a real proxy), so the votes come from many client networks, as real
+    # residents' do, and the desk flags none of them as a cluster. The vote's rate limit stays off, as before: with
+    # an address per resident it would not bite, and the demo plays the contest, not the limiter's counter file.
     env = dict(os.environ, CONTEST_STORE=store_url, CONTEST_YEAR=str(YEAR), CONTEST_PRESET=str(YEAR),
-               CONTEST_DEMO_CLOCK=str(clock_file), CONTEST_VOTE_RATE_LIMIT="off",  # all residents vote from here
+               CONTEST_DEMO_CLOCK=str(clock_file), CONTEST_VOTE_RATE_LIMIT="off", CONTEST_PROXY_FIX="1",
                CONTEST_VOTER_SECRET=secrets.token_urlsafe(32),
                CONTEST_RECEIPT_SECRET=secrets.token_urlsafe(32))
     log = workdir / "gunicorn.log"
@@ -185,7 +191,8 @@ def report_summary(play: Play, result: dict[str, Any], finalists: list[str], ok:
     winner, theme = result["winner"], result["theme_winner"]
     click.echo(f"round 1: {facts['submissions']} submissions; round 2: {', '.join(facts['round2'])}")
     click.echo(f"residents' votes: {play.votes} counted; refused as they should be: "
-               f"{facts['refused']['already voted']} second vote, {facts['refused']['bad code']} mistyped code")
+               f"{facts['refused']['already voted']} second vote, {facts['refused']['bad code']} mistyped code; "
+               f"suspicious vote clusters on the desk: {facts['clusters']}")
     click.echo(f"finalists ({YEAR}): {', '.join(finalists)}")
     click.echo(f"winner ({YEAR}): {winner['municipality']}")
     click.echo(f"theme prize ({YEAR}): {theme['municipality']}")

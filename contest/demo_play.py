@@ -32,6 +32,21 @@ PEOPLE = {"municipality_email": "dome@example.lv", "mayor": {"name": "Domes prie
           "mers@example.lv"}, "contact": {"name": "Kontaktpersona", "email": "kontakti@example.lv"}}
 
 
+def client_addresses(n: int, seed: int) -> list[str]:
+    """Where `n` fake residents vote from: an address each, drawn from 10.0.0.0/8 (IPv4, private, 65,536 client
+    networks of /24) and, for one in five, from 2001:db8::/32 (IPv6, the documentation prefix, 65,536 of /48), so
+    that, as with real residents, the votes come from many client networks (contest/network.py) and the
+    desk's report of suspicious clusters (20 votes from one network within 10 minutes) finds none of them."""
+    rng = random.Random(f"{seed}:addresses")
+    out = []
+    for _ in range(n):
+        if rng.random() < 0.2:
+            out.append(f"2001:db8:{rng.randrange(0x10000):x}:{rng.randrange(0x10000):x}::{rng.randrange(1, 0x10000):x}")
+        else:
+            out.append(f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}")
+    return out
+
+
 def riga(text: str) -> datetime:
     """A local time in Riga ('2024-08-01 00:00:30') as an aware instant."""
     return datetime.fromisoformat(text).replace(tzinfo=RIGA)
@@ -55,12 +70,16 @@ class Http:
             raise DemoError(f"{method} {path} answered {status}: {json.dumps(data, ensure_ascii=False)[:600]}")
         return data
 
-    def raw(self, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+    def raw(self, method: str, path: str, body: Any = None, token: str | None = None,
+            client: str | None = None) -> tuple[int, Any]:
+        """The request; with `client`, as the demo's proxy forwards a resident's request from that address."""
         url = urlparse(self.base)
         conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        if client:
+            headers["X-Forwarded-For"] = client
         for attempt in range(5):
             try:
                 conn.request(method, path, json.dumps(body) if body is not None else None, headers)
@@ -156,6 +175,7 @@ class Play:
         h.call("POST", f"{API}/window/open", {"reason": "balsojuma sākums (plānots)"})
         self.progress.step("the vote opens")
         residents = fake_personal_codes(self.votes, seed=self.seed)
+        addresses = client_addresses(self.votes + 2, seed=self.seed)
         chunks = 10
         size = -(-self.votes // chunks)
         opens, closes = riga("2024-08-01 00:01"), riga("2024-09-15 22:00")
@@ -165,25 +185,26 @@ class Play:
             if k == chunks // 2:
                 h.call("POST", f"{API}/window/interim", {"reason": "starprezultāts balsojuma vidū"})
             bodies = []
-            for code in residents[k * size:(k + 1) * size]:  # drawn in order, so a seed always gives one result
+            for i in range(k * size, min((k + 1) * size, self.votes)):  # in order: a seed gives one result
                 m = rng.choices(codes, popularity)[0]
-                bodies.append({"personal_code": code, "municipality": m,
-                               "rating": max(1, min(5, round(rng.gauss(liking[m], 0.9)))),
-                               "comment": rng.choice(COMMENTS) if rng.random() < 0.02 else None})
-            statuses = self.parallel(lambda body: h.raw("POST", f"{API}/votes", body)[0], bodies,
-                                     "residents' votes")
+                bodies.append((addresses[i], {"personal_code": residents[i], "municipality": m,
+                                              "rating": max(1, min(5, round(rng.gauss(liking[m], 0.9)))),
+                                              "comment": rng.choice(COMMENTS) if rng.random() < 0.02 else None}))
+            statuses = self.parallel(lambda sent: h.raw("POST", f"{API}/votes", sent[1], client=sent[0])[0],
+                                     bodies, "residents' votes")
             if any(s != 201 for s in statuses):
                 raise DemoError(f"some votes were refused: {sorted(set(statuses))}")
         # a second vote by the same resident, and a mistyped code: both refused (§4.6.6, D10)
         if residents:
             again = {"personal_code": residents[0], "municipality": codes[0], "rating": 1}
-            refused["already voted"] += h.raw("POST", f"{API}/votes", again)[0] == 409
+            refused["already voted"] += h.raw("POST", f"{API}/votes", again, client=addresses[-2])[0] == 409
         typo = {"personal_code": "010190-12346", "municipality": codes[0], "rating": 5}
-        refused["bad code"] += h.raw("POST", f"{API}/votes", typo)[0] == 422
+        refused["bad code"] += h.raw("POST", f"{API}/votes", typo, client=addresses[-1])[0] == 422
         self.at("2024-09-16 09:00")
         h.call("POST", f"{API}/window/close", {"reason": "balsojuma laiks beidzies"})
         self.progress.step("the vote closes")
         self.facts["refused"] = refused
+        self.facts["clusters"] = len(h.call("GET", f"{API}/votes/clusters")["clusters"])  # the desk's report
 
     def decide(self, ties: list[dict[str, Any]], why: str) -> None:
         for tie in ties:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from contest.replica import Stores
 from contest.store import EventStore
 from domain.contest import Contest, contest_id
 
@@ -20,13 +21,26 @@ class ContestGate:
     sees the current window (§4.6.6) without a read of its own.
 
     The copies are shared by the process's threads: nothing may change them. A command that changes the contest
-    loads its own copy (UnitOfWork.contest)."""
+    loads its own copy (UnitOfWork.contest).
 
-    def __init__(self, store: EventStore, load: Callable[[int], Contest]) -> None:
-        self.store = store
-        self._load = load  # a fresh copy from the store, or NotFound
-        self._cache: dict[int, Contest] = {}
+    With a replica (contest/replica.py) there is one cache per store, each filled from its own store: a read on
+    the replica never gets a copy newer than the replica holds (a position such a copy names, round 1's
+    `included_through` or an interim result's, might not be there yet), and a command never decides on the
+    replica's copy."""
+
+    def __init__(self, stores: Stores | EventStore, load: Callable[[int], Contest]) -> None:
+        self.stores = stores if isinstance(stores, Stores) else Stores(stores)
+        self._load = load  # a fresh copy from the store this context reads, or NotFound
+        self._caches: tuple[dict[int, Contest], dict[int, Contest]] = ({}, {})  # the primary's, the replica's
         self._lock = threading.Lock()
+
+    @property
+    def store(self) -> EventStore:
+        return self.stores.current
+
+    @property
+    def _cache(self) -> dict[int, Contest]:
+        return self._caches[self.stores.on_replica]
 
     def contest(self, year: int) -> Contest:
         cached = self._cache.get(year)
@@ -44,7 +58,8 @@ class ContestGate:
     def reload(self, year: int) -> Contest:
         with self._lock:
             fresh = self._load(year)
-            current = self._cache.get(year)
+            cache = self._cache
+            current = cache.get(year)
             if current is None or fresh.version >= current.version:  # never replace a newer copy by an older one
-                self._cache[year] = fresh
+                cache[year] = fresh
             return fresh

@@ -119,6 +119,19 @@ class RecoveringPool(ConnectionPool[Any]):
             return conn
 
 
+class StartsDownDatastore(PostgresDatastore):
+    """The library's datastore, which can also be opened while its server is down (DEFER_TYPES=y, with
+    CREATE_TABLE=n): a web worker of a service with a read replica starting while the primary is down
+    (api/wsgi.py). The library fetches the composite type of the events' insert from the server when a recorder is
+    made; deferred, the first insert fetches it (LockedInsertRecorder.insert_events), and nothing else needs it."""
+
+    defer_types = False
+
+    def register_type_adapters(self) -> None:
+        if not self.defer_types:
+            super().register_type_adapters()
+
+
 class LockedInsertRecorder(PostgresApplicationRecorder):
     """The library's application recorder, inserting in ONE round trip with the library's ordering guarantee.
 
@@ -228,9 +241,14 @@ class LockedInsertRecorder(PostgresApplicationRecorder):
             return self.group_commit.submit(stored_events, unchanged_of(kwargs))
         return self._insert_alone(stored_events, unchanged_of(kwargs))
 
+    def _types_ready(self) -> None:
+        if self.stored_event_type_name not in self.datastore.psycopg_python_types:  # not fetched at the start
+            PostgresDatastore.register_type_adapters(self.datastore)  # raising while the server is down
+
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _insert_alone(self, stored_events: Sequence[StoredEvent], unchanged: tuple[Any, int] | None
                       ) -> Sequence[int]:
+        self._types_ready()
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             assert conn.autocommit  # the call is its own transaction: the lock is held until its commit
             self._call_insert(curs, stored_events, unchanged)
@@ -239,6 +257,7 @@ class LockedInsertRecorder(PostgresApplicationRecorder):
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def write_batch(self, batch: Sequence[Save], unchanged: tuple[Any, int] | None) -> None:
         """One call of the batch function, its own transaction (contest/group_commit.py WriteBatch)."""
+        self._types_ready()
         events, saves = [], []
         for i, save in enumerate(batch):
             for e in save.events:
@@ -299,6 +318,8 @@ class RecoveringFactory(PostgresFactory):
         # The pool is built, not yet opened, by the library's datastore; it only gains the behaviour above.
         if COMPATIBLE:
             datastore.pool.__class__ = RecoveringPool
+        datastore.__class__ = StartsDownDatastore
+        datastore.defer_types = self.env.get("DEFER_TYPES", "n").lower() in ("y", "yes", "1", "true")
 
     def env_create_table(self) -> bool:
         return False  # each recorder's tables are made by _created, under the lock

@@ -4,7 +4,8 @@
 * `web`: the API and the pages (gunicorn, stateless workers; contest/gunicorn_conf.py reads the bind address and
   the number of workers from the environment);
 * `clock`: opens and closes the residents' vote window on time (§4.6.6, contest/scheduler.py); one process only;
-* `projector`: keeps the persisted read models current (contest/projection_store.py).
+* `projector`: keeps the persisted read models current (contest/projection_store.py);
+* `mailer`: sends the notifications over SMTP and records each delivery (contest/mail_sender.py).
 
 tests/unit/test_processes.py holds the Procfile to exactly these lines.
 """
@@ -21,6 +22,7 @@ PROCESSES: dict[str, str] = {
     "web": "gunicorn --config python:contest.gunicorn_conf api.wsgi:app",
     "clock": "contest clock",
     "projector": "contest projections run",
+    "mailer": "contest notifications send",
 }
 
 #: The programs a command line names, as modules of this interpreter: `contest serve` then needs nothing on PATH

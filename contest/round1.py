@@ -10,6 +10,7 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError
 
 from contest.answer_import import parse_answers_table
+from contest.replica import on_primary
 from contest.state import LiveState, ReadState
 from contest.unit_of_work import UnitOfWork
 from domain.actors import Actor
@@ -31,6 +32,7 @@ class Round1:
         return self.uow.get(submission_id(year, municipality), what="submission", key=municipality,
                             new=_blank(year, municipality))
 
+    @on_primary  # its check that the save is counted reads the contest after the save
     def save_answers(self, year: int, municipality: str, answers: Mapping[str, object], *, actor: Actor,
                      source: str = "municipality") -> Submission:
         """Save (part of) a municipality's answers while round 1 is open (§4.2); each save is one event."""
@@ -57,6 +59,7 @@ class Round1:
             raise RuleViolation("round 1 closed while this save was being recorded; it is not counted",
                                 clause="§4.2", position=position, included_through=closed["included_through"])
 
+    @on_primary
     def import_table(self, year: int, data: bytes, filename: str, *, actor: Actor) -> dict[str, Any]:
         """Import answers for many municipalities from CSV or XLSX, all or nothing (every bad cell reported)."""
         uow = self.uow

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from contest.jury_drafts import SCORES, JuryDrafts
+from contest.notice_recipients import NoticeAddresses
 from contest.unit_of_work import UnitOfWork
 from domain.actors import JUROR, Actor
 from domain.approval import check_named_digest
@@ -34,6 +35,7 @@ class Round3:
         self.gate = uow.gate  # commands on visits and scorecards only read the contest
         self.chain = uow.audit
         self.drafts = JuryDrafts(uow)  # the seats' unsubmitted score sheets: never events (contest/jury_drafts.py)
+        self.addresses = NoticeAddresses(uow)  # the notices' addresses, never events (contest/notice_recipients.py)
 
     # ----- the briefing (§4.6.8) -----
 
@@ -84,16 +86,23 @@ class Round3:
 
     def record_notice(self, year: int, municipality: str, notice_date: date, recipients: Mapping[str, Any], *,
                       actor: Actor) -> Visit:
+        """Record the notice (§4.7.2): checked first, then its addresses kept in the address book, then the event,
+        which names the recipients by name and keyed hash only (contest/notice_recipients.py says why that order)."""
+        contest = self.gate.contest(year)
+        _, who = self._visit(year, municipality).check_notice(contest, notice_date, recipients,
+                                                              at=self.uow.clock.now())
+        key_of = self.addresses.keep(who)
         return self._visit_command(year, municipality, lambda v, c, at: v.record_notice(
-            c, notice_date, recipients, actor=actor, at=at))
+            c, notice_date, recipients, key_of=key_of, actor=actor, at=at))
 
     def preview_notice(self, year: int, municipality: str, notice_date: date,
-                       recipients: Mapping[str, Any]) -> dict[str, str]:
-        """The notice's text as it would be recorded now (§4.7.2); checks the same rules, records nothing."""
+                       recipients: Mapping[str, Any]) -> dict[str, Any]:
+        """The notice's text as it would be recorded now (§4.7.2) and who would be told (names, addresses masked);
+        checks the same rules, records nothing."""
         contest = self.gate.contest(year)
         visit = self._visit(year, municipality)
         day, who = visit.check_notice(contest, notice_date, recipients, at=self.uow.clock.now())
-        return visit.notice_texts(contest, day, who)
+        return {**visit.notice_texts(contest, day, who), "recipients": who.masked(visit.municipality_name(contest))}
 
     def record_attendance(self, year: int, municipality: str, present: Mapping[str, str | None], *,
                           actor: Actor) -> Visit:
@@ -137,16 +146,18 @@ class Round3:
         tz = contest.window.timezone
         status = notice_status(contest.work_calendar(), state.facts().notice, state.plan,
                                contest.rules.notice_working_days)
+        name = contest.municipality(state.municipality).name
         return {
             "municipality": state.municipality,
-            "name": contest.municipality(state.municipality).name,
+            "name": name,
             "plan": state.plan.to_json(tz),
             "reschedules": [{"from": r["from"].to_json(tz), "reason": r["reason"], "at": _iso(r["at"]),
                              "attendance_cleared": r["attendance_cleared"]} for r in state.reschedules],
             "notice": status.to_dict(),
             "notices": [{"notice_date": _iso(n["notice_date"]), "visit_date": _iso(n["visit_date"]),
-                         "arrival": n["arrival"], "recipients": n["recipients"], "text_lv": n["text_lv"],
-                         "text_en": n["text_en"], "recorded_at": _iso(n["recorded_at"])} for n in state.notices],
+                         "arrival": n["arrival"], "recipients": self.addresses.shown(n["recipients"], name),
+                         "text_lv": n["text_lv"], "text_en": n["text_en"], "recorded_at": _iso(n["recorded_at"])}
+                        for n in state.notices],
             "attendance": state.attendance,
             "attendance_recorded_at": _iso(state.attendance_recorded_at),
         }

@@ -1,4 +1,6 @@
-"""The clock process (`clock:` in the Procfile): opens and closes the residents' vote window on time (§4.6.6).
+"""The clock process (`clock:` in the Procfile): opens and closes the residents' vote window on time (§4.6.6), and
+queues the reminders of missing round-2 ballots when they are due (§4.6.4, contest/outbox.py: REMINDER_BEFORE the
+vote closes; queueing is idempotent, so every tick may ask).
 
 APScheduler 3.11, one process, never inside the web workers. Every minute, and at start-up, it reconciles the
 window with the time: open it if now is inside it, close it if now is past it. Both commands are idempotent
@@ -25,6 +27,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from contest.service import ContestService
+from contest.settings_errors import SettingsError
 from domain.actors import system_actor
 from domain.errors import DomainError
 
@@ -54,7 +57,20 @@ class WindowClock:
             return []
         if done:
             log.info("vote window %s", " and ".join(done), extra={"year": self.year})
+        self.remind()
         return done
+
+    def remind(self) -> int:
+        """Queue the ballot reminders that are due (§4.6.4); how many were queued. Refusals and missing settings
+        are logged, not raised."""
+        try:
+            queued = self.service.notifications.queue_reminders(self.year, actor=CLOCK)
+        except (DomainError, SettingsError) as e:
+            log.warning("ballot reminders not queued: %s", e)
+            return 0
+        if queued:
+            log.info("ballot reminders queued: %s", len(queued), extra={"year": self.year})
+        return len(queued)
 
     def plan_edges(self, scheduler: BaseScheduler) -> None:
         """One-off runs at the window's exact instants as known at start-up (an extension made later is picked

@@ -24,8 +24,10 @@ from contest.calendar import contest_calendar, creation_reason
 from contest.clock import Clock
 from contest.history import History
 from contest.identity_settings import VoteMail
-from contest.presets import load_preset
+from contest.outbox import Notifications
+from contest.presets import load_preset, load_roster
 from contest.readmodels import ReadModels
+from contest.replica import ReplicaStore, on_primary
 from contest.round1 import Round1
 from contest.round2 import Round2
 from contest.round3 import Round3
@@ -34,7 +36,8 @@ from contest.settings import Settings, VoteSecrets, session_policy_from_env, sto
 from contest.store import EventStore
 from contest.unit_of_work import ConcurrencyConflict, UnitOfWork
 from domain.access import TOKEN_PREFIX, Credential, credential_id, token_digest, token_id_for
-from domain.actors import JUROR, MUNICIPALITY, Actor
+from domain.actors import JUROR, MUNICIPALITY, Actor, system_actor
+from domain.carry_forward import carry_forward
 from domain.contest import Contest, contest_id
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.registry import REGISTRY_ID, Registry
@@ -51,19 +54,30 @@ class ContestService:
     RETRIES = UnitOfWork.RETRIES
 
     def __init__(self, store: EventStore, clock: Clock | None = None, secrets: VoteSecrets | None = None,
-                 vote_mail: VoteMail | None = None) -> None:
-        self.uow = uow = UnitOfWork(store, clock, secrets)
+                 vote_mail: VoteMail | None = None, replica: EventStore | None = None) -> None:
+        self.uow = uow = UnitOfWork(store, clock, secrets, replica)
         self.store_kind = store_kind(store.store_url)
         self.history = History(uow)
         self.round1 = Round1(uow)
         self.round2 = Round2(uow, vote_mail)  # vote_mail None: from the environment when first needed
         self.round3 = Round3(uow)
+        self.notifications = Notifications(uow, vote_mail)  # the outbox (contest/outbox.py)
         self.sessions = StaffSessions(store, uow.clock, session_policy_from_env(os.environ))
         self._years: tuple[float, list[int]] | None = None  # years_for_pages: (when read, the years)
 
     @property
     def store(self) -> EventStore:
+        """The store this context reads: the replica in a request that only reads, else the primary
+        (contest/replica.py)."""
         return self.uow.store
+
+    @property
+    def primary(self) -> EventStore:
+        return self.uow.primary
+
+    @property
+    def replica(self) -> EventStore | None:
+        return self.uow.stores.replica
 
     @property
     def clock(self) -> Clock:
@@ -82,14 +96,20 @@ class ContestService:
         return self.uow.views
 
     @classmethod
-    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> ContestService:
-        return cls(EventStore(settings.store_url), clock, settings.secrets, settings.vote_mail)
+    def from_settings(cls, settings: Settings, clock: Clock | None = None, *,
+                      create_tables: bool = True) -> ContestService:
+        """`create_tables=False`: open the primary without a connection (no table created, the insert's type
+        fetched by the first insert: contest/pgstore.py): for a worker starting while the primary is down, whose
+        replica shows the tables exist (api/wsgi.py)."""
+        replica = ReplicaStore(settings.read_store_url) if settings.read_store_url else None
+        primary = EventStore(settings.store_url, None if create_tables else {"CREATE_TABLE": "n", "DEFER_TYPES": "y"})
+        return cls(primary, clock, settings.secrets, settings.vote_mail, replica)
 
     def secrets(self) -> VoteSecrets:
         return self.uow.secrets()
 
     def close(self) -> None:
-        self.store.close()
+        self.uow.stores.close()
 
     def event_count(self) -> int:
         return self.store.event_count()
@@ -122,6 +142,7 @@ class ContestService:
     def contest(self, year: int) -> Contest:
         return self.uow.contest(year)
 
+    @on_primary
     def create_contest(self, setup: Mapping[str, Any], *, actor: Actor) -> Contest:
         """Create a contest (`Contest.Created`) and, by the same command, record its working-day calendar for its
         year and the next (`Contest.CalendarSet`, §4.7.2, D17), from the installed `holidays` library."""
@@ -145,6 +166,18 @@ class ContestService:
 
     def init_from_preset(self, preset: str, *, actor: Actor) -> Contest:
         return self.create_contest(load_preset(preset), actor=actor)
+
+    def carry_forward(self, year: int, source_year: int, *, actor: Actor) -> Contest:
+        """Create the `year` contest from the `source_year` contest's recorded configuration
+        (domain.carry_forward): its jury, rules, scoring and questionnaire, the vote window by the same calendar
+        rule, the participants of the roster on the new roster day (contest/presets/municipalities.csv), the
+        theme and prizes to be confirmed, and a new working-day calendar. 404 without the source contest, 422
+        unless `year` is after it, 409 if the `year` contest exists."""
+        source = self.contest(source_year)  # from the store, as it stands now; NotFound (404)
+        setup = carry_forward(source.current_setup(), year, load_roster())  # InvalidInput (422)
+        if year in self.years():
+            raise RuleViolation(f"the {year} contest exists already", clause="§4.1", field="year")
+        return self.create_contest(setup, actor=actor)
 
     def ensure_contest(self, preset: str, year: int, *, actor: Actor) -> tuple[Contest, bool]:
         """Load the preset when the contest does not exist yet (first start). Returns (contest, created)."""
@@ -206,6 +239,7 @@ class ContestService:
 
     # ----- access -----
 
+    @on_primary
     def issue_token(self, role: str, *, actor: Actor, name: str | None = None, seat: str | None = None,
                     municipality: str | None = None, year: int | None = None) -> tuple[str, Credential]:
         """Issue a bearer token. The token is returned once; only its SHA-256 is stored."""
@@ -269,6 +303,15 @@ class ContestService:
             self.sessions.end_token(token_id)
             return None
         return credential.as_actor()
+
+    def sign_in_with_link(self, link: str) -> tuple[Actor, str]:
+        """Spend a jury seat's one-time sign-in link (contest/outbox.py) and open a session for the seat: the
+        session stands on a juror token issued for it (its id in the history, the token itself shown to nobody),
+        so the secretariat ends it as any other by revoking that token."""
+        year, seat = self.notifications.use_sign_in_link(link)
+        _token, credential = self.issue_token(JUROR, actor=system_actor("sign-in link"), name="sign-in link",
+                                              seat=seat, year=year)
+        return credential.as_actor(), self.sessions.open(credential.token_id)
 
     def sign_out(self, session_id: str) -> None:
         self.sessions.end(session_id)

@@ -2,7 +2,12 @@
 
 CONTEST_STORE    sqlite:///var/contest.sqlite3[?lock_timeout=10] (default, relative to the working directory) or
                  postgresql://user:password@host:5432/dbname[?schema=name]
-CONTEST_YEAR     the contest the service loads on first start (default 2024)
+CONTEST_READ_STORE  a PostgreSQL streaming replica of CONTEST_STORE (postgresql://…, the same schema): the requests
+                 that only read are served from it, every command goes to CONTEST_STORE (contest/replica.py says
+                 what is read where, api/read_side.py which requests); unset, everything reads CONTEST_STORE
+CONTEST_YEAR     the current contest (default 2024): the one the service loads on first start, the clock runs, the
+                 CLI defaults to and the pages and the desk show (api/page_support.py; the store's other contests
+                 are the archive)
 CONTEST_PRESET   the preset used for that (default: the year)
 CONTEST_VOTER_SECRET    key of the HMAC that replaces residents' personal codes (D10); required to serve
 CONTEST_RECEIPT_SECRET  key of the residents' vote receipts (a second, independent secret); required to serve
@@ -21,7 +26,8 @@ CONTEST_OIDC_ISSUER, CONTEST_OIDC_CLIENT_ID, CONTEST_OIDC_CLIENT_SECRET  the Ope
 CONTEST_OIDC_CODE_CLAIM  the ID token's claim that carries the personal code (default "personal_code")
 
 The mail of the `email` identity level (D15: a vote counts once the resident opens the one-time link sent to
-their address; contest/mail.py, contest/vote_requests.py), needed only when a contest's level is `email`:
+their address; contest/mail.py, contest/vote_requests.py), needed when a contest's level is `email`, and of the
+notifications (the visits' notices, the jury's sign-in links and reminders; contest/mail_sender.py):
 CONTEST_SMTP_HOST      the SMTP server the mail is handed to; unset, no mail is sent (an `email` vote is then
                        refused with 503 naming the settings)
 CONTEST_SMTP_PORT      its port (default by CONTEST_SMTP_TLS: 25, 587, 465)
@@ -102,6 +108,7 @@ def vote_secrets_from_env(env: Mapping[str, str]) -> VoteSecrets | None:
 @dataclass(frozen=True)
 class Settings:
     store_url: str = DEFAULT_STORE
+    read_store_url: str | None = None  # the replica (CONTEST_READ_STORE), or None
     year: int = 2024
     preset: str = "2024"
     secrets: VoteSecrets | None = field(default=None, repr=False)
@@ -113,8 +120,10 @@ class Settings:
         year = env.get("CONTEST_YEAR", "2024")
         if not year.isdigit():
             raise SettingsError("CONTEST_YEAR must be a year such as 2024")
+        store_url = env.get("CONTEST_STORE") or DEFAULT_STORE
         return cls(
-            store_url=env.get("CONTEST_STORE") or DEFAULT_STORE,
+            store_url=store_url,
+            read_store_url=read_store_from_env(env, store_url),
             year=int(year),
             preset=env.get("CONTEST_PRESET") or year,
             secrets=vote_secrets_from_env(env),
@@ -133,13 +142,27 @@ class Settings:
         return store_kind(self.store_url)
 
 
+POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+
+
 def store_kind(url: str) -> str:
     scheme = urlparse(url).scheme
     if scheme == "sqlite":
         return "sqlite"
-    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+    if scheme in POSTGRES_SCHEMES:
         return "postgresql"
     raise SettingsError(f"CONTEST_STORE must start with sqlite:/// or postgresql://, not {scheme or url!r}")
+
+
+def read_store_from_env(env: Mapping[str, str], store_url: str) -> str | None:
+    """CONTEST_READ_STORE, checked: a replica is PostgreSQL's streaming replica of a PostgreSQL CONTEST_STORE."""
+    url = env.get("CONTEST_READ_STORE", "").strip()
+    if not url:
+        return None
+    if urlparse(url).scheme not in POSTGRES_SCHEMES or store_kind(store_url) != "postgresql":
+        raise SettingsError("CONTEST_READ_STORE is a PostgreSQL streaming replica of a PostgreSQL CONTEST_STORE "
+                            "(postgresql://…, both)")
+    return url
 
 
 def rate_limit_file(store_url: str, env: Mapping[str, str] | None = None) -> Path:

@@ -1,6 +1,7 @@
 """A table of operational state beside the events, in the event store's own database (SQLite or PostgreSQL, in the
 store's schema), made when first used: the staff sessions (contest/sessions.py), the pending vote requests of the
-`email` identity level (contest/vote_requests.py) and the jury's unsubmitted drafts (contest/jury_drafts.py). Such a
+`email` identity level (contest/vote_requests.py), the jury's unsubmitted drafts (contest/jury_drafts.py) and the
+notifications' sealed addresses (contest/address_book.py). Such a
 table is never part of the history: the audit export and the verifiers read the notification log only
 (contest/audit.py, docs/AUDIT.md).
 

@@ -44,6 +44,7 @@ from contest.gate import ContestGate
 from contest.guard import AggregateChanged
 from contest.projection_store import ProjectionStore
 from contest.readmodels import ReadModels
+from contest.replica import Stores, primary_reads
 from contest.settings import SettingsError, VoteSecrets
 from contest.store import EventStore
 from domain.contest import Contest, contest_id
@@ -69,17 +70,28 @@ class Saved(Generic[R]):
 
 
 class UnitOfWork:
-    """One store with its clock, read models, audit chain and contest gate; shared by every command."""
+    """One store with its clock, read models, audit chain and contest gate; shared by every command.
+
+    With a replica (CONTEST_READ_STORE), `store` is the store this context reads (contest/replica.py): the replica
+    in a request that only reads, the primary everywhere else and always inside `update`. `primary` is the
+    primary whatever the context; the audit chain and the snapshot's writes hold it."""
 
     RETRIES = 8
 
-    def __init__(self, store: EventStore, clock: Clock | None = None, secrets: VoteSecrets | None = None) -> None:
-        self.store = store
+    def __init__(self, store: EventStore, clock: Clock | None = None, secrets: VoteSecrets | None = None,
+                 replica: EventStore | None = None) -> None:
+        self.stores = Stores(store, replica)
+        self.primary = store
         self.clock: Clock = clock or SystemClock()
-        self.readmodels = ReadModels(store, Views(), ProjectionStore(store))
+        self.readmodels = ReadModels(self.stores, Views(), ProjectionStore(store),
+                                     ProjectionStore(replica) if replica is not None else None)
         self.audit = AuditChain(store)
-        self.gate = ContestGate(store, self.contest)
+        self.gate = ContestGate(self.stores, self.contest)
         self._secrets = secrets
+
+    @property
+    def store(self) -> EventStore:
+        return self.stores.current
 
     @property
     def views(self) -> Views:
@@ -141,7 +153,17 @@ class UnitOfWork:
         has committed, exactly as a lone save would (the residents' vote, contest/votes.py).
 
         A version conflict (IntegrityError: another command saved the aggregate first; AggregateChanged: the contest
-        moved on) decides again on the fresh state, RETRIES times, then ConcurrencyConflict."""
+        moved on) decides again on the fresh state, RETRIES times, then ConcurrencyConflict.
+
+        Every read of a command is the primary's, also in a request that otherwise reads the replica
+        (contest/replica.py): its decision, its read models' catch-up and its save."""
+        with primary_reads():
+            return self._update(aggregate_id, decide, what=what, key=key, new=new, unchanged=unchanged,
+                                exists=exists, group=group)
+
+    def _update(self, aggregate_id: UUID | None, decide: Callable[..., R], *, what: str, key: object,
+                new: Callable[[], Aggregate] | None, unchanged: int | None,
+                exists: Callable[[], Exception] | None, group: bool) -> Saved[R]:
         contest = None if unchanged is None else self.gate.cached(unchanged)
         for _ in range(self.RETRIES):
             aggregate = None if aggregate_id is None else self.get(aggregate_id, what=what, key=key, new=new)

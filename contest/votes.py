@@ -13,6 +13,7 @@ from eventsourcing.utils import get_topic
 
 from contest.guard import AggregateChanged
 from contest.network import network_key
+from contest.receipt_index import OwnVote, ReceiptIndex
 from contest.settings import SettingsError, VoteSecretsMismatch
 from contest.state import LiveState, ReadState
 from contest.store import EventStore
@@ -50,6 +51,7 @@ class Votes:
         self._board: list[tuple[str, str, int]] = []
         self._board_held: frozenset[str] = frozenset()
         self._fingerprints: dict[int, tuple[str, str]] = {}
+        self.receipts = ReceiptIndex(uow)
 
     def cast_vote(self, year: int, *, personal_code: str, municipality: str, rating: object,
                   comment: str | None = None, client_address: str | None = None) -> tuple[Vote, int]:
@@ -159,6 +161,10 @@ class Votes:
 
     def vote_results(self, year: int, state: ReadState | None = None) -> dict[str, Any]:
         return vote_results(state or LiveState(self.uow), year)
+
+    def own_vote(self, year: int, receipt: str) -> OwnVote | None:
+        """A resident's own vote by its receipt, during the window too: only that vote, no tallies (D10)."""
+        return self.receipts.find(year, receipt)
 
     # ----- the public board (D10) -----
 

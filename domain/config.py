@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
 from domain.errors import InvalidInput
 from domain.identity import LEVELS as IDENTITY_LEVELS
-from domain.questionnaire import load_questionnaire
-from domain.scoring_params import ScoringParams
 
 ISO_CODE = re.compile(r"^LV-[A-Z0-9]{2,3}$")
 SEAT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -318,64 +316,3 @@ class Theme:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class ContestSetup:
-    """Everything a contest is created with: the whole preset, validated together."""
-
-    year: int
-    title: str
-    municipalities: tuple[Municipality, ...]
-    jury: tuple[JurySeat, ...]
-    theme: Theme
-    prizes: Prizes
-    window: VotingWindow
-    rules: Rules
-    scoring: Mapping[str, Any] = field(default_factory=dict)
-    questionnaire: Mapping[str, Any] | None = None
-
-    @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> ContestSetup:
-        year = data.get("year")
-        if type(year) is not int or not 2000 <= year <= 2100:
-            raise InvalidInput({"year": ["must be a year from 2000 to 2100"]})
-        title = data.get("title")
-        if not _text(title):
-            raise InvalidInput({"title": ["must be non-empty"]})
-        rules = Rules.parse(data.get("rules") or {})
-        jury = tuple(JurySeat.parse(s, f"jury[{i}]") for i, s in enumerate(data.get("jury") or []))
-        check_jury(jury, rules.quorum)
-        scoring = data.get("scoring") or {}
-        if not isinstance(scoring, Mapping):
-            raise InvalidInput({"scoring": ["must be an object"]})
-        scoring = ScoringParams.from_dict(scoring).to_dict()  # D2-D7 numbers, defaults filled in
-        questionnaire = data.get("questionnaire")
-        if questionnaire is not None:
-            questionnaire = load_questionnaire(questionnaire).to_dict()
-        return cls(
-            year=year,
-            title=title.strip(),
-            municipalities=parse_municipalities(data.get("municipalities") or []),
-            jury=jury,
-            theme=Theme.parse(data.get("theme") or {}),
-            prizes=Prizes.parse(data.get("prizes") or {}),
-            window=VotingWindow.parse(data.get("window") or {}),
-            rules=rules,
-            scoring=dict(scoring),
-            questionnaire=questionnaire,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "year": self.year,
-            "title": self.title,
-            "municipalities": [m.to_dict() for m in self.municipalities],
-            "jury": [s.to_dict() for s in self.jury],
-            "theme": self.theme.to_dict(),
-            "prizes": self.prizes.to_dict(),
-            "window": self.window.to_dict(),
-            "rules": self.rules.to_dict(),
-            "scoring": dict(self.scoring),
-            "questionnaire": dict(self.questionnaire) if self.questionnaire is not None else None,
-        }

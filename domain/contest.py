@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain import approval, config_changes, quarantine, round_transitions, vote_secrets, vote_window
 from domain.actors import Actor
-from domain.config import ContestSetup, JurySeat, Prizes, Rules, Theme, VotingWindow, parse_municipalities
+from domain.config import JurySeat, Prizes, Rules, Theme, VotingWindow, parse_municipalities
 from domain.config_changes import FREEZES_AT, RULE_FREEZES_AT, require_part_changeable
 from domain.contest_state import ContestState
 from domain.finalists import FinalistsOutcome
@@ -23,6 +23,7 @@ from domain.questionnaire import load_questionnaire
 from domain.round3 import Round3Assessment, assess_round3
 from domain.round_records import Approval, Briefing, Round1Record, Round2Record, Round3Record
 from domain.scoring import ScoringParams
+from domain.setup import ContestSetup
 from domain.stages import FINISHED, ROUND1, ROUND2, ROUND3, SEALED, SETUP, STAGES
 from domain.ties import JuryDecision
 from domain.transitions import (
@@ -103,7 +104,7 @@ class Contest(ContestState, Aggregate):
 
     @event("ThemeSet")
     def _theme_set(self, theme: dict[str, Any], reason: str, actor: dict[str, str], at: datetime) -> None:
-        self.theme = Theme.parse(theme)
+        self.theme = self._confirmed("theme", Theme.parse(theme))
 
     def set_prizes(self, prizes: Mapping[str, Any], *, reason: str, actor: Actor, at: datetime) -> None:
         require_part_changeable(self.stage, "prizes")
@@ -111,7 +112,7 @@ class Contest(ContestState, Aggregate):
 
     @event("PrizesSet")
     def _prizes_set(self, prizes: dict[str, Any], reason: str, actor: dict[str, str], at: datetime) -> None:
-        self.prizes = Prizes.parse(prizes)
+        self.prizes = self._confirmed("prizes", Prizes.parse(prizes))
 
     def set_window(self, window: Mapping[str, Any], *, reason: str, actor: Actor, at: datetime) -> None:
         require_part_changeable(self.stage, "window")
@@ -120,7 +121,7 @@ class Contest(ContestState, Aggregate):
 
     @event("VotingWindowSet")
     def _window_set(self, window: dict[str, Any], reason: str, actor: dict[str, str], at: datetime) -> None:
-        self.window = VotingWindow.parse(window)
+        self.window = self.planned_window = VotingWindow.parse(window)
 
     def set_scoring(self, params: Mapping[str, Any], *, reason: str, actor: Actor, at: datetime) -> None:
         require_part_changeable(self.stage, "scoring")

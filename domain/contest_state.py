@@ -11,22 +11,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from domain import quarantine, round_transitions, vote_secrets, vote_window
-from domain.config import ContestSetup, JurySeat, Municipality, Prizes, Rules, Theme, VotingWindow
+from domain.config import JurySeat, Municipality, Prizes, Rules, Theme, VotingWindow
 from domain.errors import NotFound, RuleViolation
 from domain.finalists import FinalistsOutcome, determine_finalists
 from domain.publication import TallyAccess, vote_tallies_access
 from domain.questionnaire import Questionnaire, load_questionnaire
 from domain.round_records import Approval, Briefing, Round1Record, Round2Record, Round3Record
 from domain.scoring import Round1Result, ScoringParams, score_round1
+from domain.setup import ContestSetup
 from domain.stages import SEALED, SETUP, STAGES, has_reached
 from domain.ties import JuryDecision
 from domain.transitions import Blocker, TransitionFacts, available_actions, transition_blockers
 from domain.vote_window import WINDOW_SCHEDULED
 from domain.workdays import CALENDAR_CLAUSE, WorkCalendar
+
+Part = TypeVar("Part")
 
 
 class ContestState:
@@ -65,6 +68,11 @@ class ContestState:
     round3: Round3Record | None = None  # round 3's closing: winners, the full table, the digest (§4.7.9-§4.7.11)
     approval: Approval | None = None  # the council's approval (§7.4, D14)
     supporter_nominations: tuple[dict[str, Any], ...] = ()  # supporters' nominations and prizes (§7.3)
+    # Set by Created (domain.setup): the parts still to be confirmed (§4.3, §6), where a carried-forward setup came
+    # from, and the vote window as configured (Created, VotingWindowSet), before any opening, closing or extension.
+    unconfirmed: tuple[str, ...] = ()
+    origin: Mapping[str, Any] | None = None
+    planned_window: VotingWindow | None = None
 
     # ----- the state changes the events apply (on replay too: they check nothing) -----
 
@@ -76,8 +84,10 @@ class ContestState:
         self.jury = setup.jury
         self.theme = setup.theme
         self.prizes = setup.prizes
-        self.window = setup.window
+        self.window = self.planned_window = setup.window
         self.rules = setup.rules
+        self.unconfirmed = setup.unconfirmed
+        self.origin = setup.origin
         self.scoring_params = ScoringParams.from_dict(setup.scoring)
         self.questionnaire = load_questionnaire(setup.questionnaire) if setup.questionnaire is not None else None
         self.round1 = None
@@ -88,6 +98,11 @@ class ContestState:
         self.stage = SETUP
         self.stage_changed_at = {SETUP: at}
         self.created_at = at
+
+    def _confirmed(self, part: str, value: Part) -> Part:
+        """Applied by ThemeSet and PrizesSet: the part is set, so it is confirmed (domain.setup)."""
+        self.unconfirmed = tuple(p for p in self.unconfirmed if p != part)
+        return value
 
     def _add_checkpoint(self, kind: str, through: int | None, digest: str | None, at: datetime) -> None:
         """Applied by an event that publishes a checkpoint (D16): "the history through `through` has `digest`"."""
@@ -152,7 +167,18 @@ class ContestState:
             "municipalities": [m.to_dict() for m in self.municipalities],
             "jury": [s.to_dict() for s in self.jury],
             "calendar": self.calendar.summary() if self.calendar else None,
+            "unconfirmed": list(self.unconfirmed),
+            "origin": dict(self.origin) if self.origin else None,
         }
+
+    def current_setup(self) -> ContestSetup:
+        """The configuration as it stands, as a setup (what a next year's contest is carried forward from,
+        domain.carry_forward), with the vote window as configured rather than as opened or closed."""
+        return ContestSetup(year=self.year, title=self.title, municipalities=self.municipalities, jury=self.jury,
+                            theme=self.theme, prizes=self.prizes, window=self.planned_window or self.window,
+                            rules=self.rules, scoring=self.scoring_params.to_dict(),
+                            questionnaire=self.questionnaire.to_dict() if self.questionnaire else None,
+                            unconfirmed=self.unconfirmed, origin=self.origin)
 
     def work_calendar(self) -> WorkCalendar:
         """The working-day calendar recorded with the contest (D17): every §4.7.2 decision counts by it."""

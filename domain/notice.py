@@ -3,16 +3,22 @@
 §4.7.2: at least five working days before its visit, each finalist, its mayor and its contact person are told the
 round-2 results, the jury's planned arrival time and the full jury composition. The service writes the text (so
 every notice says the same things and an auditor reads exactly what was sent: the texts are stored in the event
-that records the notice); the secretariat sends it and records when.
+that records the notice); once it is recorded the service mails it to each recipient (domain/notification.py).
 
-Pure functions of the data given: no clock, no storage. :func:`notice_texts` takes plain values, so the same
-text can be regenerated from the recorded events.
+The addresses are given with the notice but never recorded with it: the event names each recipient by name and by
+the keyed hash of its address (``key``, domain.notification.recipient_key, the outbox's own), and the texts name
+the recipients without their addresses. Histories from before hold the addresses in clear (``recipients``
+{``municipality_email``, ``mayor`` {``name``, ``email``}, ``contact`` {…}}, and the texts name them):
+:func:`recorded_recipients` reads both forms.
+
+Pure functions of the data given: no clock, no storage, no secret (the keyed hash is the caller's function).
+:func:`notice_texts` takes plain values, so the same text can be regenerated from the recorded events.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -23,6 +29,8 @@ from domain.latvian import WEEKDAYS as WEEKDAYS_LV
 from domain.latvian import count, date_in, decimal
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+HASH = re.compile(r"[0-9a-f]{64}")
+ROLES = ("municipality", "mayor", "contact")  # who is told (§4.7.2), in this order
 
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -45,9 +53,6 @@ VIA_EN = {
 class Person:
     name: str
     email: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "email": self.email}
 
 
 @dataclass(frozen=True)
@@ -84,9 +89,72 @@ class Recipients:
             raise InvalidInput(errors, "who was told must be named (§4.7.2)")
         return result
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"municipality_email": self.municipality_email, "mayor": self.mayor.to_dict(),
-                "contact": self.contact.to_dict()}
+    def addresses(self) -> dict[str, str]:
+        """role -> address, for the address book (never the history)."""
+        return {"municipality": self.municipality_email, "mayor": self.mayor.email, "contact": self.contact.email}
+
+    def to_event(self, municipality_name: str, key_of: Callable[[str], str]) -> dict[str, dict[str, str]]:
+        """What Visit.NoticeRecorded records of who was told: per role (ROLES) the name and `key_of(address)`, the
+        address's keyed hash; never the address."""
+        names = {"municipality": municipality_name, "mayor": self.mayor.name, "contact": self.contact.name}
+        named = {role: {"name": names[role], "key": key_of(address)} for role, address in self.addresses().items()}
+        if any(not HASH.fullmatch(r["key"]) for r in named.values()):
+            raise ValueError("a recipient is recorded by the keyed hash of its address (64 hex), never the address")
+        return named
+
+    def masked(self, municipality_name: str) -> dict[str, dict[str, str]]:
+        """Who would be told, as an answer shows it: per role the name and the address masked."""
+        names = {"municipality": municipality_name, "mayor": self.mayor.name, "contact": self.contact.name}
+        return {role: {"name": names[role], "email_masked": mask_address(address)}
+                for role, address in self.addresses().items()}
+
+
+@dataclass(frozen=True)
+class RecordedRecipient:
+    """One recipient of a recorded notice: its role, its name (None for the finalist in the older form: the
+    municipality's name), and either the keyed hash of its address (the form recorded now) or, in histories
+    from before, the address itself."""
+
+    role: str
+    name: str | None
+    key: str | None
+    address: str | None
+
+
+def recorded_recipients(recorded: Mapping[str, Any]) -> list[RecordedRecipient]:
+    """The recipients of a Visit.NoticeRecorded in either form, in the order municipality, mayor, contact."""
+    if "municipality_email" in recorded:  # the older form: the addresses in clear
+        return [RecordedRecipient("municipality", None, None, str(recorded["municipality_email"])),
+                *(RecordedRecipient(role, str(recorded[role]["name"]), None, str(recorded[role]["email"]))
+                  for role in ("mayor", "contact"))]
+    return [RecordedRecipient(role, str(recorded[role]["name"]), str(recorded[role]["key"]), None) for role in ROLES]
+
+
+def mask_address(address: str) -> str:
+    """An address as an answer may show it: the first character of the mailbox, then ``***``, then the domain
+    ('v***@example.lv')."""
+    local, _, domain = address.strip().rpartition("@")
+    return f"{local[:1]}***@{domain}" if local else "***"
+
+
+def kept_recipients(recorded: Mapping[str, Any]) -> dict[str, dict[str, str | None]]:
+    """What a read model keeps of a recorded notice's recipients, never an address: per role the name (None for
+    the finalist in the older form), the key (the form recorded now; an answer masks the address it names) or,
+    in the older form, the address already masked (`email_masked`)."""
+    return {r.role: {"name": r.name, "key": r.key, "email_masked": mask_address(r.address) if r.address else None}
+            for r in recorded_recipients(recorded)}
+
+
+def recorded_addresses(recorded: Mapping[str, Any]) -> list[str]:
+    """The addresses a recorded notice holds in clear: those of the older form, none of the form recorded now."""
+    return [r.address for r in recorded_recipients(recorded) if r.address is not None]
+
+
+def mask_addresses(text: str, addresses: Sequence[str]) -> str:
+    """`text` with each of `addresses` masked (an older notice's texts, which name them)."""
+    for address in sorted(set(addresses), key=len, reverse=True):
+        text = text.replace(address, mask_address(address))
+    return text
 
 
 @dataclass(frozen=True)
@@ -167,7 +235,8 @@ def notice_texts(*, title: str, notice_date: date, municipality_name: str, recip
                  max_hours: int, standing: Round2Standing, jury: Sequence[JurySeat]) -> dict[str, str]:
     """The notice of a visit (§4.7.2) in Latvian (``lv``) and English (``en``): the round-2 results of the
     municipality, the jury's planned arrival time (local time, Europe/Riga) and the full jury composition, every
-    seat with its organisation, person and substitutes (§3.2.1, D1)."""
+    seat with its organisation, person and substitutes (§3.2.1, D1). The recipients are named, never their
+    addresses (the texts are recorded in the history and shown in answers)."""
     s = standing
     r = recipients
 
@@ -196,9 +265,9 @@ def notice_texts(*, title: str, notice_date: date, municipality_name: str, recip
         f"Datums: {date_lv(notice_date)}",
         "",
         "Adresāti:",
-        f"- pašvaldība: {municipality_name} ({r.municipality_email})",
-        f"- domes priekšsēdētājs: {r.mayor.name} ({r.mayor.email})",
-        f"- kontaktpersona: {r.contact.name} ({r.contact.email})",
+        f"- pašvaldība: {municipality_name}",
+        f"- domes priekšsēdētājs: {r.mayor.name}",
+        f"- kontaktpersona: {r.contact.name}",
         "",
         f"Sabiedrības integrācijas fonds informē, ka {municipality_name} ir konkursa finālā un vērtēšanas komisija "
         "to apmeklēs konkursa 3. kārtā (nolikuma 4.7.1. un 4.7.2. punkts).",
@@ -229,9 +298,9 @@ def notice_texts(*, title: str, notice_date: date, municipality_name: str, recip
         f"Date: {date_en(notice_date)}",
         "",
         "To:",
-        f"- the municipality: {municipality_name} ({r.municipality_email})",
-        f"- the mayor (chair of the council): {r.mayor.name} ({r.mayor.email})",
-        f"- the contact person: {r.contact.name} ({r.contact.email})",
+        f"- the municipality: {municipality_name}",
+        f"- the mayor (chair of the council): {r.mayor.name}",
+        f"- the contact person: {r.contact.name}",
         "",
         f"The Society Integration Foundation informs you that {municipality_name} is a finalist of the contest "
         "and that the jury will visit it in round 3 (rules §4.7.1, §4.7.2).",

@@ -225,6 +225,21 @@ def receipt_code(receipt_secret: bytes, normalised_code: str, contest_year: int)
     return "-".join(text[i : i + 4] for i in range(0, RECEIPT_LENGTH, 4))
 
 
+_CROCKFORD_READ = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_RECEIPT_TEXT = re.compile(r"[0-9A-HJKMNP-TV-Z]{12}", re.ASCII)
+
+
+def normalise_receipt(raw: object) -> str | None:
+    """A receipt as a resident types it ("7k3m q9xa b2rt", "7K3M-Q9XA-B2RT", an O for a 0) in its printed form
+    "7K3M-Q9XA-B2RT"; None if it cannot be one (D10)."""
+    if not isinstance(raw, str):
+        return None
+    text = "".join(c for c in raw.upper() if c not in " -\t.").translate(_CROCKFORD_READ)
+    if not _RECEIPT_TEXT.fullmatch(text):
+        return None
+    return "-".join(text[i : i + 4] for i in range(0, RECEIPT_LENGTH, 4))
+
+
 FINGERPRINT_CONTEXT = b"contest-vote-secret-fingerprint-v1|"
 SECRET_PURPOSES = ("voter", "receipt")
 

@@ -28,6 +28,7 @@ from domain.questionnaire_model import (
     WEIGHT_MAX,
     Measure,
     Option,
+    Problem,
     Question,
     Questionnaire,
     QuestionnaireError,
@@ -36,7 +37,7 @@ from domain.questionnaire_model import (
 
 __all__ = [
     "AMOUNT_LIMIT", "BLOCKS", "DEFAULT_TEXT_MAX", "DIRECTIONS", "ID_PATTERN", "KINDS", "PROBLEMS", "TEXT_MAX_LIMIT",
-    "TOTAL_BLOCKS", "WEIGHT_MAX", "AnswersInvalid", "Measure", "Option", "Question", "Questionnaire",
+    "TOTAL_BLOCKS", "WEIGHT_MAX", "AnswersInvalid", "Measure", "Option", "Problem", "Question", "Questionnaire",
     "QuestionnaireError", "Section",
     "load_questionnaire", "parse_amount", "validate_answers",
 ]

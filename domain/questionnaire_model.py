@@ -27,18 +27,37 @@ WEIGHT_MAX = 1000.0
 AMOUNT_LIMIT = 1e12
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a questionnaire, for a reader that words it itself (the desk's pages, in Latvian) or points
+    at the spreadsheet cell it came from (contest/questionnaire_import.py): where it is (`part`: "questionnaire",
+    "section" or "question"; `index`: the position in the data's list of sections or questions), the `field` at
+    fault ("weight", "options[1].id", "measures[0]"; "" for the part as a whole), its kind (`code`), the kind's
+    `params`, and the English `message` of ``errors``."""
+
+    part: str
+    index: int | None
+    field: str
+    code: str
+    params: Mapping[str, Any]
+    message: str
+
+
 class QuestionnaireError(InvalidInput):
     """A questionnaire that cannot be used: the message names the question (or section) at fault.
 
     ``question_id`` and ``message`` describe the first problem found; ``errors`` (as for every ``InvalidInput``)
-    lists all of them keyed by question id, so a bad preset is fixed in one pass.
+    lists all of them keyed by question id, so a bad preset is fixed in one pass; ``problems`` the same problems,
+    each with where it is and its kind (``Problem``).
     """
 
-    def __init__(self, question_id: str, message: str, errors: Mapping[str, list[str]] | None = None) -> None:
+    def __init__(self, question_id: str, message: str, errors: Mapping[str, list[str]] | None = None,
+                 problems: tuple[Problem, ...] = ()) -> None:
         full = f"question {question_id}: {message}" if not question_id.startswith(("section", "questionnaire")) \
             else f"{question_id}: {message}"
         super().__init__(dict(errors) if errors else {question_id: [full]}, message=full)
         self.question_id = question_id
+        self.problems = problems
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,8 @@ TRANSITION_STAGE: dict[str, tuple[str, str]] = {OPEN_ROUND1: (SETUP, "§4.1"), C
 SEALED_CODE = "sealed"
 WRONG_STAGE = "wrong_stage"
 QUESTIONNAIRE_MISSING = "questionnaire_missing"
+THEME_UNCONFIRMED = "theme_unconfirmed"
+PRIZES_UNCONFIRMED = "prizes_unconfirmed"
 NO_SUBMISSIONS = "no_submissions"
 WINDOW_NOT_CLOSED = "window_not_closed"
 QUORUM_NOT_MET = "quorum_not_met"
@@ -79,6 +81,9 @@ class TransitionContest(Protocol):
 
     @property
     def questionnaire(self) -> object | None: ...
+
+    @property
+    def unconfirmed(self) -> Sequence[str]: ...
 
     @property
     def window_status(self) -> str: ...
@@ -183,9 +188,16 @@ def require_stage(transition: str, contest: TransitionContest) -> None:
 
 
 def _open_round1(contest: TransitionContest) -> tuple[Blocker, ...]:
+    out: list[Blocker] = []
     if contest.questionnaire is None:  # round 1 is scored against the questionnaire (§4.2, Annex)
-        return (Blocker(OPEN_ROUND1, QUESTIONNAIRE_MISSING, "§4.2, Annex"),)
-    return ()
+        out.append(Blocker(OPEN_ROUND1, QUESTIONNAIRE_MISSING, "§4.2, Annex"))
+    # A contest carried forward from an earlier year (domain.setup, domain.carry_forward) opens once the year's
+    # own theme (§4.3; it freezes with round 1) and prizes (§6, §7.1, §7.2) are set: the rules announce both.
+    if "theme" in contest.unconfirmed:
+        out.append(Blocker(OPEN_ROUND1, THEME_UNCONFIRMED, "§4.3", field="theme"))
+    if "prizes" in contest.unconfirmed:
+        out.append(Blocker(OPEN_ROUND1, PRIZES_UNCONFIRMED, "§6, §7.1, §7.2", field="prizes"))
+    return tuple(out)
 
 
 def _close_round1(contest: TransitionContest, facts: TransitionFacts) -> tuple[Blocker, ...]:
@@ -321,6 +333,10 @@ def describe(b: Blocker) -> str:
         return _STAGE_REFUSALS[b.transition].format(stage=p["stage"])
     if b.code == QUESTIONNAIRE_MISSING:
         return "round 1 needs a questionnaire (Annex); load one first"
+    if b.code == THEME_UNCONFIRMED:
+        return "the annual theme is not confirmed yet: set the year's theme (PUT …/theme) before round 1 opens"
+    if b.code == PRIZES_UNCONFIRMED:
+        return "the prizes are not confirmed yet: set the year's prize fund and prizes (PUT …/prizes) first"
     if b.code == NO_SUBMISSIONS:
         return (f"no municipality has submitted any answer (0 of {p['participants']}): closing round 1 now would "
                 "rank every participant equal and pass all of them to round 2; confirm it with a reason "

@@ -9,10 +9,11 @@ Rules enforced here:
   days after the jury's recorded briefing (§4.6.8); it lasts at most ``rules.visit_max_hours`` hours (§4.7.7);
   it is on site, or remote only with a stated reason (assemblies restricted, §4.7.1). The arrival time is local
   time in the contest's time zone (Europe/Riga).
-* The notice (§4.7.2) is recorded with its date and who was told; the domain writes its text
-  (:mod:`domain.notice`). It is refused unless dated at least ``rules.notice_working_days`` Latvian working days
-  before the visit, counted by the calendar recorded with the contest (:mod:`domain.workdays`, D17); a visit is
-  planned only on a day that calendar covers.
+* The notice (§4.7.2) is recorded with its date and who was told, by name and by the keyed hash of each address (the
+  caller's `key_of`; the addresses themselves go to the address book, never the history); the domain writes its text
+  (:mod:`domain.notice`), which names the recipients without their addresses. It is refused unless dated at least
+  ``rules.notice_working_days`` Latvian working days before the visit, counted by the calendar recorded with the
+  contest (:mod:`domain.workdays`, D17); a visit is planned only on a day that calendar covers.
 * A notice is *valid* for the visit while the visit keeps the date and arrival time it announced and the notice
   still lies far enough before it. Rescheduling is an event; a new date or time needs a new notice.
 * Attendance (§4.7.3): which seats were there, each by its member or a named substitute (§3.2.1, D1); recorded
@@ -22,7 +23,7 @@ Rules enforced here:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid5
@@ -169,13 +170,16 @@ class Visit(Aggregate):
         self.attendance = None
         self.reschedules += 1
 
+    def municipality_name(self, contest: Contest) -> str:
+        return next((m.name for m in contest.municipalities if m.code == self.municipality), self.municipality)
+
     def notice_texts(self, contest: Contest, notice_date: date, recipients: Recipients) -> dict[str, str]:
         """The notice's text for this visit as planned now (§4.7.2), in Latvian and English."""
         names = {m.code: m.name for m in contest.municipalities}
         standing = round2_standing(contest.round2 or {}, self.municipality, names,
                                    len(contest.round2_municipalities))
         return notice_texts(title=contest.title, notice_date=notice_date,
-                            municipality_name=names.get(self.municipality, self.municipality),
+                            municipality_name=self.municipality_name(contest),
                             recipients=recipients, visit_date=self.plan.day, arrival=self.plan.arrival,
                             duration_minutes=self.plan.duration_minutes, mode=self.plan.mode,
                             remote_reason=self.plan.remote_reason, max_hours=contest.rules.visit_max_hours,
@@ -199,12 +203,14 @@ class Visit(Aggregate):
         check_notice_period(contest.work_calendar(), day, self.plan.day, contest.rules.notice_working_days)
         return day, who
 
-    def record_notice(self, contest: Contest, notice_date: object, recipients: Mapping[str, Any], *, actor: Actor,
-                      at: datetime) -> None:
-        """Record that the finalist, its mayor and its contact person were told (§4.7.2), with the text sent."""
+    def record_notice(self, contest: Contest, notice_date: object, recipients: Mapping[str, Any], *,
+                      key_of: Callable[[str], str], actor: Actor, at: datetime) -> None:
+        """Record that the finalist, its mayor and its contact person were told (§4.7.2), with the text sent; each
+        recipient by name and `key_of(address)` (the keyed hash the outbox names it by), never the address."""
         day, who = self.check_notice(contest, notice_date, recipients, at=at)
         texts = self.notice_texts(contest, day, who)
-        self._notice_recorded(notice_date=day, recipients=who.to_dict(), visit_date=self.plan.day,
+        named = who.to_event(self.municipality_name(contest), key_of)
+        self._notice_recorded(notice_date=day, recipients=named, visit_date=self.plan.day,
                               arrival=self.plan.arrival, duration_minutes=self.plan.duration_minutes,
                               mode=self.plan.mode, text_lv=texts["lv"], text_en=texts["en"], actor=actor.as_dict(),
                               at=at)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from domain.notice import kept_recipients, mask_addresses, recorded_addresses
 from domain.scorecard import Scorecard
 from domain.visit import NoticeRecord, Visit, VisitFacts, VisitPlan
 
@@ -57,9 +58,14 @@ class VisitsView:
             state.attendance = None
             state.attendance_recorded_at = None
         elif isinstance(event, Visit.NoticeRecorded):
+            # never an address, in either form of the event (domain/notice.py): a notice recorded now names its
+            # recipients by name and keyed hash; one from before held the addresses, kept here masked (they would
+            # otherwise reach the persisted snapshot and the answers)
+            clear = recorded_addresses(event.recipients)
             state.notices.append({"notice_date": event.notice_date, "visit_date": event.visit_date,
-                                  "arrival": event.arrival, "recipients": event.recipients,
-                                  "text_lv": event.text_lv, "text_en": event.text_en, "recorded_at": event.at,
+                                  "arrival": event.arrival, "recipients": kept_recipients(event.recipients),
+                                  "text_lv": mask_addresses(event.text_lv, clear),
+                                  "text_en": mask_addresses(event.text_en, clear), "recorded_at": event.at,
                                   "position": position})
         elif isinstance(event, Visit.AttendanceRecorded):
             state.attendance = dict(event.present)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from projections.ballots import BallotsView
 from projections.base import View
+from projections.notifications import NotificationsView
 from projections.round2 import VotesView
 from projections.round3 import ScorecardsView, VisitsView
 from projections.submissions import SubmissionsView
@@ -17,6 +18,7 @@ class Views:
         self.votes = VotesView()
         self.visits = VisitsView()
         self.scorecards = ScorecardsView()
+        self.notifications = NotificationsView()
 
     def all(self) -> list[View]:
-        return [self.submissions, self.ballots, self.votes, self.visits, self.scorecards]
+        return [self.submissions, self.ballots, self.votes, self.visits, self.scorecards, self.notifications]

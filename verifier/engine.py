@@ -18,6 +18,11 @@ from verifier.round2 import ballot_problem
 from verifier.spill import WRITE_EVERY, Spill
 from verifier.state import Contest, parse_time, typed
 
+# The configuration changes that replace a whole part of the contest's setup (docs/AUDIT.md, "Event reference"): the
+# questionnaire, the scoring parameters, the jury and the participants in force are the last ones recorded.
+REPLACED_PARTS = {"QuestionnaireSet": "questionnaire", "ScoringSet": "scoring", "JurySet": "jury",
+                  "MunicipalitiesSet": "municipalities"}
+
 # The JSON scanner json.loads runs, called directly on a line (no wrapper per line); a line it does not read to its
 # end (white space, extra data) or cannot read at all is left to json.loads, which decides as the standard says.
 _scan = JSONDecoder().scan_once
@@ -249,6 +254,9 @@ class Verifier:
             c.closes_at = parse_time(payload["window"].get("closes_at")) or c.closes_at
         if isinstance(payload.get("rules"), dict) and event != "Round3Closed":
             c.setup["rules"] = {**c.rules, **payload["rules"]}
+        part = REPLACED_PARTS.get(event)  # a configuration change replaces its part of the setup
+        if part is not None and part in payload:
+            c.setup[part] = payload[part]
         c.changed()
         if event in ("VotesQuarantined", "VotesReinstated"):
             self._quarantine(c, event, record, payload, pos, line_no)

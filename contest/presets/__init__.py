@@ -2,6 +2,11 @@
 
 `load_preset("2024")` returns the setup a `Contest` is created with: the window is given in local time in the
 preset and turned into UTC instants here (Europe/Riga is UTC+3 in summer, UTC+2 in winter).
+
+`load_roster()` reads `municipalities.csv` beside the presets: every Latvian municipality since the reform of
+1 July 2021 with the days it was valid (code, name, kind, valid_from, valid_until, note), the data a contest
+carried forward into a later year takes its participants from (domain.roster, §3.3). A change in the law is a
+new row or a last day here, never a change in code.
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from domain.roster import RosterEntry, parse_roster
+
 PRESETS = Path(str(resources.files("contest.presets")))
+ROSTER = PRESETS / "municipalities.csv"
 
 
 class PresetError(ValueError):
@@ -60,3 +68,9 @@ def load_preset(name: str) -> dict[str, Any]:
     for key in ("source", "jury_note"):
         data.pop(key, None)
     return data
+
+
+def load_roster(path: Path = ROSTER) -> tuple[RosterEntry, ...]:
+    """The municipalities with their validity dates (domain.roster.parse_roster checks them)."""
+    with open(path, encoding="utf-8", newline="") as f:
+        return parse_roster(list(csv.DictReader(f)))

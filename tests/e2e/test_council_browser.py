@@ -8,11 +8,9 @@ test-artifacts/pages/<store>/ (gitignored)."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
@@ -21,10 +19,10 @@ from contest.clock import FrozenClock
 from contest.service import ContestService
 from contest.store import EventStore
 from domain.actors import system_actor
-from tests.conftest import SECRETS, START, STORES, _pg_conninfo
+from tests.conftest import SECRETS, START, STORES
 from tests.support import ROOT
 from tests.support.council import play_to_close
-from tests.support.live import call, gunicorn
+from tests.support.live import call, gunicorn, live_store
 
 pytestmark = pytest.mark.slow
 
@@ -52,25 +50,12 @@ def prepare(store_url: str) -> str:
 @pytest.fixture(params=STORES)
 def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
     """A real gunicorn over a prepared store of each kind: {"base", "token", "shots"}."""
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/events.sqlite3"
-    else:
-        server = request.getfixturevalue("postgres_server")
-        schema = f"t_{uuid.uuid4().hex[:16]}"
-        with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-        url = f"{server}{'&' if '?' in server else '?'}schema={schema}&pool_size=3"
-    shots = ROOT / "test-artifacts" / "pages" / request.param
-    shots.mkdir(parents=True, exist_ok=True)
-    try:
+    with live_store(request, tmp_path) as url:
+        shots = ROOT / "test-artifacts" / "pages" / request.param
+        shots.mkdir(parents=True, exist_ok=True)
         token = prepare(url)
         with gunicorn(url, tmp_path, workers=2) as (base, _log):
             yield {"base": base, "token": token, "shots": str(shots)}
-    finally:
-        if schema:
-            with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture

@@ -4,9 +4,11 @@ empty."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,9 @@ def test_the_demo_plays_a_contest_whose_winners_the_audit_recomputes(tmp_path: P
     assert set(printed) == set(KEYS), run.stdout
     assert len(printed["finalists (2024)"].split(", ")) == 5
     assert "residents' votes: 2000 counted" in run.stdout and "VERIFIED" in run.stdout
+    # the fake residents vote from many client networks (the demo forwards their addresses), so the desk's report
+    # of suspicious clusters (§4.6.6, D10: 20 votes from one network within 10 minutes) flags none of them
+    assert "suspicious vote clusters on the desk: 0" in run.stdout, run.stdout[-3000:]
     # both verifiers, against the checkpoints the play published (D16) and the digest the council approved (D14)
     assert "VERIFIED against the published checkpoints and the approved digest (independent verifier: VERIFIED)" \
         in run.stdout, run.stdout[-3000:]
@@ -46,6 +51,10 @@ def test_the_demo_plays_a_contest_whose_winners_the_audit_recomputes(tmp_path: P
     assert export.returncode == 0, export.stderr
     verify = contest(tmp_path, "audit", "verify", str(tmp_path / "history.jsonl"))
     assert verify.returncode == 0 and "VERIFIED" in verify.stdout, verify.stdout[-3000:]
+    records = [json.loads(line) for line in (tmp_path / "history.jsonl").read_text(encoding="utf-8").splitlines()]
+    casts = [r["payload"] for r in records if r["type"].endswith("Vote.Cast")]
+    networks = Counter(c["network"] for c in casts)
+    assert len(casts) == 2000 and None not in networks and len(networks) > 1900, networks.most_common(3)
     recomputed = results(verify.stdout)
     assert "finalists (2024)" in recomputed, verify.stdout
     for key, value in recomputed.items():

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -28,11 +26,11 @@ from contest.residents import fake_personal_codes
 from contest.service import ContestService
 from contest.store import EventStore
 from domain.actors import system_actor
-from tests.conftest import SECRETS, STORES, _pg_conninfo
+from tests.conftest import SECRETS, STORES
 from tests.support import ROOT
 from tests.support.browser import chromium
 from tests.support.helpers import SEC
-from tests.support.live import free_port, start_gunicorn, stop_group
+from tests.support.live import free_port, live_store, start_gunicorn, stop_group
 from tests.support.oidc import CALLBACK, Provider, mock_provider
 from tests.support.verifiers import run_both
 
@@ -75,31 +73,18 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
          provider: Provider) -> Iterator[dict[str, Any]]:
     """A real gunicorn over a prepared store of each kind, its client registered at the provider."""
     tmp = tmp_path_factory.mktemp(f"eid-{request.param}")
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp}/events.sqlite3"
-    else:
-        server = request.getfixturevalue("postgres_server")
-        schema = f"t_{uuid.uuid4().hex[:16]}"
-        with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-        url = f"{server}{'&' if '?' in server else '?'}schema={schema}&pool_size=3"
-    shots = ROOT / "test-artifacts" / "eid" / request.param
-    shots.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = provider.env(*provider.register(base + CALLBACK))
-    try:
+    with live_store(request, tmp) as url:
+        shots = ROOT / "test-artifacts" / "eid" / request.param
+        shots.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = provider.env(*provider.register(base + CALLBACK))
         prepare(url)
         proc, base, log = start_gunicorn(url, tmp, workers=2, extra_env=env, port=port)
         try:
             yield {"base": base, "store": url, "shots": shots, "log": log, "tmp": tmp}
         finally:
             stop_group(proc)
-    finally:
-        if schema:
-            with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture

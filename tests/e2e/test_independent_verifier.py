@@ -392,3 +392,21 @@ def test_both_verifiers_leave_out_a_short_visit_and_a_seat_with_too_few_visits(
     assert independent["ok"], independent["mismatches"]
     assert project["ok"] and independent["results"]["winner (2024)"] == project["results"]["winner (2024)"]
     assert independent["results"]["theme prize (2024)"] == project["results"]["theme prize (2024)"]
+
+
+def test_both_verifiers_recompute_round_1_with_the_configuration_in_force(service: ContestService,
+                                                                          clock: FrozenClock, tmp_path: Path) -> None:
+    """A questionnaire, a roster and the scoring changed before round 1 (as the desk's pages and the API's PUTs
+    record them: Contest.QuestionnaireSet, JurySet, ScoringSet) are what round 1 is recomputed with."""
+    questionnaire = service.contest(2024).questionnaire.to_dict()
+    for question in questionnaire["questions"]:
+        if question["section"] == 2:
+            question["weight"] = 3.0
+    questionnaire["questions"] = [q for q in questionnaire["questions"] if q["id"] != "s2.m1.q1"]
+    service.configure(2024, "questionnaire", questionnaire, reason="2025. gada anketa", actor=SEC)
+    service.configure(2024, "scoring", {"section_weights": {"3": 2.0}}, reason="svari", actor=SEC)
+    service.set_jury_seat(2024, {**service.contest(2024).seat("lm").to_dict(), "person": "Ilze Kalniņa"},
+                          reason="jauns pārstāvis", actor=SEC)
+    play_round1(service, clock)
+    project, independent = run_both(tmp_path, "reconfigured", list(export_lines(service.store)))
+    assert project["ok"] and independent["ok"], (project["mismatches"][:2], independent["mismatches"][:2])

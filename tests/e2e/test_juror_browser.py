@@ -9,11 +9,9 @@ Screenshots go to test-artifacts/pages/<store>/ (gitignored), as tests/e2e/test_
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -22,10 +20,10 @@ from contest.seeding import generate_answers
 from contest.service import ContestService
 from contest.store import EventStore
 from domain.actors import Actor, system_actor
-from tests.conftest import SECRETS, STORES, _pg_conninfo
+from tests.conftest import SECRETS, STORES
 from tests.support import ROOT
 from tests.support.helpers import SEC, bearer
-from tests.support.live import call, gunicorn
+from tests.support.live import call, gunicorn, live_store
 
 pytestmark = pytest.mark.slow
 
@@ -70,25 +68,12 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="module", params=STORES)
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     tmp = tmp_path_factory.mktemp(f"juror-{request.param}")
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp}/events.sqlite3"
-    else:
-        server = request.getfixturevalue("postgres_server")
-        schema = f"t_{uuid.uuid4().hex[:16]}"
-        with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-        url = f"{server}{'&' if '?' in server else '?'}schema={schema}&pool_size=3"
-    shots = ROOT / "test-artifacts" / "pages" / request.param
-    shots.mkdir(parents=True, exist_ok=True)
-    try:
+    with live_store(request, tmp) as url:
+        shots = ROOT / "test-artifacts" / "pages" / request.param
+        shots.mkdir(parents=True, exist_ok=True)
         prepared = prepare(url)
         with gunicorn(url, tmp, workers=2) as (base, _log):
             yield {**prepared, "base": base, "shots": str(shots)}
-    finally:
-        if schema:
-            with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture

@@ -11,12 +11,10 @@ Screenshots go to test-artifacts/pages/<store>/ (gitignored). .ci/run installs C
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -26,10 +24,10 @@ from contest.seeding import generate_answers
 from contest.service import ContestService
 from contest.store import EventStore
 from domain.actors import Actor, system_actor
-from tests.conftest import SECRETS, STORES, _pg_conninfo
+from tests.conftest import SECRETS, STORES
 from tests.support import ROOT
 from tests.support.helpers import SEC
-from tests.support.live import call, gunicorn
+from tests.support.live import call, gunicorn, live_store
 
 pytestmark = pytest.mark.slow
 
@@ -77,25 +75,12 @@ def prepare(store_url: str) -> str:
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A real gunicorn over a prepared store of each kind: {"base", "token", "store", "shots"}."""
     tmp = tmp_path_factory.mktemp(f"pages-{request.param}")
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp}/events.sqlite3"
-    else:
-        server = request.getfixturevalue("postgres_server")
-        schema = f"t_{uuid.uuid4().hex[:16]}"
-        with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-        url = f"{server}{'&' if '?' in server else '?'}schema={schema}&pool_size=3"
-    shots = ROOT / "test-artifacts" / "pages" / request.param
-    shots.mkdir(parents=True, exist_ok=True)
-    try:
+    with live_store(request, tmp) as url:
+        shots = ROOT / "test-artifacts" / "pages" / request.param
+        shots.mkdir(parents=True, exist_ok=True)
         token = prepare(url)
         with gunicorn(url, tmp, workers=2) as (base, _log):
             yield {"base": base, "token": token, "store": request.param, "shots": str(shots)}
-    finally:
-        if schema:
-            with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture
@@ -175,8 +160,30 @@ def test_a_resident_votes_and_sees_the_confirmation(page: Page, live: dict[str, 
     expect(confirmation).to_contain_text("Paldies! Jūsu balss ir reģistrēta.")
     expect(confirmation).to_contain_text("Valmieras novads")
     expect(confirmation).to_be_focused()
-    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", page.locator("#receipt").inner_text())
+    receipt = page.locator("#receipt").inner_text()
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", receipt)
+    assert page.url.endswith("/balsot/paldies")  # post/redirect/get: a reload shows it again, sends nothing
+    expect(page.get_by_role("button", name="Kopēt kodu")).to_be_visible()
+    expect(page.get_by_role("button", name="Drukāt")).to_be_visible()
     shot(page, live, "voted")
+    page.reload()
+    expect(page.locator("#receipt")).to_have_text(receipt)
+    # on a phone the answer is in view and focused
+    page.set_viewport_size({"width": 390, "height": 740})
+    page.reload()
+    expect(page.locator("#confirmation")).to_be_focused()
+    expect(page.locator("#receipt")).to_be_in_viewport()
+    shot(page, live, "voted-phone", full=False)
+    # the resident checks the vote during the window: only that vote, typed as people type it
+    page.get_by_role("link", name="Pārbaudiet savu balsi").first.click()
+    expect(page.locator("#found")).to_contain_text("Valmieras novads")
+    page.get_by_label("Pārbaudes kods").fill(receipt.lower().replace("-", " "))
+    page.get_by_role("button", name="Pārbaudīt").click()
+    found = page.locator("#found")
+    expect(found).to_contain_text("Jūsu balss ir reģistrēta")
+    expect(found).to_be_focused()
+    expect(found).to_be_in_viewport()
+    shot(page, live, "vote-check-phone", full=False)
 
 
 def test_a_second_vote_with_the_same_code_is_refused_in_latvian(page: Page, live: dict[str, str]) -> None:
@@ -245,3 +252,30 @@ def test_the_window_closed_message(page: Page, live: dict[str, str]) -> None:
     expect(page.locator("#votes tbody tr")).to_have_count(1)
     expect(page.locator("#votes")).to_contain_text("Valmieras novads")
     shot(page, live, "vote-results")
+
+
+def test_the_secretariat_creates_next_years_contest_from_the_desk_by_keyboard(page: Page,
+                                                                               live: dict[str, str]) -> None:
+    """The last test of the module: the store then holds 2027 too (the current contest stays CONTEST_YEAR's)."""
+    log_in(page, live)
+    page.on("dialog", lambda dialog: dialog.accept())  # "Are you sure?" (site.js)
+    year = page.get_by_label("Jaunā konkursa gads")
+    year.fill("2023")
+    page.get_by_label("Konkurss, no kura pārņem konfigurāciju").select_option("2024")
+    year.press("Enter")
+    error = page.locator("#next-year-year-error")
+    expect(error).to_contain_text("Jaunā konkursa gadam jābūt vēlākam par 2024. gadu")
+    expect(error).to_be_focused()
+    expect(page.get_by_label("Jaunā konkursa gads")).to_have_attribute("aria-invalid", "true")
+    shot(page, live, "desk-next-year-refused")
+    page.get_by_label("Jaunā konkursa gads").fill("2027")
+    page.get_by_role("button", name="Izveidot konkursu").click()
+    expect(page.get_by_role("status").first).to_contain_text(
+        "2027. gada konkurss ir izveidots no 2024. gada konkursa, tajā ir 42 pašvaldības.")
+    expect(page.locator("#stage")).to_be_visible()  # the desk still shows 2024's state
+    assert call("GET", live["base"] + "/api/contests/2027")[1]["municipalities"] == 42
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, live, "desk-next-year-phone", full=False)
+    page.goto("/arhivs")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Iepriekšējo konkursu arhīvs")

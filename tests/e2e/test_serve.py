@@ -1,7 +1,7 @@
 """`contest serve` (`./dev serve`), the README's run command, end to end: over an empty store of each kind it loads
 the preset, prints the URL and a secretariat token, and answers with them; on the default SQLite store its clock
-opens and closes a vote window due in a few seconds on time (§4.6.6), and Ctrl-C stops web, clock and projector
-together."""
+opens and closes a vote window due in a few seconds on time (§4.6.6), and Ctrl-C stops web, clock, projector and
+mailer together."""
 
 from __future__ import annotations
 
@@ -78,8 +78,8 @@ def test_contest_serve_runs_the_clock_that_opens_and_closes_a_window_due_in_seco
     """`contest serve` started in an empty folder with no CONTEST_ setting (the default store var/contest.sqlite3,
     a pair of vote secrets made in var/secrets.env), over a contest whose window opens 10 s and closes 14 s after
     it was set: the public window reads `scheduled` until the opening, `open` from the clock's opening, `closed`
-    after the closing, each recorded by the clock; SIGINT (Ctrl-C) then stops web, clock and projector and serve
-    exits 0 with nothing of them left."""
+    after the closing, each recorded by the clock; SIGINT (Ctrl-C) then stops web, clock, projector and mailer
+    (which, with no mail settings, says it sends nothing) and serve exits 0 with nothing of them left."""
     contest_with_open_window(f"sqlite:///{tmp_path}/var/contest.sqlite3", opens_in=10, closes_in=14)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -98,9 +98,9 @@ def test_contest_serve_runs_the_clock_that_opens_and_closes_a_window_due_in_seco
         return body["status"] == wanted
 
     try:
-        serve.wait_for(lambda: len(serve.children()) == 3, 30, "web, clock and projector started")
+        serve.wait_for(lambda: len(serve.children()) == 4, 30, "web, clock, projector and mailer started")
         children = serve.children()
-        assert list(children) == ["web", "clock", "projector"]
+        assert list(children) == ["web", "clock", "projector", "mailer"]
         serve.wait_for(lambda: status("open"), 40, "window opened by the clock")
         _, window = window_now(base)
         opens_at = datetime.fromisoformat(str(window["opens_at"]))
@@ -117,6 +117,7 @@ def test_contest_serve_runs_the_clock_that_opens_and_closes_a_window_due_in_seco
     out = serve.output
     assert "Traceback" not in out, out
     assert "vote window opened" in out and "vote window closed" in out  # the clock's own log lines, prefixed
+    assert "notifications are queued but not sent" in out  # the mailer without CONTEST_SMTP_HOST
     assert out.rstrip().endswith("all stopped"), out
     store = EventStore(f"sqlite:///{tmp_path}/var/contest.sqlite3")
     try:

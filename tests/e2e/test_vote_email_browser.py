@@ -10,12 +10,10 @@ The tests of this module share one server and run in file order. Screenshots go 
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
 from eventsourcing.utils import get_topic
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -27,11 +25,11 @@ from contest.service import ContestService
 from contest.store import EventStore
 from domain.actors import system_actor
 from domain.vote import Vote
-from tests.conftest import SECRETS, STORES, _pg_conninfo
+from tests.conftest import SECRETS, STORES
 from tests.support import ROOT
 from tests.support.email_votes import use_email_level
 from tests.support.helpers import SEC
-from tests.support.live import free_port, start_gunicorn, stop_group
+from tests.support.live import free_port, live_store, start_gunicorn, stop_group
 from tests.support.smtp import Inbox, smtp_server
 
 pytestmark = pytest.mark.slow
@@ -73,18 +71,9 @@ def prepare(store_url: str) -> None:
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """A real gunicorn over a prepared store of each kind, its mail to an SMTP server on loopback."""
     tmp = tmp_path_factory.mktemp(f"email-{request.param}")
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp}/events.sqlite3"
-    else:
-        server = request.getfixturevalue("postgres_server")
-        schema = f"t_{uuid.uuid4().hex[:16]}"
-        with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-        url = f"{server}{'&' if '?' in server else '?'}schema={schema}&pool_size=3"
-    shots = ROOT / "test-artifacts" / "pages" / request.param
-    shots.mkdir(parents=True, exist_ok=True)
-    try:
+    with live_store(request, tmp) as url:
+        shots = ROOT / "test-artifacts" / "pages" / request.param
+        shots.mkdir(parents=True, exist_ok=True)
         prepare(url)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -94,10 +83,6 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
                 yield {"base": base, "url": url, "inbox": inbox, "shots": shots}
             finally:
                 stop_group(proc)
-    finally:
-        if schema:
-            with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture

@@ -76,7 +76,8 @@ def votes_of(service: ContestService) -> list[dict[str, object]]:
 
 def confirm(client: FlaskClient, page: object, municipality: str = "LV-RIX", rating: str = "4") -> object:
     return client.post("/balsot", data={"csrf_token": token_of(page.get_data(as_text=True)),  # type: ignore[attr-defined]
-                                        "municipality": municipality, "rating": rating, "comment": "Labi parki"})
+                                        "municipality": municipality, "rating": rating, "comment": "Labi parki"},
+                       follow_redirects=True)  # a recorded vote redirects to its receipt (post/redirect/get)
 
 
 def test_a_resident_signs_in_with_eid_rates_confirms_and_the_vote_counts_as_verified_by_eid(

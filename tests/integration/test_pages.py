@@ -18,7 +18,7 @@ from tests.support import ROOT
 from tests.support.helpers import SEC, VOTE_DAY, play_round1
 from tests.support.pages import form_token, login, text, token_of, vote
 
-PAGES = ["/", "/balsot", "/rezultati", "/rezultati/balsojums", "/rezultati/LV-RIX", "/sekretariats"]
+PAGES = ["/", "/balsot", "/rezultati", "/rezultati/balsojums", "/rezultati/LV-RIX", "/sekretariats", "/arhivs"]
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -54,7 +54,11 @@ def test_swagger_ui_is_served_from_local_files(client: FlaskClient) -> None:
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     sources = re.findall(r'(?:src|href)="([^"]+)"', html)
-    assert sources and all(s.startswith("/static/swagger-ui/") for s in sources), sources
+    # the bundle's files, and ours that make it accessible (api/templates/swagger_ui.html): nothing from elsewhere
+    assert sources and all(s.startswith(("/static/swagger-ui/", "/static/pages/docs.")) for s in sources), sources
+    ours = {"/static/pages/docs.css", "/static/pages/docs.js"}
+    assert {"/static/swagger-ui/swagger-ui-bundle.js", *ours} <= set(sources)
+    assert '<html lang="en">' in html
     for s in sources:
         asset = client.get(s)
         assert asset.status_code == 200, s

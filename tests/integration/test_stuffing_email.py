@@ -117,7 +117,7 @@ def test_requests_and_confirmations_count_against_the_votes_rate_limit(
                                                          "rating": 5}, environ_base={"REMOTE_ADDR": one})
     assert vote.status_code == 409  # refused (D15), and counted
     link = "/balsot/apstiprinat/" + smtp.last("s1@stuffer.example.com").token
-    assert page_post(client, link) == 200  # the confirmation page's button: the sixth
+    assert page_post(client, link) == 303  # the confirmation page's button, the sixth: recorded, to the receipt
     for refused in (ask(client, next(codes), "s9@stuffer.example.com", address=one), confirm(client, "B" * 43, one)):
         assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 3600, refused.json
     assert page_post(client, "/balsot", municipality="LV-RIX", rating="4", comment="", email="t@example.lv",

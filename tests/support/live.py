@@ -94,3 +94,27 @@ def call(method: str, url: str, body: Any = None, headers: dict[str, str] | None
     except urllib.error.HTTPError as e:
         raw = e.read()
         return e.code, json.loads(raw) if raw else None
+
+
+@contextmanager
+def live_store(request: Any, tmp_path: Path) -> Iterator[str]:
+    """The store URL of a browser or process test's kind (`request.param`: "sqlite" or "postgresql"): a file in
+    `tmp_path`, or a schema of its own on the tests' PostgreSQL server, dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/events.sqlite3"
+        return
+    import uuid
+
+    import psycopg
+
+    from tests.conftest import _pg_conninfo
+
+    server = request.getfixturevalue("postgres_server")
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{server}{'&' if '?' in server else '?'}schema={schema}&pool_size=3"
+    finally:
+        with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -29,7 +29,8 @@ def text(response: object) -> str:
 def vote(client: FlaskClient, **fields: str) -> object:
     data = {"municipality": "LV-RIX", "rating": "4", "comment": "", "personal_code": fake_personal_codes(1, 3)[0],
             **fields}
-    return client.post("/balsot", data={"csrf_token": form_token(client, "/balsot"), **data})
+    # a recorded vote redirects to its receipt (post/redirect/get): followed, as a browser does
+    return client.post("/balsot", data={"csrf_token": form_token(client, "/balsot"), **data}, follow_redirects=True)
 
 
 def login(client: FlaskClient, token: str) -> object:

@@ -153,16 +153,19 @@ DECISION = {"decision_number": "Protokols Nr. 12, 3.1", "decision_date": "2024-1
 
 
 def play_contest(service: ContestService, clock: FrozenClock, client: FlaskClient, tokens: dict[str, str],
-                 *, approve: bool = True) -> dict[str, Any]:
+                 *, approve: bool = True, close: bool = True) -> dict[str, Any]:
     """A whole contest to the council's approval (§7.4, D14), as play_to_approval but with a residents' choice and
     returning the final result: reach_round3 with three residents rating an outsider 5, 5, 4 (it goes through as
     the residents' choice, D10), the standard visits and scores (FIVE_AT_E, score_all: A wins, C takes the theme
     prize), round 3 closed 29 Nov 2024, approved by DECISION on 10 Dec 2024 unless `approve` is false. Returns the
-    final result (GET /result)."""
+    final result (GET /result). With `close` false it stops before round 3's close (and returns {}): the scores are
+    in, the seats that score nothing (vk-pkc, ldga, fmt) may still open their sheets."""
     s = Steps(client, clock, tokens["secretariat"], reach_round3(service, clock, residents=(5, 5, 4)))
     jurors = {seat: service.issue_token("juror", actor=SEC, seat=seat, year=2024)[0] for seat in [*SEATS, "lps"]}
     s.all_visits(FIVE_AT_E)
     score_all(s, jurors)
+    if not close:
+        return {}
     r = s.post("/round3/close")
     assert r.status_code == 200, r.json
     if approve:

@@ -97,10 +97,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server() -> Iterator[Inbox]:
-    """An aiosmtpd server on a free loopback port, stopped afterwards."""
-    inbox = Inbox()
-    inbox.port = free_port()
+def smtp_server(port: int | None = None, inbox: Inbox | None = None) -> Iterator[Inbox]:
+    """An aiosmtpd server on a free loopback port (or `port`), stopped afterwards; `inbox` to keep the mail of an
+    earlier server on that port, or to handle it otherwise."""
+    inbox = inbox if inbox is not None else Inbox()
+    inbox.port = port or free_port()
     controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
     controller.start()
     try:

@@ -11,7 +11,7 @@ from tests.support import ROOT
 
 def test_the_procfile_is_the_processes_of_contest_processes() -> None:
     assert (ROOT / "Procfile").read_text(encoding="utf-8") == procfile_text()
-    assert list(PROCESSES) == ["web", "clock", "projector"]
+    assert list(PROCESSES) == ["web", "clock", "projector", "mailer"]
 
 
 def test_serve_runs_the_procfile_lines_as_modules_of_its_own_interpreter() -> None:
@@ -20,6 +20,7 @@ def test_serve_runs_the_procfile_lines_as_modules_of_its_own_interpreter() -> No
         "web": ("/venv/bin/python", "-m", "gunicorn", "--config", "python:contest.gunicorn_conf", "api.wsgi:app"),
         "clock": ("/venv/bin/python", "-m", "contest.cli", "clock"),
         "projector": ("/venv/bin/python", "-m", "contest.cli", "projections", "run"),
+        "mailer": ("/venv/bin/python", "-m", "contest.cli", "notifications", "send"),
     }
 
 

@@ -12,6 +12,21 @@
         if (target) { event.preventDefault(); target.focus(); target.scrollIntoView({ block: "center" }); }
       });
     });
+    // The receipt's copy and print buttons (pages/voted.html), shown only where they work.
+    document.querySelectorAll(".receipt-actions[hidden]").forEach(function (box) { box.hidden = false; });
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var text = (document.getElementById(button.getAttribute("data-copy")) || {}).textContent || "";
+        if (navigator.clipboard) {
+          navigator.clipboard.writeText(text.trim()).then(function () {
+            button.textContent = button.getAttribute("data-copied");
+          });
+        }
+      });
+    });
+    document.querySelectorAll("button[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
     // Irreversible steps on the desk ask first.
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {

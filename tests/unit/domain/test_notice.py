@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import pytest
 
 from domain.config import JurySeat
 from domain.errors import InvalidInput
-from domain.notice import Recipients, Round2Standing, notice_texts, round2_standing
+from domain.notice import (
+    Recipients,
+    RecordedRecipient,
+    Round2Standing,
+    kept_recipients,
+    mask_address,
+    mask_addresses,
+    notice_texts,
+    recorded_addresses,
+    recorded_recipients,
+    round2_standing,
+)
 
 JURY = (
     JurySeat("sif", "Sabiedrības integrācijas fonds", "Anna Bērziņa", chair=True, substitutes=("Jānis Kalniņš",)),
@@ -58,9 +70,12 @@ def test_4_7_2_the_notice_states_round2_results_arrival_and_the_whole_jury_in_bo
         assert f"{seat.organisation}: {seat.person}" in lv and f"{seat.organisation}: {seat.person}" in en
     assert "aizvietotājs: Jānis Kalniņš" in lv and "substitutes: A. Aizvietotājs, B. Aizvietotāja" in en
     assert "komisijas priekšsēdētājs" in lv and "bez balsstiesībām" in lv and "not voting" in en
-    # who was told (§4.7.2)
-    for who in ("dome@valmiera.lv", "Jānis Baiks", "mers@valmiera.lv", "Ilze Kalna", "ilze@valmiera.lv"):
-        assert who in lv and who in en
+    # who was told (§4.7.2): by name, never by address (the texts are recorded in the history)
+    assert "Adresāti:\n- pašvaldība: Valmieras novads\n- domes priekšsēdētājs: Jānis Baiks\n" \
+           "- kontaktpersona: Ilze Kalna\n" in lv
+    assert "To:\n- the municipality: Valmieras novads\n- the mayor (chair of the council): Jānis Baiks\n" \
+           "- the contact person: Ilze Kalna\n" in en
+    assert "@" not in lv and "@" not in en
 
 
 def test_4_7_2_a_residents_choice_from_outside_round2_and_a_remote_visit() -> None:
@@ -76,3 +91,48 @@ def test_4_7_2_recipients_must_be_named_with_addresses() -> None:
     with pytest.raises(InvalidInput) as e:
         Recipients.parse({"municipality_email": "not-an-address", "mayor": {"name": " ", "email": "m@x.lv"}})
     assert set(e.value.errors) == {"municipality_email", "mayor.name", "contact"}
+
+
+def key_of(address: str) -> str:
+    """A stand-in for the keyed hash (domain.notification.recipient_key needs the voter secret)."""
+    return hashlib.sha256(address.lower().encode()).hexdigest()
+
+
+OLD_FORM = {"municipality_email": "dome@valmiera.lv", "mayor": {"name": "Jānis Baiks", "email": "mers@valmiera.lv"},
+            "contact": {"name": "Ilze Kalna", "email": "ilze@valmiera.lv"}}
+
+
+def test_4_7_2_the_event_names_each_recipient_by_name_and_keyed_hash_never_the_address() -> None:
+    recorded = WHO.to_event("Valmieras novads", key_of)
+    assert recorded == {"municipality": {"name": "Valmieras novads", "key": key_of("dome@valmiera.lv")},
+                        "mayor": {"name": "Jānis Baiks", "key": key_of("mers@valmiera.lv")},
+                        "contact": {"name": "Ilze Kalna", "key": key_of("ilze@valmiera.lv")}}
+    assert "@" not in str(recorded) and recorded_addresses(recorded) == []
+    assert recorded_recipients(recorded)[1] == RecordedRecipient("mayor", "Jānis Baiks", key_of("mers@valmiera.lv"),
+                                                                 None)
+    with pytest.raises(ValueError):
+        WHO.to_event("Valmieras novads", lambda address: address)  # an address is never a key
+
+
+def test_4_7_2_an_older_notice_with_its_addresses_in_clear_is_read_too() -> None:
+    assert recorded_recipients(OLD_FORM) == [
+        RecordedRecipient("municipality", None, None, "dome@valmiera.lv"),
+        RecordedRecipient("mayor", "Jānis Baiks", None, "mers@valmiera.lv"),
+        RecordedRecipient("contact", "Ilze Kalna", None, "ilze@valmiera.lv")]
+    assert recorded_addresses(OLD_FORM) == ["dome@valmiera.lv", "mers@valmiera.lv", "ilze@valmiera.lv"]
+    kept = kept_recipients(OLD_FORM)  # what a read model keeps: masked
+    assert kept["mayor"] == {"name": "Jānis Baiks", "key": None, "email_masked": "m***@valmiera.lv"}
+    assert kept["municipality"] == {"name": None, "key": None, "email_masked": "d***@valmiera.lv"}
+    new = kept_recipients(WHO.to_event("Valmieras novads", key_of))
+    assert new["contact"] == {"name": "Ilze Kalna", "key": key_of("ilze@valmiera.lv"), "email_masked": None}
+    text = "- pašvaldība: Valmieras novads (dome@valmiera.lv)\n- domes priekšsēdētājs: Jānis Baiks (mers@valmiera.lv)"
+    assert mask_addresses(text, recorded_addresses(OLD_FORM)) == (
+        "- pašvaldība: Valmieras novads (d***@valmiera.lv)\n- domes priekšsēdētājs: Jānis Baiks (m***@valmiera.lv)")
+
+
+def test_an_address_is_shown_masked() -> None:
+    assert mask_address("vards.uzvards@example.lv") == "v***@example.lv"
+    assert mask_address(" x@riga.lv ") == "x***@riga.lv"
+    assert mask_address("nonsense") == "***"
+    assert WHO.masked("Valmieras novads")["municipality"] == {"name": "Valmieras novads",
+                                                              "email_masked": "d***@valmiera.lv"}

@@ -44,6 +44,7 @@ class FakeContest:
 
     stage: str = "setup"
     questionnaire: object | None = "questionnaire"
+    unconfirmed: tuple[str, ...] = ()  # domain.setup: the parts still to be confirmed
     window_status: str = "scheduled"
     window: VotingWindow = field(default_factory=lambda: VotingWindow(OPENS, CLOSES, "Europe/Riga"))
     rules: Rules = field(default_factory=Rules)
@@ -71,6 +72,16 @@ def test_s4_2_round1_does_not_open_without_a_questionnaire() -> None:
     (b,) = transition_blockers(FakeContest(questionnaire=None), TransitionFacts())
     assert (b.transition, b.code, b.clause) == (OPEN_ROUND1, "questionnaire_missing", "§4.2, Annex")
     assert transition_blockers(FakeContest(), TransitionFacts()) == ()
+
+
+def test_s4_3_s6_round1_does_not_open_while_the_theme_or_prizes_are_to_be_confirmed() -> None:
+    """A contest carried forward from an earlier year (domain.carry_forward) starts with both to be confirmed."""
+    both = transition_blockers(FakeContest(unconfirmed=("theme", "prizes")), TransitionFacts())
+    assert [(b.code, b.clause, b.field) for b in both] == [("theme_unconfirmed", "§4.3", "theme"),
+                                                           ("prizes_unconfirmed", "§6, §7.1, §7.2", "prizes")]
+    assert "theme" in both[0].message and "prizes" in both[1].message
+    assert codes(transition_blockers(FakeContest(unconfirmed=("prizes",)), TransitionFacts())) == [
+        "prizes_unconfirmed"]
 
 
 def test_s4_2_s4_5_closing_round1_with_no_submissions_is_blocked_but_confirmable() -> None:
