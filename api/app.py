@@ -39,6 +39,7 @@ from api import (
     transitions,
     vote_link_pages,
     vote_links,
+    vote_path,
     vote_receipt,
 )
 from api.errors import ContestApi, register_error_handlers
@@ -82,6 +83,7 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     for blueprint in (system.blp, contests.blp, round1.blp, round2.blp, vote_links.blp, receipts.blp, round3.blp,
                       downloads.blp, transitions.blp, audit.blp, access.blp):
         api.register_blueprint(blueprint)
+    vote_path.init_app(app)  # the vote's lean path in front of its route, for well-formed bodies
     operations.init_app(app)  # request ids, JSON access log, security headers, the vote's rate limit
     read_side.init_app(app)  # with CONTEST_READ_STORE: the requests that only read, read the replica
     pages.init_app(app)  # the pages for people (lv/en); registered before system.assets so that they own "/"

@@ -67,7 +67,7 @@ def current_year(years: list[int]) -> int:
 
 
 def current_contest() -> Contest:
-    years = service().years()
+    years = service().years_for_pages()
     if not years:
         raise NotFound("contest", "any")
     # pages only read it: the process's cached contest, revalidated by one indexed read (docs/BENCHMARKS.md)
@@ -200,6 +200,16 @@ def cookie_secure() -> bool:
 
 
 class PageSessionInterface(SecureCookieSessionInterface):
+    def open_session(self, app: Flask, request: Any) -> Any:
+        """The API's requests carry no session cookie (they authenticate by bearer token): Flask's null session
+        for them, without building the cookie's signer for every vote (docs/BENCHMARKS.md); a request with the
+        cookie opens it as before."""
+        name = app.config["SESSION_COOKIE_NAME"]
+        if request.path.startswith("/api/") and name not in request.cookies and HOST_PREFIX + name not in \
+                request.cookies:
+            return None
+        return super().open_session(app, request)
+
     def get_cookie_secure(self, app: Flask) -> bool:
         return cookie_secure()
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.exceptions import HTTPException
@@ -235,11 +235,35 @@ def results() -> str:
                            votes_public=contest.votes_public_at(svc.clock.now()))
 
 
+# The vote's public page as rendered, by what it shows: while the window is open the public sees no tally or the
+# last interim result as counted then (D10), neither of which a new vote changes, so under a vote load the page is
+# rendered once per language and contest version instead of once per reader (docs/BENCHMARKS.md: its p95 against
+# /health's). Never a page with a receipt looked up, never the live tally. One cache per app (and so per store).
+PAGE_CACHE = "contest.vote_results_pages"
+PAGE_CACHE_SIZE = 16
+
+
 @blp.route("/rezultati/balsojums")
 def vote_results() -> str | tuple[str, int]:
     svc = ps.service()
     contest = ps.page_contest()
     access = contest.vote_tallies_access(None, svc.clock.now())  # the public's view (D10, domain.publication)
+    cache: dict[tuple[Any, ...], str] = current_app.extensions.setdefault(PAGE_CACHE, {})
+    key = None
+    if not request.args.get("kvits") and (not access.visible or access.snapshot):
+        key = (ps.language(), request.query_string, contest.year, contest.version, access.kind, access.through)
+        page = cache.get(key)
+        if page is not None:
+            return page
+    page = _vote_results_page(svc, contest, access)
+    if key is not None and isinstance(page, str):
+        if len(cache) >= PAGE_CACHE_SIZE:
+            cache.clear()
+        cache[key] = page
+    return page
+
+
+def _vote_results_page(svc: Any, contest: Contest, access: Any) -> str | tuple[str, int]:
     tally = None
     if access.visible:  # an interim result is shown as counted when it was published
         tally = svc.round2.vote_results(contest.year, svc.history.state(str(access.through))

@@ -56,6 +56,13 @@ def _parse_float(text: str) -> float:
     return float(text)
 
 
+def strict_loads(text: str) -> Any:
+    """A JSON document with the refusals above (NaN, a number literal over MAX_NUMBER_CHARS, a key given twice:
+    DuplicateKey); ValueError or RecursionError otherwise, like json.loads."""
+    return json.loads(text, parse_constant=_refuse_constant, parse_int=_parse_int, parse_float=_parse_float,
+                      object_pairs_hook=_unique_keys)
+
+
 class ContestParser(FlaskParser):
     def _raw_load_json(self, req: flask.Request) -> Any:
         if not is_json_request(req):
@@ -64,9 +71,7 @@ class ContestParser(FlaskParser):
             return core.missing
         raw = req.get_data(cache=True)
         try:
-            text = raw.decode("utf-8")
-            return json.loads(text, parse_constant=_refuse_constant, parse_int=_parse_int, parse_float=_parse_float,
-                              object_pairs_hook=_unique_keys)
+            return strict_loads(raw.decode("utf-8"))
         except json.JSONDecodeError:
             raise
         except DuplicateKey as e:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every benchmark of issue 8 at the documented sizes, then the table of docs/BENCHMARKS.md (about 12 minutes on
-# 2 cores; the data sets are made once and cached under bench/.data/, gitignored).
+# Every benchmark at the documented sizes, then the table of docs/BENCHMARKS.md (about 45 minutes on 2 cores; the
+# data sets are made once and cached under bench/.data/, gitignored). Every ratio is the median of at least three
+# alternating pairs, with its min and max and `cat /proc/loadavg` before each run.
 #
 #   bench/all.sh            run everything and rewrite the table in docs/BENCHMARKS.md
 #   bench/all.sh --no-doc   run everything, print the table only
@@ -30,9 +31,11 @@ echo "bench/all.sh: the whole output goes to $log"
 {
   date -u
   $py bench/dataset.py --votes 1000000
-  $py bench/votes_http.py --store both --seconds 20 --profile 10
-  $py bench/results_http.py --store both --votes 500000 --seconds 30
-  $py bench/replay.py --store both --votes 1000000
+  $py bench/votes_http.py --store both --seconds 15 --pairs 3 --profile 10
+  $py bench/store_ceiling.py --store both --pairs 3
+  $py bench/store_ceiling.py --store both --pairs 3 --processes 1
+  $py bench/results_http.py --store both --votes 500000 --seconds 20 --pairs 3
+  $py bench/replay.py --store both --votes 1000000 --rebuild-pairs 3
   $py bench/scoring.py
   date -u
 } 2>&1 | tee "$log"

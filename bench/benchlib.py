@@ -150,6 +150,42 @@ def vm_hwm_kib(pid: int) -> int | None:
     return int(found) if found else None
 
 
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU seconds used so far by these processes (from /proc/PID/stat; a gone process counts 0)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat(5))
+    return total / tick
+
+
+def spread(values: Sequence[float], digits: int = 3) -> dict[str, float]:
+    """The median with the min and max: what every paired figure reports."""
+    import statistics
+
+    return {"median": round(statistics.median(values), digits), "min": round(min(values), digits),
+            "max": round(max(values), digits)}
+
+
+def paired_order(pairs: int, first: str = "floor", second: str = "ours") -> list[str]:
+    """floor, ours, ours, floor, floor, ours, ...: each pair alternates which runs first, so a drift of the
+    machine's load over the runs weighs on both alike."""
+    order: list[str] = []
+    for i in range(pairs):
+        order += [first, second] if i % 2 == 0 else [second, first]
+    return order
+
+
+def loadavg() -> str:
+    """`cat /proc/loadavg`, recorded with every run (the machine is shared)."""
+    return Path("/proc/loadavg").read_text().strip()
+
+
 def children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():

@@ -12,11 +12,10 @@ Each phase runs in a process of its own (its peak RSS is its own), on a store ho
   rebuild     `contest projections rebuild`'s code path: ProjectionStore.reset, ReadModels(Views()).catch_up
               over every event, save_snapshot (pickled views + tracking row in one transaction)
   export      `contest audit export --out FILE` (the CLI, canonical JSON Lines with the hash chain)
-  verify      `contest audit verify FILE` (the CLI: chain, order, every event rebuilt and re-checked, replay)
-  verify floor  read FILE line by line and json.loads each line, nothing else
 
-The floor and ours are run back to back, alternately, `--rounds` times; the best of each is reported (the machine
-is shared: the best run is the one least disturbed).
+The floor and the rebuild are run in `--rebuild-pairs` alternating pairs (floor, rebuild, rebuild, floor, ...),
+each run a process of its own reading the store it was given; reported: the ratio of each pair, median [min-max],
+with `cat /proc/loadavg` before each run (the machine is shared: ratios within a pair are what count).
 
 The verifiers (`--verifiers`, on by default; `--verifiers-only` runs nothing else): at each of `--verify-sizes`
 (votes; 250,000 and 1,000,000) the export of that history (made once with `contest audit export` and kept under
@@ -53,19 +52,21 @@ import benchlib as bl
 import dataset
 
 SCRIPT = "replay.py"
+REBUILD_TARGET = 0.7
 
 
 # ----- the phases (each in its own process: `replay.py --phase NAME --url URL`) -----
 
-def raw_rows(url: str, topics: list[str], stop: int, batch: int = 1000) -> Any:
-    """The rows the rebuild reads, straight from the database driver (sqlite3 / psycopg), in the same batches and
-    with the same query as the library's recorder (rowid / notification_id range, topic IN the views' topics)."""
+def raw_rows(url: str, table: str, topics: list[str], stop: int, batch: int = 1000) -> Any:
+    """The rows the rebuild reads, straight from the database driver (sqlite3 / psycopg) on the store it was
+    given (`url`, its `table`), in the same batches and with the same query as the library's recorder (rowid /
+    notification_id range, topic IN the views' topics)."""
     if url.startswith("sqlite"):
         import sqlite3
 
         conn = sqlite3.connect(url.removeprefix("sqlite:///"))
         marks = ",".join("?" * len(topics))
-        sql = (f"SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+        sql = (f"SELECT rowid, originator_id, originator_version, topic, state FROM {table} "
                f"WHERE rowid>=? AND rowid<=? AND topic IN ({marks}) ORDER BY rowid LIMIT ?")
         position = 1
         while True:
@@ -81,9 +82,9 @@ def raw_rows(url: str, topics: list[str], stop: int, batch: int = 1000) -> Any:
     import psycopg
 
     schema = parse_qs(urlparse(url).query)["schema"][0]
-    with psycopg.connect(bl.pg_conninfo()) as conn:
+    with psycopg.connect(url.split("?", 1)[0].replace("postgresql+psycopg://", "postgresql://")) as conn:
         sql = (f'SELECT notification_id, originator_id, originator_version, topic, state FROM "{schema}".'
-               "contest_events WHERE notification_id>=%s AND notification_id<=%s AND topic = ANY(%s) "
+               f'"{table}" WHERE notification_id>=%s AND notification_id<=%s AND topic = ANY(%s) '
                "ORDER BY notification_id LIMIT %s")
         position = 1
         while True:
@@ -102,12 +103,13 @@ def phase_floor(url: str) -> dict[str, Any]:
     svc = bl.service(url)
     topics = ReadModels(svc.store, Views()).topics
     head = svc.event_count()
+    table = svc.store.recorder.events_table_name
     svc.close()
     rss0 = bl.rss_mib()
     t0 = time.perf_counter()
     n = 0
     loads = json.loads
-    for row in raw_rows(url, topics, head):
+    for row in raw_rows(url, table, topics, head):
         loads(row[4])
         n += 1
     return {"events": n, "seconds": time.perf_counter() - t0, "rss_before_mib": rss0}
@@ -342,32 +344,32 @@ def print_verifiers(rows: list[dict[str, Any]]) -> None:
 
 # ----- the benchmark -----
 
-def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    chosen = max(runs, key=lambda r: r["per_s"])
-    return {**chosen, "runs_per_s": [round(r["per_s"]) for r in runs]}
-
-
-def measure_store(kind: str, votes: int, rounds: int, audit: bool) -> dict[str, Any]:
+def measure_store(kind: str, votes: int, pairs: int, audit: bool) -> dict[str, Any]:
+    """The rebuild against its floor in `pairs` alternating pairs (floor, rebuild, rebuild, floor, ...), each run
+    a process of its own on the store of `kind` holding `votes` votes; then the recorder's read and the mapper's
+    decode once each (where the rest of the rebuild's time goes) and, on SQLite, the audit export once."""
     out: dict[str, Any] = {}
     with dataset.votes_store(votes, kind, f"replay-{kind}") as (url, loaded):
         out["loaded"] = loaded
         print(f"  store ready: {loaded['events']:,} events ({loaded['loaded_by']}, {loaded['load_seconds']} s)",
               flush=True)
-        floors, reads, decodes, ours = [], [], [], []
-        out["busy_before"] = round(bl.wait_until_quiet(), 2)
-        out["load_before"] = bl.uptime()
-        for _ in range(rounds):
-            floors.append(child("floor", url))
-            reads.append(child("read", url))
-            decodes.append(child("decode", url))
-            ours.append(child("rebuild", url))
-            print(f"    floor {floors[-1]['per_s']:>10,.0f}/s   read {reads[-1]['per_s']:>10,.0f}/s   "
-                  f"decode {decodes[-1]['per_s']:>10,.0f}/s   "
-                  f"rebuild {ours[-1]['per_s']:>10,.0f}/s", flush=True)
-        out["floor"], out["read"] = best(floors), best(reads)
-        out["decode"], out["rebuild"] = best(decodes), best(ours)
-        out["load_after"] = bl.uptime()
-        out["ratio"] = round(out["rebuild"]["per_s"] / out["floor"]["per_s"], 3)
+        out["busy_before"] = round(bl.wait_until_quiet(patience=5), 2)
+        runs: dict[str, list[dict[str, Any]]] = {"floor": [], "rebuild": []}
+        for name in bl.paired_order(pairs, "floor", "rebuild"):
+            load = bl.loadavg()
+            r = child(name, url)
+            r["load_before"] = load
+            runs[name].append(r)
+            print(f"    {name:<8} {r['per_s']:>10,.0f}/s   peak RSS {r['peak_rss_mib']:,.0f} MiB   load {load}",
+                  flush=True)
+        out["runs"] = runs
+        out["floor"] = {"per_s": bl.spread([r["per_s"] for r in runs["floor"]], 0)}
+        out["rebuild"] = {"per_s": bl.spread([r["per_s"] for r in runs["rebuild"]], 0),
+                          "peak_rss_mib": max(r["peak_rss_mib"] for r in runs["rebuild"])}
+        out["ratio"] = bl.spread([o["per_s"] / f["per_s"] for o, f in zip(runs["rebuild"], runs["floor"],
+                                                                           strict=True)])
+        out["read"], out["decode"] = child("read", url), child("decode", url)
+        out["load_after"] = bl.loadavg()
         if audit:
             path = bl.DATA / f"export-{kind}-{votes}.jsonl"
             run = cli(["audit", "export", "--out", str(path)], url)
@@ -376,18 +378,6 @@ def measure_store(kind: str, votes: int, rounds: int, audit: bool) -> dict[str, 
             events = count_lines(path)
             out["export"] = {"events": events, "seconds": round(run.seconds, 2), "per_s": events / run.seconds,
                              "peak_rss_mib": run.peak_rss_mib, "bytes": path.stat().st_size}
-            vfloors, verifies = [], []
-            for _ in range(rounds):
-                vfloors.append(child("verify-floor", str(path)))
-                run = cli(["audit", "verify", str(path)], url)
-                ok = run.returncode == 0 and "VERIFIED" in run.stdout
-                verifies.append({"events": events, "seconds": run.seconds, "per_s": events / run.seconds,
-                                 "peak_rss_mib": run.peak_rss_mib, "verified": ok,
-                                 "tail": run.stdout.strip().splitlines()[-3:]})
-                print(f"    verify floor {vfloors[-1]['per_s']:>10,.0f}/s   verify {verifies[-1]['per_s']:>10,.0f}/s"
-                      f"   {'VERIFIED' if ok else 'NOT VERIFIED'}", flush=True)
-            out["verify_floor"], out["verify"] = best(vfloors), best(verifies)
-            out["verify_ratio"] = round(out["verify"]["per_s"] / out["verify_floor"]["per_s"], 3)
             path.unlink()
     return out
 
@@ -415,7 +405,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", choices=["sqlite", "postgresql", "both"], default="sqlite")
     parser.add_argument("--votes", type=int, default=dataset.FULL, help="votes in the history (events: ~ +120)")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating floor/ours runs; the best is reported")
+    parser.add_argument("--rebuild-pairs", type=int, default=3,
+                        help="alternating pairs of the rebuild and its floor (median, min, max of the ratio)")
     parser.add_argument("--memory-sizes", default="250000,1000000",
                         help="history sizes (votes) for the peak-RSS comparison on SQLite ('' to skip)")
     parser.add_argument("--verifiers", action=argparse.BooleanOptionalAction, default=True,
@@ -446,21 +437,21 @@ def main() -> None:
     results: dict[str, Any] = {}
     for kind in stores:
         print(f"-- {kind}: {args.votes:,} votes", flush=True)
-        results[kind] = measure_store(kind, args.votes, args.rounds, audit=kind == "sqlite")
+        results[kind] = measure_store(kind, args.votes, args.rebuild_pairs, audit=kind == "sqlite")
     memory: list[dict[str, Any]] = []
     if args.memory_sizes:
         print("-- peak RSS against the history's size (SQLite)", flush=True)
         memory = memory_growth("sqlite", [int(x) for x in args.memory_sizes.split(",")])
-    print("\n== summary (events/s; ours/floor; targets: >= 0.5 of the floor, > 100,000/s on SQLite)")
+    print(f"\n== summary (events/s, median [min-max] of {args.rebuild_pairs} pairs; target: rebuild >= "
+          f"{REBUILD_TARGET} of the floor)")
     for kind, r in results.items():
-        print(f"  {kind:<10} rebuild {r['rebuild']['per_s']:>10,.0f}/s   floor (driver + json.loads) "
-              f"{r['floor']['per_s']:>10,.0f}/s   ratio {r['ratio']:.2f}   (recorder + json.loads "
-              f"{r['read']['per_s']:,.0f}/s, recorder + to_domain_event {r['decode']['per_s']:,.0f}/s)   "
-              f"peak RSS {r['rebuild']['peak_rss_mib']:,.0f} MiB")
-        if "verify" in r:
-            print(f"  {kind:<10} verify  {r['verify']['per_s']:>10,.0f}/s   floor (read file + json.loads) "
-                  f"{r['verify_floor']['per_s']:>10,.0f}/s   ratio {r['verify_ratio']:.2f}   peak RSS "
-                  f"{r['verify']['peak_rss_mib']:,.0f} MiB   export {r['export']['per_s']:,.0f}/s")
+        f, o, q = r["floor"]["per_s"], r["rebuild"]["per_s"], r["ratio"]
+        print(f"  {kind:<10} rebuild {o['median']:>10,.0f}/s [{o['min']:,.0f}-{o['max']:,.0f}]   floor (driver + "
+              f"json.loads) {f['median']:>10,.0f}/s [{f['min']:,.0f}-{f['max']:,.0f}]   ratio {q['median']:.2f} "
+              f"[{q['min']:.2f}-{q['max']:.2f}]   (recorder + json.loads {r['read']['per_s']:,.0f}/s, recorder + "
+              f"to_domain_event {r['decode']['per_s']:,.0f}/s)   peak RSS {r['rebuild']['peak_rss_mib']:,.0f} MiB")
+        if "export" in r:
+            print(f"  {kind:<10} export  {r['export']['per_s']:>10,.0f}/s")
     for m in memory:
         print(f"  memory at {m['events']:>9,} events: rebuild {m['rebuild_peak_rss_mib']:,.0f} MiB, export "
               f"{m['export_peak_rss_mib']:,.0f} MiB, verify {m['verify_peak_rss_mib']:,.0f} MiB")

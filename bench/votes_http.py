@@ -1,24 +1,30 @@
-"""Benchmark 1: vote ingestion over HTTP against this machine's floor, on SQLite and PostgreSQL.
+"""Benchmark 1: vote ingestion over HTTP against this machine's floor, on SQLite and PostgreSQL, in paired runs.
 
-For each store, two runs of the same length with the same load generator (wrk + bench/votes.lua, DISTINCT valid
-votes with realistic personal codes read from a pre-generated file) against gunicorn with the production settings
-(contest/gunicorn_conf.py: sync workers, WEB_CONCURRENCY, the access log) on loopback:
+For each store, `--pairs` pairs of runs of the same length with the same load generator (wrk + bench/votes.lua,
+DISTINCT valid votes with realistic personal codes read from a pre-generated file) against gunicorn with the
+production settings (contest/gunicorn_conf.py: gthread workers, WEB_CONCURRENCY x CONTEST_THREADS, the access log)
+on loopback, in the order floor, ours, ours, floor, floor, ours, ...:
 
-  floor  bench/floor_app.py: Flask, parse the JSON, one raw INSERT into a table with a unique key
-  ours   api.wsgi:app: POST /api/contests/2024/votes (validation, HMACs, a Vote aggregate, its event saved)
+  floor  bench/floor_app.py: Flask, parse the JSON, one raw INSERT into a table with a unique key, one commit per
+         request (SQLite: the store's pragmas, WAL; PostgreSQL: autocommit, a prepared statement)
+  ours   api.wsgi:app: POST /api/contests/2024/votes (validation, HMACs, a Vote aggregate, its event saved by the
+         group commit, contest/group_commit.py)
 
-and reports accepted votes/s (201s), p50/p99 latency, errors and ours/floor. The vote window is configured through
-the service to include "now" before the server starts. --profile N adds an N-second run under py-spy on one worker
-of ours and prints where its time goes.
+Each run: accepted votes/s (201s), p50/p99 latency, errors, the web workers' CPU per vote (user + system of the
+gunicorn workers over the timed run / accepted votes) and `cat /proc/loadavg` before it. Reported per store: the
+ratio ours/floor of each pair, median [min-max], and the same for the CPU per vote. The vote window is configured
+through the service to include "now" before the server starts. --profile N adds an N-second run under py-spy on
+one worker of ours and prints where its time goes.
 
-    .venv/bin/python bench/votes_http.py --store sqlite --seconds 20
-    .venv/bin/python bench/votes_http.py --store both --seconds 20 --profile 10
+    .venv/bin/python bench/votes_http.py --store both --seconds 15 --pairs 3 --profile 10
+    CONTEST_THREADS=1 .venv/bin/python bench/votes_http.py --store postgresql   # the sync workers of before
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -88,14 +94,17 @@ def worker_env(args: argparse.Namespace) -> dict[str, str]:
 
 
 def timed_load(server: bl.Server, args: argparse.Namespace, bodies: Path) -> dict[str, Any]:
-    busy = bl.wait_until_quiet()
-    load_before = bl.uptime()
-    res = bl.run_wrk(server.base, bodies, args.seconds, args.connections, args.wrk_threads)
+    busy = bl.wait_until_quiet(patience=5)
+    load_before = bl.loadavg()
     workers = server.workers()
+    cpu0 = bl.cpu_seconds(workers)
+    res = bl.run_wrk(server.base, bodies, args.seconds, args.connections, args.wrk_threads)
+    cpu = bl.cpu_seconds(workers) - cpu0
     hwm = {pid: bl.vm_hwm_kib(pid) for pid in workers}
     return {"wrk": res.to_dict(), "workers": len(workers),
+            "worker_cpu_ms_per_vote": round(1000 * cpu / res.accepted, 3) if res.accepted else None,
             "worker_peak_rss_mib": [round((v or 0) / 1024, 1) for v in hwm.values()],
-            "load_before": load_before, "load_after": bl.uptime(), "busy_before": round(busy, 2)}
+            "load_before": load_before, "load_after": bl.loadavg(), "busy_before": round(busy, 2)}
 
 
 def run_ours(kind: str, args: argparse.Namespace, bodies: Path) -> dict[str, Any]:
@@ -104,14 +113,12 @@ def run_ours(kind: str, args: argparse.Namespace, bodies: Path) -> dict[str, Any
         with bl.gunicorn("api.wsgi:app", {**bl.service_env(url), **worker_env(args)}, f"ours-{kind}") as server:
             bl.warm_up(server.base, municipalities, WARM_UP)
             result = timed_load(server, args, bodies)
-            if args.profile:
-                result["profile"] = profile(server, args, bodies, kind)
         svc = bl.service(url)
         try:
             stored = svc.round2.vote_results(bl.YEAR)["total"]
         finally:
             svc.close()
-    expected = result["wrk"]["accepted"] + WARM_UP + result.get("profile", {}).get("accepted", 0)
+    expected = result["wrk"]["accepted"] + WARM_UP
     result["stored"] = stored
     result["stored_ok"] = stored_ok(stored, expected, args)
     return result
@@ -128,7 +135,8 @@ def profile(server: bl.Server, args: argparse.Namespace, bodies: Path, kind: str
     worker = server.workers()[0]
     raw = bl.DATA / f"profile-{kind}.txt"
     spy = subprocess.Popen([py_spy, "record", "--pid", str(worker), "--duration", str(math.ceil(args.profile) + 1),
-                            "--rate", "250", "--format", "raw", "--output", str(raw), "--nonblocking"],
+                            "--rate", str(args.rate), "--format", "raw", "--output", str(raw), "--nonblocking",
+                            *(["--gil"] if args.gil else ["--idle"])],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(1.0)
     res = bl.run_wrk(server.base, bodies, args.profile, args.connections, args.wrk_threads, offset=PROFILE_OFFSET)
@@ -181,51 +189,105 @@ def short(frame: str) -> str:
 def row(label: str, r: dict[str, Any]) -> str:
     w = r["wrk"]
     lat = w["latency_ms"]
-    return (f"  {label:<26} {w['accepted_per_s']:>9,.0f}/s  p50 {lat['p50']:>6.1f} ms  p99 {lat['p99']:>7.1f} ms  "
-            f"failed {w['failed']:>5}  peak RSS/worker {max(r['worker_peak_rss_mib'] or [0]):>6.1f} MiB  "
-            f"load {r['load_before']}  stored {'ok' if r['stored_ok'] else 'MISMATCH ' + str(r['stored'])}")
+    return (f"  {label:<22} {w['accepted_per_s']:>7,.0f}/s  cpu {r['worker_cpu_ms_per_vote'] or 0:>5.2f} ms/vote  "
+            f"p50 {lat['p50']:>6.1f} p99 {lat['p99']:>7.1f} ms  failed {w['failed']:>4}  "
+            f"RSS {max(r['worker_peak_rss_mib'] or [0]):>5.1f} MiB  load {r['load_before']}  "
+            f"stored {'ok' if r['stored_ok'] else 'MISMATCH ' + str(r['stored'])}")
+
+
+def paired(kind: str, args: argparse.Namespace, bodies: Path, municipalities: list[str]) -> dict[str, Any]:
+    """`args.pairs` alternating pairs of floor and ours on one store; the ratios per pair."""
+    runs: dict[str, list[dict[str, Any]]] = {"floor": [], "ours": []}
+    for name in bl.paired_order(args.pairs):
+        r = run_floor(kind, args, bodies, municipalities) if name == "floor" else run_ours(kind, args, bodies)
+        runs[name].append(r)
+        print(row(f"{kind} {name} {len(runs[name])}", r), flush=True)
+    pairs = list(zip(runs["ours"], runs["floor"], strict=True))
+    rate = [o["wrk"]["accepted_per_s"] / f["wrk"]["accepted_per_s"] for o, f in pairs]
+    cpu = [o["worker_cpu_ms_per_vote"] / f["worker_cpu_ms_per_vote"] for o, f in pairs]
+    out: dict[str, Any] = {"runs": runs, "ratio": bl.spread(rate), "cpu_ratio": bl.spread(cpu)}
+    for name, rs in runs.items():
+        out[name] = {"accepted_per_s": bl.spread([r["wrk"]["accepted_per_s"] for r in rs], 0),
+                     "cpu_ms_per_vote": bl.spread([r["worker_cpu_ms_per_vote"] for r in rs]),
+                     "p50_ms": bl.spread([r["wrk"]["latency_ms"]["p50"] for r in rs], 2),
+                     "p99_ms": bl.spread([r["wrk"]["latency_ms"]["p99"] for r in rs], 2),
+                     "failed": sum(r["wrk"]["failed"] for r in rs), "stored_ok": all(r["stored_ok"] for r in rs),
+                     "peak_rss_mib": max(max(r["worker_peak_rss_mib"] or [0]) for r in rs),
+                     "load_before": [r["load_before"] for r in rs]}
+    out["target_met"] = out["ratio"]["median"] >= TARGET
+    if args.profile:
+        out["profile"] = profile_run(kind, args, bodies)
+    return out
+
+
+TARGET = 0.8  # ours / the per-request floor, the median of the pairs
+
+
+def profile_run(kind: str, args: argparse.Namespace, bodies: Path) -> dict[str, Any]:
+    with bl.fresh_store(kind, f"votes-{kind}") as url:
+        municipalities = bl.prepare_contest(url)
+        with bl.gunicorn("api.wsgi:app", {**bl.service_env(url), **worker_env(args)}, f"ours-{kind}") as server:
+            bl.warm_up(server.base, municipalities, WARM_UP)
+            found = profile(server, args, bodies, kind)
+    if found.get("inclusive"):
+        print(f"  py-spy, one worker of ours ({found['samples']} samples): inclusive share")
+        for f, share in found["inclusive"][:40]:
+            print(f"    {share:5.1f}%  {f}")
+        print("  own (self) share")
+        for f, share in found["own"][:20]:
+            print(f"    {share:5.1f}%  {f}")
+    return found
+
+
+def fmt(s: dict[str, float], unit: str = "", digits: int = 2) -> str:
+    return f"{s['median']:,.{digits}f}{unit} [{s['min']:,.{digits}f}-{s['max']:,.{digits}f}]"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--pairs", type=int, default=3, help="alternating pairs floor/ours per store (>= 3)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (requests in flight)")
     parser.add_argument("--wrk-threads", type=int, default=1)
     parser.add_argument("--workers", type=int, default=None,
                         help="gunicorn workers for both servers (default: contest/gunicorn_conf.py, WEB_CONCURRENCY)")
     parser.add_argument("--profile", type=float, default=0, help="seconds of py-spy on one worker of ours (0: off)")
+    parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
+    parser.add_argument("--profile-only", action="store_true", help="the py-spy run alone, no pairs")
+    parser.add_argument("--gil", action=argparse.BooleanOptionalAction, default=True,
+                        help="profile only the thread holding the interpreter's lock (CPU); --no-gil: every "
+                             "thread, idle ones too (where requests wait)")
     args = parser.parse_args()
-    bl.print_header("vote ingestion over HTTP: ours against the floor", SCRIPT)
+    if args.profile_only:
+        bodies = bl.bodies_file(municipality_codes(), bl.LOAD_BODIES)
+        for kind in ["sqlite", "postgresql"] if args.store == "both" else [args.store]:
+            print(f"-- {kind}: profile", flush=True)
+            profile_run(kind, args, bodies)
+        return
+    bl.print_header("vote ingestion over HTTP: ours against the floor, paired", SCRIPT)
+    print(f"   loadavg: {bl.loadavg()}; CONTEST_THREADS={os.environ.get('CONTEST_THREADS', '(default)')}",
+          flush=True)
     stores = ["sqlite", "postgresql"] if args.store == "both" else [args.store]
     municipalities = municipality_codes()
     bodies = bl.bodies_file(municipalities, bl.LOAD_BODIES)
     results: dict[str, Any] = {}
     for kind in stores:
-        print(f"-- {kind}: floor", flush=True)
-        floor = run_floor(kind, args, bodies, municipalities)
-        print(row(f"{kind} floor", floor), flush=True)
-        print(f"-- {kind}: ours", flush=True)
-        ours = run_ours(kind, args, bodies)
-        print(row(f"{kind} ours", ours), flush=True)
-        ratio = ours["wrk"]["accepted_per_s"] / floor["wrk"]["accepted_per_s"]
-        results[kind] = {"floor": floor, "ours": ours, "ratio": round(ratio, 3), "target_met": ratio >= 0.5}
-        if "profile" in ours and ours["profile"].get("inclusive"):
-            print(f"  py-spy, one worker of ours ({ours['profile']['samples']} samples): inclusive share")
-            for f, share in ours["profile"]["inclusive"][:30]:
-                print(f"    {share:5.1f}%  {f}")
-            print("  own (self) share")
-            for f, share in ours["profile"]["own"][:12]:
-                print(f"    {share:5.1f}%  {f}")
-    print("\n== summary (accepted votes/s; ours/floor; target >= 0.5)")
+        print(f"-- {kind}: {args.pairs} pairs", flush=True)
+        results[kind] = paired(kind, args, bodies, municipalities)
+    print(f"\n== summary (accepted votes/s and web workers' CPU per vote, median [min-max] of {args.pairs} pairs; "
+          f"target ours/floor >= {TARGET})")
     for kind, r in results.items():
-        print(f"  {kind:<10} floor {r['floor']['wrk']['accepted_per_s']:>8,.0f}/s   ours "
-              f"{r['ours']['wrk']['accepted_per_s']:>8,.0f}/s   ratio {r['ratio']:.2f}   "
-              f"{'met' if r['target_met'] else 'NOT met'}")
-    print(f"   load after: {bl.uptime()}")
+        print(f"  {kind:<10} floor {fmt(r['floor']['accepted_per_s'], '/s', 0)} "
+              f"({fmt(r['floor']['cpu_ms_per_vote'], ' ms')})   ours {fmt(r['ours']['accepted_per_s'], '/s', 0)} "
+              f"({fmt(r['ours']['cpu_ms_per_vote'], ' ms')})   ratio {fmt(r['ratio'])}   cpu ratio "
+              f"{fmt(r['cpu_ratio'])}   {'met' if r['target_met'] else 'NOT met'}")
+    print(f"   loadavg after: {bl.loadavg()}")
     print(f"   reproduce: {bl.command(SCRIPT)}")
-    path = bl.save_result(f"votes_http-{args.store}", {"command": bl.command(SCRIPT), "machine": bl.machine(),
-                                                       "args": vars(args), "results": results})
+    threads = os.environ.get("CONTEST_THREADS")
+    name = f"votes_http-{args.store}" + (f"-threads{threads}" if threads else "")
+    path = bl.save_result(name, {"command": bl.command(SCRIPT), "machine": bl.machine(), "args": vars(args),
+                                 "threads": threads, "results": results})
     print(f"   figures: {path.relative_to(bl.REPO)}")
 
 

@@ -24,6 +24,9 @@ from typing import Any
 from uuid import UUID
 
 UNCHANGED = "unchanged"  # the keyword of store.save() / recorder.insert_events(): (aggregate id, version)
+# The keyword of store.save() / recorder.insert_events() that hands the save to the process's group commit
+# (contest/group_commit.py): written in one transaction with the saves arriving at the same time.
+GROUP = "group"
 # The SQLSTATE the PostgreSQL insert function raises when the aggregate has changed (a class of our own).
 CHANGED_SQLSTATE = "CT409"
 
@@ -35,6 +38,11 @@ class AggregateChanged(Exception):
         super().__init__(f"aggregate {originator_id} has changed after version {version}; nothing was stored")
         self.originator_id = originator_id
         self.version = version
+
+
+def grouped(kwargs: Mapping[str, Any]) -> bool:
+    """Whether a save is to be written by the group commit (contest/group_commit.py)."""
+    return bool(kwargs.get(GROUP))
 
 
 def unchanged_of(kwargs: Mapping[str, Any]) -> tuple[UUID, int] | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+from functools import lru_cache
 
 KEY_CONTEXT = b"network/v1"
 IPV4_PREFIX = 24
@@ -43,5 +44,12 @@ def network_key(voter_secret: bytes, address: str | None) -> str | None:
     network = network_of(address)
     if network is None:
         return None
+    return _network_hash(voter_secret, network)
+
+
+@lru_cache(maxsize=4096)
+def _network_hash(voter_secret: bytes, network: str) -> str:
+    """Computed once per network and secret in a process (a vote's share of the vote path: docs/BENCHMARKS.md);
+    the cache holds keyed hashes and networks, never an address."""
     key = hmac.new(voter_secret, KEY_CONTEXT, hashlib.sha256).digest()
     return hmac.new(key, network.encode(), hashlib.sha256).hexdigest()[:KEY_HEX_DIGITS]

@@ -45,7 +45,8 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier, Literal
 from psycopg_pool.base import AttemptWithBackoff
 
-from contest.guard import CHANGED_SQLSTATE, AggregateChanged, unchanged_of
+from contest.group_commit import GroupCommit, Save
+from contest.guard import CHANGED_SQLSTATE, AggregateChanged, grouped, unchanged_of
 
 DOWN_WAIT = 0.05  # seconds a caller waits for a connection while the server is known to be down
 RECONNECT_EVERY = 0.5  # the longest pause between two reconnection attempts
@@ -184,19 +185,103 @@ class LockedInsertRecorder(PostgresApplicationRecorder):
                  table=table, changed=Literal(CHANGED_SQLSTATE), channel=Identifier(self.channel_name)))
         self.insert_call = SQL("SELECT id FROM {schema}.{function}(%s, %s, %s) AS id").format(schema=schema,
                                                                                              function=function)
+        # The group commit's batch (contest/group_commit.py): the same lock and check once for the whole batch,
+        # then every save's rows but those of a save with a row already stored (a duplicate: that save alone is
+        # left out, found with the lock held, so nothing can store it meanwhile; the group commit never puts two
+        # saves sharing a key in one batch), in the order given; each inserted row's save index and id.
+        # No ON CONFLICT and no savepoint per save: a save of two rows (a vote and its address claim, D15) is
+        # all or nothing, and one transaction with hundreds of subtransactions would overflow every backend's
+        # subtransaction cache (docs/BENCHMARKS.md). No NOTIFY: nothing in the service listens (projections and
+        # read models pull the log), and a transaction that notifies takes, at its commit, a lock of the whole
+        # database held through the WAL flush, which made every vote batch wait for the commits of every other
+        # notifying transaction in the database (measured: 1,000 against 1,100-1,500 rows/s, docs/BENCHMARKS.md).
+        self.insert_batch_function_name = f"{events_table_name}_insert_batch"
+        self.check_identifier_length(self.insert_batch_function_name)
+        batch_function = Identifier(self.insert_batch_function_name)
+        self.sql_create_statements.append(SQL(
+            "CREATE OR REPLACE FUNCTION {schema}.{function}("
+            "events {schema}.{event_type}[], saves int[], unchanged_id {id_type}, unchanged_version bigint) "
+            "RETURNS TABLE (out_save int, out_id bigint) LANGUAGE plpgsql AS $BODY$ "
+            "BEGIN "
+            "SET LOCAL lock_timeout = '{lock_timeout}s'; "
+            "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+            "IF unchanged_id IS NOT NULL AND EXISTS (SELECT FROM {schema}.{table} t "
+            "WHERE t.originator_id = unchanged_id AND t.originator_version = unchanged_version + 1) THEN "
+            "RAISE EXCEPTION 'aggregate % has changed after version %', unchanged_id, unchanged_version "
+            "USING ERRCODE = {changed}; "
+            "END IF; "
+            "RETURN QUERY WITH given AS ("
+            "SELECT g.originator_id, g.originator_version, g.topic, g.state, g.save, g.n "
+            "FROM unnest(events, saves) WITH ORDINALITY AS g(originator_id, originator_version, topic, state, save, n)"
+            "), taken AS ("
+            "SELECT DISTINCT g.save FROM given g JOIN {schema}.{table} t "
+            "ON t.originator_id = g.originator_id AND t.originator_version = g.originator_version"
+            "), inserted AS ("
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT g.originator_id, g.originator_version, g.topic, g.state FROM given g "
+            "WHERE NOT EXISTS (SELECT FROM taken k WHERE k.save = g.save) ORDER BY g.n "
+            "RETURNING originator_id, originator_version, notification_id"
+            ") SELECT g.save, i.notification_id FROM inserted i JOIN given g "
+            "ON g.originator_id = i.originator_id AND g.originator_version = i.originator_version; "
+            "END; $BODY$"
+        ).format(schema=schema, function=batch_function, event_type=Identifier(self.stored_event_type_name),
+                 id_type=Identifier(self.datastore.originator_id_type), lock_timeout=self.datastore.lock_timeout,
+                 table=table, changed=Literal(CHANGED_SQLSTATE)))
+        self.insert_batch_call = SQL("SELECT out_save, out_id FROM {schema}.{function}(%s, %s, %s, %s)").format(
+            schema=schema, function=batch_function)
+        self.group_commit = GroupCommit(self.write_batch)  # its writer thread starts with the first grouped save
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         """`unchanged=(aggregate id, version)` (contest/guard.py): store nothing and raise AggregateChanged if
-        that aggregate has an event above that version when the lock is held."""
+        that aggregate has an event above that version when the lock is held. `group=True`: written by the
+        process's group commit (contest/group_commit.py), in one transaction with the saves arriving with it."""
         if not stored_events:
             return None
+        if grouped(kwargs):
+            return self.group_commit.submit(stored_events, unchanged_of(kwargs))
+        return self._insert_alone(stored_events, unchanged_of(kwargs))
+
+    def _types_ready(self) -> None:
         if self.stored_event_type_name not in self.datastore.psycopg_python_types:  # not fetched at the start
             PostgresDatastore.register_type_adapters(self.datastore)  # raising while the server is down
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _insert_alone(self, stored_events: Sequence[StoredEvent], unchanged: tuple[Any, int] | None
+                      ) -> Sequence[int]:
+        self._types_ready()
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             assert conn.autocommit  # the call is its own transaction: the lock is held until its commit
-            self._call_insert(curs, stored_events, unchanged_of(kwargs))
+            self._call_insert(curs, stored_events, unchanged)
             return [row["id"] for row in curs.fetchall()]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def write_batch(self, batch: Sequence[Save], unchanged: tuple[Any, int] | None) -> None:
+        """One call of the batch function, its own transaction (contest/group_commit.py WriteBatch)."""
+        self._types_ready()
+        events, saves = [], []
+        for i, save in enumerate(batch):
+            for e in save.events:
+                events.append(self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic,
+                                                             e.state))
+                saves.append(i)
+        unchanged_id, unchanged_version = unchanged or (None, None)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            assert conn.autocommit
+            try:
+                curs.execute(self.insert_batch_call, (events, saves, unchanged_id, unchanged_version), prepare=True)
+            except psycopg.Error as e:
+                if e.sqlstate == CHANGED_SQLSTATE and unchanged is not None:
+                    raise AggregateChanged(*unchanged) from None
+                raise
+            rows = curs.fetchall()
+        ids: list[list[int]] = [[] for _ in batch]
+        for row in rows:
+            ids[row["out_save"]].append(row["out_id"])
+        for save, mine in zip(batch, ids, strict=True):
+            if mine:
+                save.ids = sorted(mine)
+            else:
+                save.duplicate()
 
     def _call_insert(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
                      unchanged: tuple[Any, int] | None = None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
@@ -62,6 +63,7 @@ class ContestService:
         self.round3 = Round3(uow)
         self.notifications = Notifications(uow, vote_mail)  # the outbox (contest/outbox.py)
         self.sessions = StaffSessions(store, uow.clock, session_policy_from_env(os.environ))
+        self._years: tuple[float, list[int]] | None = None  # years_for_pages: (when read, the years)
 
     @property
     def store(self) -> EventStore:
@@ -114,6 +116,22 @@ class ContestService:
 
     # ----- contests -----
 
+    YEARS_MAX_AGE = 1.0  # seconds: how old the pages' list of contests may be (years_for_pages)
+
+    def years_for_pages(self) -> list[int]:
+        """The contests' years as the pages choose their current contest from them: the registry as this process
+        read it at most YEARS_MAX_AGE seconds ago (a contest this process creates is seen at once, one created by
+        another process within that second), so that a public page costs one read of the store, the contest's
+        revalidation, as /health does (docs/BENCHMARKS.md: the results page's p95 under the vote load)."""
+        cached = self._years
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < self.YEARS_MAX_AGE:
+            return cached[1]
+        years = self.years()
+        if years:
+            self._years = (now, years)
+        return years
+
     def years(self) -> list[int]:
         try:
             registry: Registry = self.store.repository.get(REGISTRY_ID)
@@ -142,6 +160,8 @@ class ContestService:
             self.store.save(contest, registry)  # one transaction: both or neither
         except IntegrityError:
             raise RuleViolation(f"the {contest.year} contest was created concurrently", clause="§4.1") from None
+        finally:
+            self._years = None
         return contest
 
     def init_from_preset(self, preset: str, *, actor: Actor) -> Contest:

@@ -129,7 +129,7 @@ class UnitOfWork:
 
     def update(self, aggregate_id: UUID | None, decide: Callable[..., R], *, what: str, key: object,
                new: Callable[[], Aggregate] | None = None, unchanged: int | None = None,
-               exists: Callable[[], Exception] | None = None) -> Saved[R]:
+               exists: Callable[[], Exception] | None = None, group: bool = False) -> Saved[R]:
         """Load the aggregate, let the domain decide, save its new events; on a version conflict, again.
 
         Each attempt loads `aggregate_id` (a missing one is `new()`, else NotFound(what, key)) and calls
@@ -148,6 +148,10 @@ class UnitOfWork:
         is decided again on the current one. `decide` may raise AggregateChanged itself when it has changed the
         contest it was given (the vote's first save binds the secrets first, D10): it is decided again.
 
+        `group=True`: the save is written by the process's group commit (contest/group_commit.py), in one
+        transaction with the saves arriving at the same time; it returns, or raises, only once that transaction
+        has committed, exactly as a lone save would (the residents' vote, contest/votes.py).
+
         A version conflict (IntegrityError: another command saved the aggregate first; AggregateChanged: the contest
         moved on) decides again on the fresh state, RETRIES times, then ConcurrencyConflict.
 
@@ -155,11 +159,11 @@ class UnitOfWork:
         (contest/replica.py): its decision, its read models' catch-up and its save."""
         with primary_reads():
             return self._update(aggregate_id, decide, what=what, key=key, new=new, unchanged=unchanged,
-                                exists=exists)
+                                exists=exists, group=group)
 
     def _update(self, aggregate_id: UUID | None, decide: Callable[..., R], *, what: str, key: object,
                 new: Callable[[], Aggregate] | None, unchanged: int | None,
-                exists: Callable[[], Exception] | None) -> Saved[R]:
+                exists: Callable[[], Exception] | None, group: bool) -> Saved[R]:
         contest = None if unchanged is None else self.gate.cached(unchanged)
         for _ in range(self.RETRIES):
             aggregate = None if aggregate_id is None else self.get(aggregate_id, what=what, key=key, new=new)
@@ -184,11 +188,11 @@ class UnitOfWork:
             saving = cast(Aggregate, together[0])
             if not saving.pending_events:
                 return Saved(saving, result, None)
+            options: dict[str, Any] = {"group": True} if group else {}
+            if contest is not None:
+                options["unchanged"] = (contest.id, contest.version)
             try:
-                if contest is None:
-                    recordings = self.store.save(*together)
-                else:
-                    recordings = self.store.save(*together, unchanged=(contest.id, contest.version))
+                recordings = self.store.save(*together, **options)
             except IntegrityError:
                 if aggregate_id is None and exists is not None:
                     raise exists() from None

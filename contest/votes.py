@@ -87,6 +87,10 @@ class Votes:
         (§4.6.6, D10). A vote the cached contest refuses is refused only once the store confirms that contest is
         current.
 
+        The save is written by the process's group commit (contest/group_commit.py) in one transaction with the
+        votes arriving at the same time, and this returns only once that transaction has committed; a repeat in
+        the batch is refused alone (`exists()`), the others stored.
+
         The vote secrets (D10): the contest's first vote first records the fingerprints of this process's secrets
         (Contest.VoteSecretsBound, `bind_vote_secrets`); from then on a process whose secrets have other
         fingerprints takes no vote (VoteSecretsMismatch, nothing stored), since a new voter secret would let every
@@ -111,7 +115,8 @@ class Votes:
             return vote, AddressClaim(year=year, address_key=address_key, vote=str(vote.id), at=at)
 
         # what kept changing, if anything, is the contest the vote is decided on
-        saved = self.uow.update(None, decide, what="contest", key=year, unchanged=year, exists=exists)
+        # written by the process's group commit with the votes arriving at the same time (contest/group_commit.py)
+        saved = self.uow.update(None, decide, what="contest", key=year, unchanged=year, exists=exists, group=True)
         assert saved.position is not None
         return saved.aggregate, saved.position
 

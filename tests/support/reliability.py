@@ -168,6 +168,21 @@ def stored_votes(store: EventStore) -> list[Any]:
     return [to_event(n) for n in store.notifications(topics=[VOTE_TOPIC])]
 
 
+def vote_transactions(store: EventStore) -> dict[str, int]:
+    """PostgreSQL: how the stored votes were committed, from their rows' xmin (one per transaction): the
+    transactions, those that wrote more than one vote (a group commit's batch) and the largest. {} on SQLite."""
+    recorder = store.recorder
+    if not hasattr(recorder.datastore, "schema"):
+        return {}
+    with recorder.datastore.get_connection() as conn:
+        row = conn.execute(
+            f'SELECT count(*) AS transactions, count(*) FILTER (WHERE n > 1) AS batches, max(n) AS largest FROM '
+            f'(SELECT count(*) AS n FROM "{recorder.datastore.schema}"."{recorder.events_table_name}" '
+            "WHERE topic = %s GROUP BY xmin::text) AS t", (VOTE_TOPIC,)).fetchone()
+    return {"vote_transactions": int(row["transactions"]), "vote_batches_of_more_than_one": int(row["batches"]),
+            "largest_vote_batch": int(row["largest"] or 0)}
+
+
 def check_nothing_half_written(store_url: str, store: EventStore) -> int:
     """Every stored event decodes, positions strictly increase, each aggregate's versions run 1, 2, 3 ... with
     no gap and every Vote is exactly one event; SQLite's own integrity check passes. Returns the event count."""
@@ -243,10 +258,10 @@ def start_cli(store_url: str, tmp_path: Path, *args: str, log_name: str) -> tupl
     return proc, log
 
 
-def start_server(store_url: str, tmp_path: Path, *, workers: int, port: int | None = None
-                 ) -> tuple[subprocess.Popen[bytes], str, Path]:
+def start_server(store_url: str, tmp_path: Path, *, workers: int, port: int | None = None,
+                 extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str, Path]:
     """tests.support.live.start_gunicorn, reaped after the test if it is still running."""
-    proc, base, log = start_gunicorn(store_url, tmp_path, workers=workers, port=port)
+    proc, base, log = start_gunicorn(store_url, tmp_path, workers=workers, port=port, extra_env=extra_env)
     _started.append(proc)
     return proc, base, log
 
