@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from api.app import create_app
 from contest.clock import FrozenClock
@@ -21,14 +21,12 @@ from contest.store import EventStore
 from domain.actors import system_actor
 from tests.conftest import SECRETS, START, STORES
 from tests.support import ROOT
+from tests.support.browser import chromium
 from tests.support.council import play_to_close
 from tests.support.live import call, gunicorn, live_store
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
-        "--disable-sync"]
 
 
 def prepare(store_url: str) -> str:
@@ -60,14 +58,8 @@ def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, s
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is needed at /usr/bin/chromium for the browser tests: apt-get install -y chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:  # tests/support/browser.py: Debian's Chromium, headless
+        yield b
 
 
 def test_the_council_signs_in_approves_and_sees_the_sealed_contest(browser: Browser, live: dict[str, str]) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from contest.clock import SystemClock
 from contest.seeding import generate_answers
@@ -22,14 +22,12 @@ from contest.store import EventStore
 from domain.actors import Actor, system_actor
 from tests.conftest import SECRETS, STORES
 from tests.support import ROOT
+from tests.support.browser import chromium
 from tests.support.helpers import SEC, bearer
 from tests.support.live import call, gunicorn, live_store
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
-        "--disable-sync"]
 WHY = "Mazāk atbalsta ģimenēm ar bērniem nekā citās pašvaldībās"
 
 
@@ -55,14 +53,8 @@ def prepare(store_url: str) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is needed at /usr/bin/chromium for the browser tests: apt-get install -y chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:  # tests/support/browser.py: Debian's Chromium, headless
+        yield b
 
 
 @pytest.fixture(scope="module", params=STORES)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from contest.clock import SystemClock
 from contest.service import ContestService
@@ -20,26 +20,18 @@ from contest.store import EventStore
 from domain.actors import system_actor
 from tests.conftest import SECRETS, STORES
 from tests.support import ROOT
+from tests.support.browser import chromium
 from tests.support.helpers import SEC, bearer
 from tests.support.live import call, gunicorn, live_store
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
-        "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is needed at /usr/bin/chromium for the browser tests: apt-get install -y chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:  # tests/support/browser.py: Debian's Chromium, headless
+        yield b
 
 
 def prepare(store_url: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from contest.clock import SystemClock
 from contest.residents import fake_personal_codes
@@ -26,28 +26,19 @@ from contest.store import EventStore
 from domain.actors import Actor, system_actor
 from tests.conftest import SECRETS, STORES
 from tests.support import ROOT
+from tests.support.browser import chromium
 from tests.support.helpers import SEC
 from tests.support.live import call, gunicorn, live_store
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
-        "--disable-sync"]
 CODE = fake_personal_codes(1, seed=707)[0]
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is needed at /usr/bin/chromium for the browser tests: apt-get install -y chromium "
-                    "(.ci/run does it)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:  # tests/support/browser.py: Debian's Chromium, headless
+        yield b
 
 
 def prepare(store_url: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from eventsourcing.utils import get_topic
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from contest.clock import FrozenClock, SystemClock
 from contest.identity_settings import vote_mail_from_env
@@ -27,6 +27,7 @@ from domain.actors import system_actor
 from domain.vote import Vote
 from tests.conftest import SECRETS, STORES
 from tests.support import ROOT
+from tests.support.browser import chromium
 from tests.support.email_votes import use_email_level
 from tests.support.helpers import SEC
 from tests.support.live import free_port, live_store, start_gunicorn, stop_group
@@ -34,23 +35,14 @@ from tests.support.smtp import Inbox, smtp_server
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
-        "--disable-sync"]
 CODE, LATE = fake_personal_codes(2, seed=1504)
 ADDRESS = "iedzivotaja.pasts@example.lv"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is needed at /usr/bin/chromium for the browser tests: apt-get install -y chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:  # tests/support/browser.py: Debian's Chromium, headless
+        yield b
 
 
 def prepare(store_url: str) -> None:
