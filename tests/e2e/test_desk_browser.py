@@ -2,8 +2,10 @@
 against a real gunicorn, on each store, and finds both in the history (§4.7.1, §4.7.2; RULES.md "Audit"). The store
 is prepared with round 3 open and the jury's briefing of 1 October 2024 (a frozen clock); the server then runs on
 the system clock, so a visit on 20 November 2024 and a notice dated 4 November 2024 are in the past and in the
-recorded calendar. A notice dated too late is refused at its field in Latvian first. Screenshots go to
-test-artifacts/pages/<store>/ (gitignored)."""
+recorded calendar. A notice dated too late is refused at its field in Latvian first. The mailer's pass (the
+Procfile's `mailer`, on the frozen clock of the notice's day) then delivers the notice to the municipality, the
+mayor and the contact person over SMTP to a real server on loopback (aiosmtpd), and the desk's outbox shows the
+three as sent. Screenshots go to test-artifacts/pages/<store>/ (gitignored)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from contest.clock import FrozenClock
+from contest.mail_sender import Sender
 from contest.service import ContestService
+from contest.settings import Settings
 from contest.store import EventStore
 from domain.actors import system_actor
 from tests.conftest import SECRETS, START, STORES, _pg_conninfo
@@ -26,7 +30,9 @@ from tests.support import ROOT
 from tests.support.browser import chromium
 from tests.support.helpers import SEC, bearer
 from tests.support.live import call, gunicorn
+from tests.support.notifications import NOTICE_ADDRESSES, mailer_env
 from tests.support.round3 import WHO, day, reach_round3
+from tests.support.smtp import smtp_server
 
 pytestmark = pytest.mark.slow
 
@@ -62,7 +68,7 @@ def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, s
     try:
         prepared = prepare(url)
         with gunicorn(url, tmp_path, workers=2) as (base, _log):
-            yield {**prepared, "base": base, "shots": str(shots)}
+            yield {**prepared, "base": base, "shots": str(shots), "url": url}
     finally:
         if schema:
             with psycopg.connect(_pg_conninfo(), autocommit=True) as conn:
@@ -130,6 +136,29 @@ def test_the_secretariat_plans_a_visit_records_its_notice_and_finds_both_in_the_
             page.screenshot(path=str(shots / "desk-visit-phone.png"), full_page=True)
             page.set_viewport_size({"width": 1100, "height": 900})
 
+            # §4.7.2: the notice goes to the municipality, its mayor and its contact person. The mailer's pass
+            # (contest/mail_sender.py, as `contest notifications send` runs it) over real SMTP, on the clock of
+            # 4 November 2024: it queues a notice only while its visit is ahead, and this server's clock is today's.
+            with smtp_server() as inbox:
+                mail_env = mailer_env(live["url"], inbox)
+                on_notice_day = FrozenClock(day("2024-11-04", 12))
+                svc = ContestService.from_settings(Settings.from_env(mail_env), clock=on_notice_day)
+                try:
+                    done = Sender(svc.notifications).run_once()
+                finally:
+                    svc.close()
+            assert (done.queued, done.sent, done.failed) == (3, 3, 0), done.errors
+            assert sorted(m.rcpt_tos[0] for m in inbox.mails) == sorted(NOTICE_ADDRESSES)
+            for mail in inbox.mails:
+                assert "Paziņojums par vērtēšanas komisijas vizīti" in mail.text and live["name"] in mail.text
+                assert "plkst. 10:00" in mail.text
+            page.goto("/sekretariats/pazinojumi")
+            rows = page.locator("#notifications tr[data-kind]")
+            expect(rows).to_have_count(3)
+            expect(page.locator('#notifications tr[data-status="sent"]')).to_have_count(3)
+            expect(rows.first.locator(".status")).to_have_text("nosūtīts")
+
+            page.goto("/sekretariats/3-karta")
             page.get_by_role("navigation", name="Sekretariāta lapas").get_by_role("link", name="Vēsture").click()
             page.get_by_label("Notikuma veids").select_option(label="Vizītes un paziņojumi")
             page.get_by_role("button", name="Rādīt").click()
