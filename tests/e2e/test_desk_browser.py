@@ -30,7 +30,7 @@ from tests.support import ROOT
 from tests.support.browser import chromium
 from tests.support.helpers import SEC, bearer
 from tests.support.live import call, gunicorn
-from tests.support.notifications import NOTICE_ADDRESSES, mailer_env
+from tests.support.notifications import NOTICE_ADDRESSES
 from tests.support.round3 import WHO, day, reach_round3
 from tests.support.smtp import smtp_server
 
@@ -140,9 +140,10 @@ def test_the_secretariat_plans_a_visit_records_its_notice_and_finds_both_in_the_
             # (contest/mail_sender.py, as `contest notifications send` runs it) over real SMTP, on the clock of
             # 4 November 2024: it queues a notice only while its visit is ahead, and this server's clock is today's.
             with smtp_server() as inbox:
-                mail_env = mailer_env(live["url"], inbox)
-                on_notice_day = FrozenClock(day("2024-11-04", 12))
-                svc = ContestService.from_settings(Settings.from_env(mail_env), clock=on_notice_day)
+                settings = Settings.from_env({**inbox.env(), "CONTEST_STORE": live["url"],
+                                              "CONTEST_VOTER_SECRET": SECRETS.voter.decode(),
+                                              "CONTEST_RECEIPT_SECRET": SECRETS.receipt.decode()})
+                svc = ContestService.from_settings(settings, clock=FrozenClock(day("2024-11-04", 12)))
                 try:
                     done = Sender(svc.notifications).run_once()
                 finally:

@@ -10,6 +10,7 @@ import asyncio
 import os
 import signal
 import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -24,7 +25,8 @@ from contest.service import ContestService
 from contest.store import EventStore
 from domain.actors import system_actor
 from tests.conftest import SECRETS, START
-from tests.support.notifications import NOTICE_ADDRESSES, events, mailer, mailer_env, notice_recorded
+from tests.support import ROOT
+from tests.support.notifications import NOTICE_ADDRESSES, events, notice_recorded
 from tests.support.smtp import Inbox, smtp_server
 
 
@@ -59,6 +61,16 @@ def queued(store_url: str) -> Iterator[str]:
     finally:
         service.close()
     yield store_url
+
+
+def mailer_env(store_url: str, inbox: Inbox) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEST_")}
+    return {**env, **inbox.env(), "CONTEST_STORE": store_url, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1",
+            "CONTEST_VOTER_SECRET": SECRETS.voter.decode(), "CONTEST_RECEIPT_SECRET": SECRETS.receipt.decode()}
+
+
+def mailer(*args: str) -> list[str]:
+    return [sys.executable, "-m", "contest.cli", "notifications", "send", *args]
 
 
 def recorded(store_url: str) -> list[tuple[str, dict[str, Any]]]:

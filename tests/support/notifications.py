@@ -4,8 +4,6 @@ and the notifications' events as recorded."""
 
 from __future__ import annotations
 
-import os
-import sys
 from datetime import date
 from typing import Any
 
@@ -17,11 +15,8 @@ from contest.service import ContestService
 from domain.notice import Recipients
 from domain.notification import Notification
 from domain.visit import Visit, visit_id
-from tests.conftest import SECRETS
-from tests.support import ROOT
 from tests.support.helpers import SEC
 from tests.support.round3 import DAYS, WHO, Steps, day, reach_round3
-from tests.support.smtp import Inbox
 
 NOTICE_ADDRESSES = ("dome@example.lv", "mers@example.lv", "kontakts@example.lv")  # tests.support.round3.WHO
 TOPICS = {name: get_topic(getattr(Notification, name))
@@ -40,19 +35,6 @@ def notice_recorded(service: ContestService, clock: FrozenClock, client: FlaskCl
     r = steps.notice(finalists[0], "2024-11-04")
     assert r.status_code == 201, r.json
     return finalists[0], steps
-
-
-def mailer_env(store_url: str, inbox: Inbox) -> dict[str, str]:
-    """The mailer process's environment (the Procfile's `mailer`): the store, the inbox's SMTP settings and the
-    vote secrets that seal the addresses, and nothing else of this process's CONTEST_* settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEST_")}
-    return {**env, **inbox.env(), "CONTEST_STORE": store_url, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1",
-            "CONTEST_VOTER_SECRET": SECRETS.voter.decode(), "CONTEST_RECEIPT_SECRET": SECRETS.receipt.decode()}
-
-
-def mailer(*args: str) -> list[str]:
-    """The mailer's command line: `contest notifications send` with `args`."""
-    return [sys.executable, "-m", "contest.cli", "notifications", "send", *args]
 
 
 def events(service: ContestService) -> list[tuple[str, dict[str, Any]]]:
