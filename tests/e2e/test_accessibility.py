@@ -42,7 +42,7 @@ from contest.store import EventStore
 from domain.actors import Actor, system_actor
 from tests.conftest import SECRETS, START
 from tests.support import ROOT
-from tests.support.axe import describe, grave, run, shape, source
+from tests.support.axe import WIDTHS, describe, grave, run, shape, source
 from tests.support.browser import chromium
 from tests.support.helpers import SEC, bearer
 from tests.support.live import call, gunicorn, live_store
@@ -58,7 +58,6 @@ PUBLIC = ["/", "/balsot", "/balsot/parbaudit", "/rezultati", "/rezultati/balsoju
 AREAS = {"desk": ("/sekretariats", ("/sekretariats", "/parskats")), "jury": ("/komisija", ("/komisija", "/parskats")),
          "municipality": ("/pasvaldiba", ("/pasvaldiba",)), "council": ("/padome", ("/padome",))}
 HTML = "text/html"
-WIDTHS = (1100, 390)  # a desktop, a phone
 HEIGHT = 900
 CODES = fake_personal_codes(4, seed=1717)  # the round-1 contest's voters: one per store and language
 SCORELESS = "vk-pkc"  # a voting seat that scores nothing in play_contest: its round-3 sheet is still empty

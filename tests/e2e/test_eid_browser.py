@@ -4,7 +4,8 @@ real OpenID Connect provider (oidc-provider-mock, its own process on loopback), 
 the vote is stored with verified="eid"; the personal code is nowhere in the store, the export, the server's log or
 the cookies; both verifiers pass the export and count {"eid": 1} by identity level.
 
-Screenshots go to test-artifacts/eid/<store>/ (gitignored). The provider's pages load a stylesheet from a CDN: the
+Screenshots go to test-artifacts/eid/<store>/ (gitignored); each page screenshotted is also checked by axe-core
+(tests/support/axe.py) for serious or critical violations. The provider's pages load a stylesheet from a CDN: the
 browser is kept off every address but loopback, so nothing leaves the machine.
 """
 
@@ -28,6 +29,7 @@ from contest.store import EventStore
 from domain.actors import system_actor
 from tests.conftest import SECRETS, STORES
 from tests.support import ROOT
+from tests.support.axe import grave_violations, source
 from tests.support.browser import chromium
 from tests.support.helpers import SEC
 from tests.support.live import free_port, live_store, start_gunicorn, stop_group
@@ -82,14 +84,17 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         prepare(url)
         proc, base, log = start_gunicorn(url, tmp, workers=2, extra_env=env, port=port)
         try:
-            yield {"base": base, "store": url, "shots": shots, "log": log, "tmp": tmp}
+            yield {"base": base, "store": url, "shots": shots, "log": log, "tmp": tmp,
+                   "axe": request.param == STORES[0] and bool(source())}
         finally:
             stop_group(proc)
 
 
 @pytest.fixture
 def page(browser: Browser, live: dict[str, Any]) -> Iterator[Page]:
-    context = browser.new_context(base_url=live["base"], locale="lv-LV", viewport={"width": 1100, "height": 900})
+    # bypass_csp: axe-core is injected as an inline script (tests/support/axe.py), in the test only
+    context = browser.new_context(base_url=live["base"], locale="lv-LV", viewport={"width": 1100, "height": 900},
+                                  bypass_csp=True)
     context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())  # loopback only
     p = context.new_page()
     p.set_default_timeout(15_000)
@@ -105,7 +110,12 @@ def page(browser: Browser, live: dict[str, Any]) -> Iterator[Page]:
 
 
 def shot(page: Page, live: dict[str, Any], name: str) -> None:
+    """A screenshot of the page as it is, and axe-core's WCAG A and AA check of it: no serious or critical violation,
+    on a desktop and a phone (on the first store only: the markup is the same on both)."""
     page.screenshot(path=str(Path(live["shots"]) / f"{name}.png"), full_page=True)
+    if live["axe"]:
+        problems = grave_violations(page, name)
+        assert not problems, "axe-core found serious or critical violations:\n" + "\n".join(problems)
 
 
 def test_a_resident_signs_in_with_eid_rates_confirms_and_sees_the_receipt(page: Page, live: dict[str, Any]) -> None:

@@ -4,7 +4,8 @@ resident fills the vote form with the keyboard, is told to check the mail, opens
 and sees the receipt; the vote is in the history, verified by e-mail. A link that has expired says so in
 Latvian and records nothing.
 
-The tests of this module share one server and run in file order. Screenshots go to test-artifacts/pages/<store>/.
+The tests of this module share one server and run in file order. Screenshots go to test-artifacts/pages/<store>/;
+each page screenshotted is also checked by axe-core (tests/support/axe.py) for serious or critical violations.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from domain.actors import system_actor
 from domain.vote import Vote
 from tests.conftest import SECRETS, STORES
 from tests.support import ROOT
+from tests.support.axe import grave_violations, source
 from tests.support.browser import chromium
 from tests.support.email_votes import use_email_level
 from tests.support.helpers import SEC
@@ -72,14 +74,17 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         with smtp_server() as inbox:
             proc, base, _log = start_gunicorn(url, tmp, workers=2, extra_env=inbox.env(public_url=base), port=port)
             try:
-                yield {"base": base, "url": url, "inbox": inbox, "shots": shots}
+                yield {"base": base, "url": url, "inbox": inbox, "shots": shots,
+                       "axe": request.param == STORES[0] and bool(source())}
             finally:
                 stop_group(proc)
 
 
 @pytest.fixture
 def page(browser: Browser, live: dict) -> Iterator[Page]:
-    context = browser.new_context(base_url=live["base"], locale="lv-LV", viewport={"width": 1100, "height": 900})
+    # bypass_csp: axe-core is injected as an inline script (tests/support/axe.py), in the test only
+    context = browser.new_context(base_url=live["base"], locale="lv-LV", viewport={"width": 1100, "height": 900},
+                                  bypass_csp=True)
     p = context.new_page()
     p.set_default_timeout(15_000)
     errors: list[str] = []
@@ -94,7 +99,12 @@ def page(browser: Browser, live: dict) -> Iterator[Page]:
 
 
 def shot(page: Page, live: dict, name: str) -> None:
+    """A screenshot of the page as it is, and axe-core's WCAG A and AA check of it: no serious or critical violation,
+    on a desktop and a phone (on the first store only: the markup is the same on both)."""
     page.screenshot(path=str(Path(live["shots"]) / f"{name}.png"), full_page=True)
+    if live["axe"]:
+        problems = grave_violations(page, name)
+        assert not problems, "axe-core found serious or critical violations:\n" + "\n".join(problems)
 
 
 def email_votes(store_url: str) -> list[Vote.Cast]:
@@ -146,6 +156,7 @@ def test_a_resident_confirms_the_vote_through_the_mailed_link(page: Page, live: 
 
     page.goto(mail.link)  # the link again: used
     expect(page.locator("#refusal")).to_contain_text("Šī saite jau ir izmantota")
+    shot(page, live, "email-used")
 
 
 def test_an_expired_link_says_so_in_latvian(page: Page, live: dict) -> None:

@@ -73,3 +73,19 @@ def shape(url: str) -> str:
     path = "/".join("*" if ALIKE.match(s) else s for s in parts.path.split("/"))
     names = sorted({k for k, _ in parse_qsl(parts.query) if k != "lang"})
     return path + ("?" + "&".join(names) if names else "")
+
+
+#: The widths each page is checked at: a desktop's, a phone's (where wide tables scroll).
+WIDTHS = (1100, 390)
+
+
+def grave_violations(page: Page, where: str, widths: tuple[int, ...] = WIDTHS) -> list[str]:
+    """The serious and critical violations of the page as it is now, at each width (the page's own size is put
+    back), each described on one line (the browser context must bypass the page's Content-Security-Policy)."""
+    size = page.viewport_size or {"width": widths[0], "height": 900}
+    found = []
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": size["height"]})
+        found += [describe(v, f"{where} {width}px") for v in grave(run(page)["violations"])]
+    page.set_viewport_size(size)
+    return found
