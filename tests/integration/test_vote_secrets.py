@@ -392,12 +392,13 @@ def test_contest_serve_records_the_operators_fingerprints_with_the_first_vote(st
             lines.append(line)
         body = json.dumps({"personal_code": fake_personal_codes(1, seed=412)[0], "municipality": "LV-RIX",
                            "rating": 5}).encode()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while True:
             try:
                 req = urllib.request.Request(f"http://127.0.0.1:{port}/api/contests/2024/votes", data=body,
                                              headers={"Content-Type": "application/json"})
-                with urllib.request.urlopen(req, timeout=5) as r:
+                # the first vote of a fresh service on a loaded machine can take seconds; it is not sent twice
+                with urllib.request.urlopen(req, timeout=60) as r:
                     assert r.status == 201
                 break
             except urllib.error.URLError as e:
