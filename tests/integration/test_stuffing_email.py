@@ -1,5 +1,5 @@
 """Stuffing the residents' vote under identity level `email` (D15, §4.6.6): the script of the `code` level's
-stuffing test (tests/integration/test_stuffing.py) sends thousands of made-up but valid new-form personal codes
+stuffing test (tests/integration/test_stuffing.py) sends a thousand made-up but valid new-form personal codes
 from three client networks, each with an address of its own. Every request passes the vote's checks (D10 checks
 only a new-form code's form) and its link is mailed, yet none is counted: a vote is recorded only once its link
 is opened, and the links went to mailboxes the stuffer does not read. The tally is the honest residents' exactly,
@@ -28,13 +28,13 @@ from tests.support.email_votes import ask, confirm, use_email_level
 from tests.support.smtp import Inbox
 
 HONEST = 40
-STUFFED = 2500
+STUFFED = 1000  # each is mailed over SMTP: what the test shows does not grow with the count
 STUFFER_NETWORKS = ("198.51.100.", "203.0.113.", "192.0.2.")  # three /24s
 HONEST_FROM = datetime(2024, 8, 2, 6, 0, tzinfo=timezone.utc)
 STUFFING_AT = datetime(2024, 8, 20, 12, 0, tzinfo=timezone.utc)
 
 
-def test_thousands_of_made_up_codes_count_for_nothing_without_their_links(
+def test_a_thousand_made_up_codes_count_for_nothing_without_their_links(
         service: ContestService, clock: FrozenClock, smtp: Inbox, tokens: dict[str, str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONTEST_VOTE_RATE_LIMIT", "off")  # the stuffer got past the rate limit
