@@ -1,15 +1,19 @@
-"""`contest demo`: a whole 2024 contest played through the HTTP API of a real gunicorn, on an empty SQLite store.
+"""`contest demo`: a whole 2024 contest played on a real gunicorn over an empty SQLite store, through the HTTP API
+(`--via api`, the default) or through the pages' forms (`--via pages`).
 
 The service runs like `./dev serve` (api.demo_wsgi: the same app) with one difference: its clock is the demo's
 (contest/demo_clock.py), which the demo moves through the 2024 calendar, because the rules tie steps to dates that
 a real clock cannot give in a minute: votes only inside the window (§4.6.6), the jury's briefing no earlier than
 round 2's closing and a week before the first visit (§4.6.8), notices five working days before each visit
-(§4.7.2), attendance once a visit has taken place (§4.7.3). Everything else is a plain HTTP request with the
-role's bearer token: 43 seeded submissions (contest.seeding), tens of thousands of residents' votes with fake but
-valid personal codes (contest.residents), sent concurrently from many client networks (the demo forwards each fake
-resident's address, demo_play.client_addresses, as a reverse proxy would), nine jury ballots, the briefing,
-visits, notices, attendance, scores, the council's approval. Then the history is exported and verified with
-`contest audit`, the winners are printed, and the pages stay up until Ctrl-C (unless --no-serve).
+(§4.7.2), attendance once a visit has taken place (§4.7.3). The steps and their seeded data are
+contest/demo_script.py's: 43 seeded submissions (contest.seeding), tens of thousands of residents' votes with fake
+but valid personal codes (contest.residents), sent concurrently from many client networks (the demo forwards each
+fake resident's address, demo_script.client_addresses, as a reverse proxy would), nine jury ballots, the briefing,
+visits, notices, attendance, scores, the council's approval. Through the API each is a request with the role's
+bearer token (contest/demo_play.py); through the pages each person signs in and fills in the pages' forms as in a
+browser without JavaScript (contest/demo_pages.py, contest/demo_forms.py); the same --seed and --votes give the
+same contest either way. Then the history is exported and verified with `contest audit` and the independent
+verifier, the winners are printed, and the pages stay up until Ctrl-C (unless --no-serve).
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ def free_port() -> int:
 def server(store_url: str, clock_file: Path, workdir: Path, port: int, workers: int) -> Iterator[str]:
     """gunicorn on loopback with the demo's clock, like tests/support/live.py; yields the base URL."""
     # The demo stands as the one reverse proxy in front of its own service: it forwards each fake resident's vote
-    # with the resident's address in X-Forwarded-For (demo_play.client_addresses), which the service trusts for
+    # with the resident's address in X-Forwarded-For (demo_script.client_addresses), which the service trusts for
     # one hop (CONTEST_PROXY_FIX=1, as behind a real proxy), so the votes come from many client networks, as real
     # residents' do, and the desk flags none of them as a cluster. The vote's rate limit stays off, as before: with
     # an address per resident it would not bite, and the demo plays the contest, not the limiter's counter file.
@@ -219,8 +223,9 @@ def report_summary(play: Script, result: dict[str, Any], finalists: list[str], o
                f"{facts['refused']['already voted']} second vote, {facts['refused']['bad code']} mistyped code; "
                f"suspicious vote clusters on the desk: {facts['clusters']}")
     if "forms" in facts:
-        click.echo(f"through the pages: {facts['forms']} forms sent by {facts['people']} people, each signed in "
-                   f"with a session of their own; nothing written through the API")
+        click.echo(f"through the pages: {facts['forms']} forms sent by {facts['staff']} staff, each signed in "
+                   f"with a session of their own, and {facts['residents']} residents' browsers; nothing written "
+                   f"through the API")
     click.echo(f"finalists ({YEAR}): {', '.join(finalists)}")
     click.echo(f"winner ({YEAR}): {winner['municipality']}")
     click.echo(f"theme prize ({YEAR}): {theme['municipality']}")

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -27,6 +27,9 @@ import click
 from contest.demo_clock import set_time
 from contest.residents import fake_personal_codes
 from contest.seeding import generate_answers
+
+if TYPE_CHECKING:
+    from domain.questionnaire import Questionnaire
 
 RIGA = ZoneInfo("Europe/Riga")
 YEAR = 2024
@@ -97,6 +100,7 @@ class Script(ABC):
         self.concurrency, self.progress = concurrency, progress
         self.names: dict[str, str] = {}
         self.facts: dict[str, Any] = {}
+        self.questionnaire: Questionnaire | None = None
 
     def at(self, local: str) -> None:
         set_time(self.clock_file, riga(local))
@@ -192,8 +196,8 @@ class Script(ABC):
         self.progress.step("round 1 opens")
         from domain.questionnaire import load_questionnaire
 
-        questionnaire = load_questionnaire(self.read(f"{API}/questionnaire"))
-        answers = generate_answers(questionnaire, list(self.names), seed=self.seed)
+        self.questionnaire = load_questionnaire(self.read(f"{API}/questionnaire"))
+        answers = generate_answers(self.questionnaire, list(self.names), seed=self.seed)
         self.parallel(lambda code: self.submit(code, answers[code]) if answers[code] else None, list(self.names),
                       "submissions")
         self.at("2024-07-05 11:00")
