@@ -96,9 +96,9 @@ class Form:
         self.action = urljoin(page_url, element.attrs.get("action") or page_url)
         self.controls: list[Control] = []
         for e in element.iter():
-            if "disabled" in e.attrs or not e.attrs.get("name"):
+            name, kind = e.attrs.get("name", ""), e.attrs.get("type", "submit" if e.tag == "button" else "text").lower()
+            if "disabled" in e.attrs or not (name or kind == "submit"):  # a button without a name sends nothing
                 continue
-            name, kind = e.attrs["name"], e.attrs.get("type", "submit" if e.tag == "button" else "text").lower()
             if e.tag == "input" and kind in ("radio", "checkbox"):
                 self.controls.append(Control(kind, name, e.attrs.get("value", "on"), "checked" in e.attrs))
             elif e.tag in ("input", "button") and kind == "submit":
@@ -115,7 +115,7 @@ class Form:
                 self.controls.append(Control("select", name, chosen, options=values))
 
     def names(self) -> set[str]:
-        return {c.name for c in self.controls}
+        return {c.name for c in self.controls if c.name}
 
     def fill(self, values: Mapping[str, str | bool]) -> Form:
         """Type, choose and tick as a person does: a text field or a text area takes any text; a list, a radio group
@@ -149,7 +149,7 @@ class Form:
             raise DemoError(f"the form {self.action} has no button {button!r}")
         out = [(c.name, c.value) for c in self.controls
                if c.kind in ("text", "textarea", "select") or (c.kind in ("radio", "checkbox") and c.checked)]
-        return out + ([(pressed.name, pressed.value)] if pressed is not None else [])
+        return out + ([(pressed.name, pressed.value)] if pressed is not None and pressed.name else [])
 
 
 @dataclass

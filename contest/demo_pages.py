@@ -102,6 +102,9 @@ def sign_in_form(page: Page) -> Form | None:
 
 
 class PagesPlay(Script):
+    """The secretariat (`token`, as `contest serve` prints one) and everyone it issues a token to, each a Person
+    with a browser of their own; the residents, a browser each."""
+
     def __init__(self, base: str, token: str, clock_file: Path, votes: int, seed: int, concurrency: int,
                  progress: Progress) -> None:
         super().__init__(clock_file, votes, seed, concurrency, progress)
@@ -117,7 +120,8 @@ class PagesPlay(Script):
         return self.http.call("GET", path)
 
     def person(self, key: str, home: str, **token: str) -> Person:
-        """The person's token, issued once by the secretariat on the tokens' page (one request at a time)."""
+        """The person of `key`, with a token the secretariat issued on the tokens' page the first time (one token
+        at a time: the secretariat's browser is one person's)."""
         with self.desk.browser.lock:
             if key not in self.people:
                 # the answer to the form shows the form again: the next token is issued from there
