@@ -18,6 +18,7 @@ from api import (
     desk_decisions,
     desk_next_year,
     desk_notifications,
+    desk_requests,
     desk_round3,
     downloads,
     eid,
@@ -101,7 +102,8 @@ def create_app(service: ContestService, config: dict[str, Any] | None = None) ->
     app.register_blueprint(vote_receipt.blp)  # after the vote: the receipt (/balsot/paldies) and its check
     app.register_blueprint(council.blp)  # the Fund council's page (/padome): the result and its approval
     app.register_blueprint(overview.blp)  # the progress page (/parskats): the secretariat's and the chair's
-    for ops in (desk_round3.blp, desk_decisions.blp, audit_log.blp):  # the secretariat's round 3, decisions, log
+    # the secretariat's round 3, decisions, requests for information, log
+    for ops in (desk_round3.blp, desk_decisions.blp, desk_requests.blp, audit_log.blp):
         app.register_blueprint(ops)
     app.register_blueprint(desk_config.blp)  # the desk's configuration, questionnaire, answers' import and tokens
     app.register_blueprint(system.assets)

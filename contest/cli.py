@@ -363,10 +363,16 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
 @click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64),
               help="requests in flight at once")
 @click.option("--seed", default=2024, show_default=True, type=int, help="seeds the answers, votes and scores")
+@click.option("--via", type=click.Choice(["api", "pages"]), default="api", show_default=True,
+              help="api: every step a request to the JSON API with the role's bearer token; pages: every step a "
+                   "person does through the pages' forms, as in a browser without JavaScript (each person signs "
+                   "in with a session of their own); the same --seed and --votes give the same contest either way")
 @click.pass_context
-def demo(ctx: click.Context, votes: int, serve: bool, port: int, workers: int, concurrency: int, seed: int) -> None:
-    """Play a whole 2024 contest through the HTTP API on an empty SQLite store (a new one under var/ unless
-    --store or CONTEST_STORE names one), verify its audit export, print the winners, show the pages."""
+def demo(ctx: click.Context, votes: int, serve: bool, port: int, workers: int, concurrency: int, seed: int,
+         via: str) -> None:
+    """Play a whole 2024 contest on an empty SQLite store (a new one under var/ unless --store or CONTEST_STORE
+    names one), through the HTTP API or (--via pages) the pages' forms; verify its audit export, print the
+    winners, show the pages."""
     from click.core import ParameterSource
 
     from contest.demo import run_demo
@@ -374,7 +380,7 @@ def demo(ctx: click.Context, votes: int, serve: bool, port: int, workers: int, c
     parent = ctx.parent
     explicit = parent is not None and parent.get_parameter_source("store") not in (None, ParameterSource.DEFAULT)
     run_demo(ctx.obj["settings"].store_url if explicit else None, votes=votes, serve=serve, port=port,
-             workers=workers, concurrency=concurrency, seed=seed)
+             workers=workers, concurrency=concurrency, seed=seed, via=via)
 
 
 if __name__ == "__main__":

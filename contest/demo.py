@@ -1,15 +1,19 @@
-"""`contest demo`: a whole 2024 contest played through the HTTP API of a real gunicorn, on an empty SQLite store.
+"""`contest demo`: a whole 2024 contest played on a real gunicorn over an empty SQLite store, through the HTTP API
+(`--via api`, the default) or through the pages' forms (`--via pages`).
 
 The service runs like `./dev serve` (api.demo_wsgi: the same app) with one difference: its clock is the demo's
 (contest/demo_clock.py), which the demo moves through the 2024 calendar, because the rules tie steps to dates that
 a real clock cannot give in a minute: votes only inside the window (§4.6.6), the jury's briefing no earlier than
 round 2's closing and a week before the first visit (§4.6.8), notices five working days before each visit
-(§4.7.2), attendance once a visit has taken place (§4.7.3). Everything else is a plain HTTP request with the
-role's bearer token: 43 seeded submissions (contest.seeding), tens of thousands of residents' votes with fake but
-valid personal codes (contest.residents), sent concurrently from many client networks (the demo forwards each fake
-resident's address, demo_play.client_addresses, as a reverse proxy would), nine jury ballots, the briefing,
-visits, notices, attendance, scores, the council's approval. Then the history is exported and verified with
-`contest audit`, the winners are printed, and the pages stay up until Ctrl-C (unless --no-serve).
+(§4.7.2), attendance once a visit has taken place (§4.7.3). The steps and their seeded data are
+contest/demo_script.py's: 43 seeded submissions (contest.seeding), tens of thousands of residents' votes with fake
+but valid personal codes (contest.residents), sent concurrently from many client networks (the demo forwards each
+fake resident's address, demo_script.client_addresses, as a reverse proxy would), nine jury ballots, the briefing,
+visits, notices, attendance, scores, the council's approval. Through the API each is a request with the role's
+bearer token (contest/demo_play.py); through the pages each person signs in and fills in the pages' forms as in a
+browser without JavaScript (contest/demo_pages.py, contest/demo_forms.py); the same --seed and --votes give the
+same contest either way. Then the history is exported and verified with `contest audit` and the independent
+verifier, the winners are printed, and the pages stay up until Ctrl-C (unless --no-serve).
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from typing import Any
 import click
 
 from contest.demo_clock import set_time
-from contest.demo_play import API, YEAR, DemoError, Http, Play, Progress, riga, steps_for
+from contest.demo_play import Http, Play
+from contest.demo_script import API, YEAR, DemoError, Progress, Script, riga, steps_for
 from contest.settings import store_kind
 from contest.store import EventStore
 
@@ -47,7 +52,7 @@ def free_port() -> int:
 def server(store_url: str, clock_file: Path, workdir: Path, port: int, workers: int) -> Iterator[str]:
     """gunicorn on loopback with the demo's clock, like tests/support/live.py; yields the base URL."""
     # The demo stands as the one reverse proxy in front of its own service: it forwards each fake resident's vote
-    # with the resident's address in X-Forwarded-For (demo_play.client_addresses), which the service trusts for
+    # with the resident's address in X-Forwarded-For (demo_script.client_addresses), which the service trusts for
     # one hop (CONTEST_PROXY_FIX=1, as behind a real proxy), so the votes come from many client networks, as real
     # residents' do, and the desk flags none of them as a cluster. The vote's rate limit stays off, as before: with
     # an address per resident it would not bite, and the demo plays the contest, not the limiter's counter file.
@@ -84,6 +89,9 @@ def server(store_url: str, clock_file: Path, workdir: Path, port: int, workers: 
 
 
 # ----- the command -----
+
+VIA = {"api": "the HTTP JSON API with each role's bearer token",
+       "pages": "the pages' forms, each person in a browser session of their own"}
 
 def prepare_store(store_url: str) -> None:
     if store_kind(store_url) != "sqlite":
@@ -145,8 +153,28 @@ def first_token(store_url: str, clock_file: Path) -> str:
         svc.close()
 
 
+def check_pages(base: str, winner: str) -> list[str]:
+    """The public pages and the desk's sign-in answer on the played contest."""
+    paths = ["/", "/balsot", "/rezultati", "/rezultati/balsojums", f"/rezultati/{winner}", "/sekretariats",
+             "/rezultati?lang=en"]
+    for path in paths:
+        status, _ = Http(base).raw("GET", path)
+        if status != 200:
+            raise DemoError(f"the page {path} answered {status}")
+    return paths
+
+
+def player(via: str) -> type[Script]:
+    """The hands of the play: the JSON API with the roles' tokens, or the pages' forms as each person uses them."""
+    if via == "pages":
+        from contest.demo_pages import PagesPlay
+
+        return PagesPlay
+    return Play
+
+
 def run_demo(store_url: str | None, votes: int, serve: bool, port: int, workers: int, concurrency: int,
-             seed: int) -> None:
+             seed: int, via: str = "api") -> None:
     started = time.monotonic()
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     workdir = Path("var") / f"demo-{stamp}"
@@ -157,17 +185,18 @@ def run_demo(store_url: str | None, votes: int, serve: bool, port: int, workers:
     set_time(clock_file, riga("2024-06-07 12:00"))  # the Fund council approved the 2024 rules on 7 June
     sec = first_token(store_url, clock_file)
     with server(store_url, clock_file, workdir, port or free_port(), workers) as base:
-        click.echo(f"contest demo: 2024 on {store_url}, service {base}, {votes} residents' votes")
+        click.echo(f"contest demo: 2024 on {store_url}, service {base}, {votes} residents' votes, through "
+                   f"{VIA[via]}")
         with click.progressbar(length=steps_for(votes), label="starting", show_pos=True, width=30) as bar:
-            play = Play(Http(base, sec), clock_file, votes, seed, concurrency, Progress(bar))
+            play = player(via)(base, sec, clock_file, votes, seed, concurrency, Progress(bar))
             ten = play.round1()
             play.vote()
             finalists = play.round2(ten)
             play.round3(finalists)
-        result = play.http.call("GET", f"{API}/result")
-        pages = play.pages(result["winner"]["municipality"])
+        result = play.read(f"{API}/result")
+        pages = check_pages(base, result["winner"]["municipality"])
         checkpoints = workdir / f"checkpoints-{YEAR}.json"  # as anyone could have saved them (D16)
-        checkpoints.write_text(json.dumps(play.http.call("GET", f"{API}/checkpoints"), indent=1), encoding="utf-8")
+        checkpoints.write_text(json.dumps(play.read(f"{API}/checkpoints"), indent=1), encoding="utf-8")
         ok, report, verified = audit(store_url, workdir, checkpoints, result["approval"]["digest"])
         report_summary(play, result, finalists, ok, verified, workdir, time.monotonic() - started)
         click.echo(f"pages checked: {', '.join(pages)}")
@@ -185,7 +214,7 @@ def run_demo(store_url: str | None, votes: int, serve: bool, port: int, workers:
                 click.echo("stopping the service")
 
 
-def report_summary(play: Play, result: dict[str, Any], finalists: list[str], ok: bool, verified: dict[str, str],
+def report_summary(play: Script, result: dict[str, Any], finalists: list[str], ok: bool, verified: dict[str, str],
                    workdir: Path, seconds: float) -> None:
     names, facts = play.names, play.facts
     winner, theme = result["winner"], result["theme_winner"]
@@ -193,6 +222,10 @@ def report_summary(play: Play, result: dict[str, Any], finalists: list[str], ok:
     click.echo(f"residents' votes: {play.votes} counted; refused as they should be: "
                f"{facts['refused']['already voted']} second vote, {facts['refused']['bad code']} mistyped code; "
                f"suspicious vote clusters on the desk: {facts['clusters']}")
+    if "forms" in facts:
+        click.echo(f"through the pages: {facts['forms']} forms sent by {facts['staff']} staff, each signed in "
+                   f"with a session of their own, and {facts['residents']} residents' browsers; nothing written "
+                   f"through the API")
     click.echo(f"finalists ({YEAR}): {', '.join(finalists)}")
     click.echo(f"winner ({YEAR}): {winner['municipality']}")
     click.echo(f"theme prize ({YEAR}): {theme['municipality']}")

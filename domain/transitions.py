@@ -293,8 +293,12 @@ def available_actions(contest: TransitionContest, at: datetime) -> tuple[str, ..
         actions.append(OPEN_ROUND1)
     if stage == ROUND1:
         actions.append(CLOSE_ROUND1)
-    if stage in (SETUP, ROUND1, ROUND2) and window_now(contest, at) == WINDOW_SCHEDULED:
-        actions.append(OPEN_WINDOW)  # early, by the secretariat (§4.6.6); in its times it is open already
+    now = window_now(contest, at)
+    if stage in (SETUP, ROUND1, ROUND2) and (now == WINDOW_SCHEDULED or (
+            now == WINDOW_OPEN and contest.window_status == WINDOW_SCHEDULED)):
+        # early, by the secretariat (§4.6.6); or in its times while no clock has recorded the opening: residents
+        # vote by the window's times already, but an interim result waits for the recorded opening (D10)
+        actions.append(OPEN_WINDOW)
     if stage in (SETUP, ROUND1, ROUND2) and contest.window_status != WINDOW_CLOSED:
         actions.append(CLOSE_WINDOW)  # also a window inside its times that no clock has opened (§4.6.6)
     if stage == ROUND2:

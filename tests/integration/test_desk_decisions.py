@@ -11,27 +11,11 @@ from contest.service import ContestService
 from domain.actors import Actor
 from domain.contest import Contest
 from tests.conftest import bearer
-from tests.support.desk import field_errors, recorded, same_command, send, sign_in
-from tests.support.helpers import VOTE_DAY, ballot_for, cast_votes, close_vote, play_round1
+from tests.support.desk import field_errors, recorded, same_command, send, sign_in, tied
+from tests.support.helpers import VOTE_DAY, cast_votes, close_vote, play_round1
 from tests.support.pages import text
 
 PAGE = "/sekretariats/lemumi"
-
-
-def tied(service: ContestService, clock: FrozenClock) -> list[str]:
-    """Round 2 with r3 and r4 tied for the 4th place in jury points, the chair's points tied too (D11): four seats
-    rank r3 above r4, four r4 above r3, and the chair gives both 0 (tests/integration/test_round2.py's case)."""
-    r = play_round1(service, clock)
-    outsider = next(m.code for m in service.contest(2024).municipalities if m.code not in r)
-    cast_votes(service, clock, {outsider: [5]})
-    close_vote(service, clock)
-    a, b = [r[0], r[1], r[2], r[3], r[4]], [r[0], r[1], r[2], r[4], r[3]]
-    orders = {"varam": a, "lm": a, "izm": a, "fmt": a, "ugf": b, "vpd": b, "vk-pkc": b, "ldga": b,
-              "sif": [r[0], r[1], r[2], r[5], r[6]]}
-    for seat, order in orders.items():
-        points, just = ballot_for(r, order)
-        service.round2.cast_ballot(2024, seat, points, just, cast_by=None, actor=Actor("juror", seat, seat=seat))
-    return r
 
 
 def test_a_tie_is_decided_as_through_the_api_and_refused_at_its_fields(

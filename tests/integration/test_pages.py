@@ -201,6 +201,24 @@ def test_the_desk_cookie_is_secure_off_loopback(service: ContestService, tokens:
     assert r.status_code == 303 and "Secure" in r.headers["Set-Cookie"]
 
 
+def test_s4_6_6_the_desk_records_the_opening_that_no_clock_has_recorded(
+        client: FlaskClient, service: ContestService, clock: FrozenClock, tokens: dict[str, str]) -> None:
+    clock.set(VOTE_DAY)  # inside the window's times, and no clock has run: residents vote by the times already
+    login(client, tokens["secretariat"])
+    page = text(client.get("/sekretariats"))
+    assert 'id="window-status">atvērts<' in page.replace(" <", "<") and 'id="do-atvert-balsojumu"' in page
+    r = client.post("/sekretariats/atvert-balsojumu", data={"csrf_token": form_token(client, "/sekretariats"),
+                                                            "reason": "Pulkstenis nedarbojās"})
+    assert r.status_code == 303
+    contest = service.contest(2024)
+    assert contest.window_status == "open"
+    (opened,) = [n for n in service.store.notifications() if n.topic.endswith("VotingWindowOpened")]
+    assert '"reason":"Pulkstenis nedarbojās"' in opened.state.decode().replace(": ", ":")
+    assert contest.window_times()["opens_at"] == "2024-07-31T21:00:00Z"  # the planned instant, not the click's
+    page = text(client.get("/sekretariats"))
+    assert "Izpildīts: Atvērt iedzīvotāju balsojumu." in page and 'id="do-atvert-balsojumu"' not in page
+
+
 def test_the_desk_shows_the_state_and_takes_the_transitions(client: FlaskClient, service: ContestService,
                                                             clock: FrozenClock, tokens: dict[str, str]) -> None:
     login(client, tokens["secretariat"])

@@ -17,8 +17,10 @@ from flask.testing import FlaskClient
 from contest.clock import FrozenClock
 from contest.residents import fake_personal_codes
 from contest.service import ContestService
+from domain.actors import Actor
 from domain.identity import identify
 from domain.vote import Vote
+from tests.support.helpers import ballot_for, cast_votes, close_vote, play_round1
 from tests.support.pages import form_token, login
 
 TIMES = ("at", "timestamp")  # what differs between the same command sent twice
@@ -60,6 +62,23 @@ def same_command(a: dict[str, Any], b: dict[str, Any], *ignore: str) -> bool:
     """Two events record the same thing: equal but for their times (and the fields in `ignore`)."""
     skip = {*TIMES, *ignore}
     return {k: v for k, v in a.items() if k not in skip} == {k: v for k, v in b.items() if k not in skip}
+
+
+def tied(service: ContestService, clock: FrozenClock) -> list[str]:
+    """Round 2 with r3 and r4 tied for the 4th place in jury points, the chair's points tied too (D11): four seats
+    rank r3 above r4, four r4 above r3, and the chair gives both 0 (tests/integration/test_round2.py's case).
+    Returns round 2's municipalities (r)."""
+    r = play_round1(service, clock)
+    outsider = next(m.code for m in service.contest(2024).municipalities if m.code not in r)
+    cast_votes(service, clock, {outsider: [5]})
+    close_vote(service, clock)
+    a, b = [r[0], r[1], r[2], r[3], r[4]], [r[0], r[1], r[2], r[4], r[3]]
+    orders = {"varam": a, "lm": a, "izm": a, "fmt": a, "ugf": b, "vpd": b, "vk-pkc": b, "ldga": b,
+              "sif": [r[0], r[1], r[2], r[5], r[6]]}
+    for seat, order in orders.items():
+        points, just = ballot_for(r, order)
+        service.round2.cast_ballot(2024, seat, points, just, cast_by=None, actor=Actor("juror", seat, seat=seat))
+    return r
 
 
 def bulk_votes(service: ContestService, clock: FrozenClock, n: int, *, start: datetime, every: timedelta,
