@@ -20,8 +20,9 @@ from api import page_support as ps
 from api.desk_pages import Actor, blueprint, signed_in
 from api.desk_round3_forms import too_long
 from api.pages import lv_key
-from domain.contest import ROUND1, ROUND2, Contest
+from domain.contest import Contest
 from domain.errors import DomainError, InvalidInput, NotFound, RuleViolation
+from domain.submission import information_may_be_requested
 
 blp = blueprint("desk_requests")
 TEXT_MAX = 5000  # what the API's schema takes (api/round1.py RequestSchema)
@@ -53,7 +54,7 @@ def render(contest: Contest, actor: Actor, errors: dict[str, str] | None = None,
            values: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
     choices = sorted(((m.code, m.name) for m in contest.municipalities), key=lambda p: lv_key(p[1]))
     return render_template("pages/desk_requests.html", contest=contest, actor=actor, requests=sent_requests(contest),
-                           open=contest.stage in (ROUND1, ROUND2), choices=choices, errors=errors or {},
+                           open=information_may_be_requested(contest.stage), choices=choices, errors=errors or {},
                            values=values or {}, text_max=TEXT_MAX, clause=CLAUSE), status
 
 

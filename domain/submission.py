@@ -26,6 +26,11 @@ def submission_id(year: int, municipality: str) -> UUID:
     return uuid5(NAMESPACE, f"submission/{year}/{municipality}")
 
 
+
+def information_may_be_requested(stage: str) -> bool:
+    """The secretariat asks a municipality for more information while round 1 or round 2 is open (§4.4, §4.6.2)."""
+    return stage in (ROUND1, ROUND2)
+
 class Submission(Aggregate):
     @staticmethod
     def create_id(year: int, municipality: str) -> UUID:
@@ -75,7 +80,7 @@ class Submission(Aggregate):
     # ----- requests for more information (§4.4, §4.6.2) -----
 
     def request_information(self, request_id: str, text: str, *, stage: str, actor: Actor, at: datetime) -> None:
-        if stage not in (ROUND1, ROUND2):
+        if not information_may_be_requested(stage):
             raise RuleViolation("requests for more information are made in rounds 1 and 2", clause="§4.4, §4.6.2",
                                 stage=stage)
         if not text.strip():
