@@ -5,10 +5,11 @@ refusal (a frozen part, a bad value) is shown at its field in the reader's langu
 
 This blueprint holds the overview (/sekretariats/konfiguracija), the residents' vote dates (…/balsojums, entered
 and shown as Latvian time, §4.6.6), the annual theme (…/tema, §4.3) and the rule numbers (…/noteikumi, with the
-vote's identity level, D15), and the pages of the jury (api/desk_jury.py), the prizes (api/desk_prizes.py), the
-questionnaire (api/desk_questionnaire.py), the answers' import (api/desk_answers.py) and the access tokens
-(api/desk_tokens.py), each a blueprint of its own under this one (endpoints `config.<page>.<view>`). Every page needs
-the desk's session (api/desk.py, api/staff_login.py).
+vote's identity level, D15), and the pages of the participants (api/desk_participants.py), the questionnaire
+(api/desk_questionnaire.py), round 1's scoring (api/desk_scoring.py), the jury (api/desk_jury.py), the working-day
+calendar (api/desk_calendar.py), the prizes (api/desk_prizes.py), the answers' import (api/desk_answers.py) and the
+access tokens (api/desk_tokens.py), each a blueprint of its own under this one (endpoints `config.<page>.<view>`).
+Every page needs the desk's session (api/desk.py, api/staff_login.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,17 @@ from werkzeug.exceptions import HTTPException
 
 from api import config_pages as cp
 from api import config_words as words
-from api import desk_answers, desk_jury, desk_prizes, desk_questionnaire, desk_tokens, staff_login
+from api import (
+    desk_answers,
+    desk_calendar,
+    desk_jury,
+    desk_participants,
+    desk_prizes,
+    desk_questionnaire,
+    desk_scoring,
+    desk_tokens,
+    staff_login,
+)
 from api import page_support as ps
 from domain.config import RULE_LIMITS, Rules, instant_str
 from domain.contest import Contest
@@ -36,10 +47,11 @@ blp.after_request(ps.after)
 blp.register_error_handler(NotFound, ps.not_found)
 blp.register_error_handler(HTTPException, ps.http_error)
 blp.record_once(lambda state: staff_login.init_app(state.app))
-for _page in (desk_jury, desk_prizes, desk_questionnaire, desk_answers, desk_tokens):
+for _page in (desk_participants, desk_questionnaire, desk_scoring, desk_jury, desk_calendar, desk_prizes, desk_answers,
+              desk_tokens):
     blp.register_blueprint(_page.blp)
 
-PARTS = ("window", "theme", "rules", "jury", "prizes", "questionnaire")
+PARTS = ("municipalities", "questionnaire", "scoring", "theme", "rules", "jury", "window", "calendar", "prizes")
 NUMBER_RULES = tuple(RULE_LIMITS)
 
 
@@ -51,6 +63,7 @@ def home() -> Any:
     contest = ps.current_contest()
     parts = [{"part": p, "name": words.part_name(p), "state": words.part_freeze(contest, p)} for p in PARTS]
     return cp.page("pages/config_home.html", contest=contest, actor=actor, parts=parts,
+                   ladder="; ".join(ps.number(v, 1) for v in contest.scoring_params.ladder),
                    rules={k: words.rule_freeze(contest, k) for k in Rules().to_dict()},
                    rule_words=words.RULE_WORDS, identity=words.IDENTITY, eligible=words.ELIGIBLE)
 

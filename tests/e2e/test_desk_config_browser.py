@@ -31,7 +31,8 @@ pytestmark = pytest.mark.slow
 PAGES = ["/sekretariats/konfiguracija", "/sekretariats/konfiguracija/tema", "/sekretariats/konfiguracija/noteikumi",
          "/sekretariats/konfiguracija/komisija", "/sekretariats/konfiguracija/balvas",
          "/sekretariats/konfiguracija/anketa", "/sekretariats/konfiguracija/anketa/sadala/4",
-         "/sekretariats/atbilzu-imports", "/sekretariats/piekluves-atslegas"]
+         "/sekretariats/konfiguracija/dalibnieces", "/sekretariats/konfiguracija/vertesana",
+         "/sekretariats/konfiguracija/kalendars", "/sekretariats/atbilzu-imports", "/sekretariats/piekluves-atslegas"]
 
 
 def prepare(store_url: str) -> str:
