@@ -113,8 +113,8 @@ def rule_freeze(contest: Contest, key: str) -> dict[str, Any]:
 
 
 def window_started_text() -> str:
-    return _("The residents' vote has opened: its dates no longer change here; the desk opens, closes or extends "
-             "the vote, each with its reason.")
+    return _("The residents' vote has opened: its dates no longer change; the desk closes the vote and the vote "
+             "dates' page extends it, each with its reason.")
 
 
 def rule_number_text(key: str) -> str:

@@ -38,7 +38,7 @@ from api import (
 )
 from api import page_support as ps
 from domain.config import RULE_LIMITS, Rules, instant_str
-from domain.contest import Contest
+from domain.contest import SEALED, WINDOW_CLOSED, Contest
 from domain.errors import InvalidInput, NotFound, RuleViolation
 
 blp = Blueprint("config", __name__, url_prefix="/sekretariats", template_folder="templates")
@@ -103,8 +103,12 @@ def local_instant(day: str, clock: str, tz: ZoneInfo, closing: bool) -> tuple[da
 
 def render_window(contest: Contest, form: dict[str, str], errors: dict[str, str] | None = None,
                   problem: dict[str, str] | None = None, status: int = 200) -> Any:
+    closing = window_form(contest)
+    form = {"extend_date": closing["closes_date"], "extend_time": closing["closes_time"], "extend_reason": "",
+            **form}
     return cp.page("pages/config_window.html", status, contest=contest, actor=cp.actor(), form=form,
-                   errors=errors or {}, problem=problem, state=words.part_freeze(contest, "window"))
+                   errors=errors or {}, problem=problem, state=words.part_freeze(contest, "window"),
+                   extendable=contest.window_status != WINDOW_CLOSED and contest.stage != SEALED)
 
 
 @blp.route("/konfiguracija/balsojums", methods=["GET"])
@@ -154,6 +158,39 @@ def set_window() -> Any:
     flash(_("Recorded: the residents' vote is %(window)s.",
             window=ps.window_sentence(ps.service().contest(contest.year).window_times())), "ok")
     return cp.done(url_for("config.window"))
+
+
+@blp.route("/konfiguracija/balsojums/pagarinat", methods=["POST"])
+def extend_window() -> Any:
+    """The command of POST /api/contests/<year>/window/extend (§4.6.6): the closing moved later, into the future,
+    with a reason, while the vote has not closed (domain/vote_window.py check_extension decides)."""
+    actor = cp.actor()
+    if actor is None:
+        return cp.signed_out()
+    contest = ps.current_contest()
+    typed = {k: request.form.get(k, "") for k in ("extend_date", "extend_time", "extend_reason")}
+    form = {**window_form(contest), "reason": "", **typed}
+    errors: dict[str, str] = {}
+    at, wrong = local_instant(typed["extend_date"], typed["extend_time"], ZoneInfo(contest.window.timezone),
+                              closing=True)
+    if wrong == "date":
+        errors["extend_date"] = _("Enter the date, e.g. 2024-08-01.")
+    elif wrong is not None:
+        errors["extend_time"] = _("Enter the time as hours and minutes, e.g. 23:59.")
+    why = cp.reason(request.form, errors, field="extend_reason")
+    if errors or at is None:
+        return render_window(contest, form, errors, status=422)
+    try:
+        ps.service().round2.extend_window(contest.year, at.astimezone(ZoneInfo("UTC")), actor=actor, reason=why)
+    except RuleViolation as e:
+        contest = ps.service().contest(contest.year)
+        text = (_("The new closing must be later than the present one, and in the future.")
+                if e.field == "closes_at" else words.refusal(e)["text"])
+        return render_window(contest, form, {"extend_date": text}, None if e.field == "closes_at"
+                             else words.refusal(e), 409)
+    flash(_("Recorded: the residents' vote is %(window)s.",
+            window=ps.window_sentence(ps.service().contest(contest.year).window_times())), "ok")
+    return cp.done(url_for("config.window", _anchor="h-extend"))
 
 
 # ----- the annual theme (§4.3, §4.7.11) -----

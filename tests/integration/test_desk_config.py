@@ -79,9 +79,35 @@ def test_a_refused_window_is_shown_at_its_field_and_stores_nothing(client: Flask
     service.round2.open_window(2024, actor=SEC, reason="agri")
     before = service.event_count()
     r = post(client, CONFIG + "/balsojums", WINDOW)
-    assert r.status_code == 409 and "balsojumu atver, slēdz vai pagarina" in (field_error(r, "opens_date") or "")
+    assert r.status_code == 409 and "pagarina balsojuma laika lapā" in (field_error(r, "opens_date") or "")
     assert "Nolikuma 4.6.6. punkts" in text(r) and service.event_count() == before
     assert 'data-frozen="yes"' in text(client.get(CONFIG + "/balsojums"))
+
+
+def test_the_open_vote_is_extended_on_its_page_with_the_apis_event(client: FlaskClient, service: ContestService,
+                                                                   tokens: dict[str, str]) -> None:
+    login(client, tokens["secretariat"])
+    service.round2.open_window(2024, actor=SEC, reason="agri")
+    page = text(client.get(CONFIG + "/balsojums"))
+    assert 'id="extend-window"' in page and 'id="extend_date" name="extend_date" value="2024-09-15"' in page
+    before = service.event_count()
+    extend = {"extend_date": "2024-09-20", "extend_time": "18:00", "extend_reason": "pieprasījums"}
+    for data, field, message in [
+            ({"extend_date": "2024-09-10"}, "extend_date",
+             "Jaunajam beigu laikam jābūt vēlākam par pašreizējo un nākotnē."),
+            ({"extend_time": "vakarā"}, "extend_time", "Ievadiet laiku stundās un minūtēs, piemēram, 23:59."),
+            ({"extend_reason": ""}, "extend_reason", "Norādiet izmaiņu iemeslu (to reģistrē kopā ar notikumu).")]:
+        r = post(client, CONFIG + "/balsojums/pagarinat", {**extend, **data}, page=CONFIG + "/balsojums")
+        assert r.status_code in (409, 422) and field_error(r, field) == message, (data, field_error(r, field))
+    assert service.event_count() == before
+    r = post(client, CONFIG + "/balsojums/pagarinat", extend, page=CONFIG + "/balsojums")
+    assert r.status_code == 303 and service.event_count() == before + 1
+    by_page = last_event(service)
+    assert type(by_page).__qualname__ == "Contest.VotingWindowExtended" and by_page.reason == "pieprasījums"
+    assert by_page.closes_at.isoformat() == "2024-09-20T15:00:59+00:00"  # Riga's 18:00, its minute included
+    assert "līdz 20. septembrim plkst. 18.00" in text(client.get(CONFIG + "/balsojums"))
+    service.round2.close_window(2024, actor=SEC, reason="beigas")
+    assert 'id="extend-window"' not in text(client.get(CONFIG + "/balsojums"))
 
 
 def test_the_theme_form_and_its_freeze_with_round_1(client: FlaskClient, service: ContestService,
