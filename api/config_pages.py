@@ -8,18 +8,22 @@ words the domain's refusal at the field it concerns; an error changes nothing, a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
-from flask import redirect, render_template, request
+from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
+from api import config_words as words
 from api import page_support as ps
 from api.desk import desk_actor
 from api.municipality_forms import read_amount
 from domain.actors import Actor
+from domain.contest import Contest
+from domain.errors import InvalidInput, RuleViolation
 
 REASON_MAX = 2000  # as the API's `reason` (api/schemas.py REASON)
 
@@ -81,3 +85,41 @@ def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
 def done(target: str) -> Response:
     """After a recorded change: back to the page (a GET), where the flashed message says what was done."""
     return redirect(target, code=303)
+
+
+class Render(Protocol):
+    """A configuration page's render: the contest, what was typed, the errors at fields, a refusal, the status."""
+
+    def __call__(self, contest: Contest, typed: Any = None, errors: dict[str, str] | None = None,
+                 problem: dict[str, str] | None = None, status: int = 200) -> Any: ...
+
+
+def record(command: Callable[[], object], render: Render, typed: Any, *,
+           fields: Callable[[InvalidInput], dict[str, str]], refused_at: str, recorded: str, target: str) -> Any:
+    """Run a configuration command and answer as every configuration page does: its InvalidInput at the fields
+    `fields` finds (422), a RuleViolation (a frozen part, a sealed contest) at `refused_at` with the clause (409),
+    both with what was typed and nothing stored; once recorded, the flashed `recorded` on the page `target`."""
+    try:
+        command()
+    except InvalidInput as e:
+        found = fields(e)
+        return render(ps.current_contest(), typed, found, None if found else words.refusal(e), status=422)
+    except RuleViolation as e:
+        contest = ps.service().contest(ps.current_contest().year)
+        return render(contest, typed, {refused_at: words.refusal(e)["text"]}, words.refusal(e), status=409)
+    flash(recorded, "ok")
+    return done(target)
+
+
+def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A configuration page's view that needs the desk's session: run with the signed-in actor and the current
+    contest before its own arguments; without the session, `signed_out()` answers and the view does not run."""
+
+    @functools.wraps(view)
+    def with_session(*args: Any, **kwargs: Any) -> Any:
+        who = actor()
+        if who is None:
+            return signed_out()
+        return view(who, ps.current_contest(), *args, **kwargs)
+
+    return with_session

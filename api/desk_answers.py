@@ -18,6 +18,7 @@ from api import page_support as ps
 from api import table_words
 from contest.answer_template import GUIDE_COLUMNS, template_csv, template_xlsx
 from contest.table_report import TableInvalid
+from domain.actors import Actor
 from domain.contest import ROUND1, Contest
 from domain.errors import InvalidInput, NotFound, RuleViolation
 
@@ -37,10 +38,9 @@ def render(contest: Contest, errors: dict[str, str] | None = None, problem: dict
 
 
 @blp.route("", methods=["GET"])
-def page() -> Any:
-    if cp.actor() is None:
-        return cp.signed_out()
-    return render(ps.current_contest())
+@cp.signed_in
+def page(_actor: Actor, contest: Contest) -> Any:
+    return render(contest)
 
 
 def _questionnaire(contest: Contest) -> Any:
@@ -50,10 +50,8 @@ def _questionnaire(contest: Contest) -> Any:
 
 
 @blp.route("/veidne.xlsx", methods=["GET"])
-def template() -> Any:
-    if cp.actor() is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
+@cp.signed_in
+def template(_actor: Actor, contest: Contest) -> Any:
     data = template_xlsx(_questionnaire(contest), [(m.code, m.name) for m in contest.municipalities],
                          (_("Answers"), _("Questions")), [_(GUIDE_HEADER[c]) for c in GUIDE_COLUMNS],
                          latvian=ps.language() == "lv")
@@ -62,22 +60,17 @@ def template() -> Any:
 
 
 @blp.route("/veidne.csv", methods=["GET"])
-def template_as_csv() -> Any:
-    if cp.actor() is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
+@cp.signed_in
+def template_as_csv(_actor: Actor, contest: Contest) -> Any:
     data = template_csv(_questionnaire(contest), [m.code for m in contest.municipalities])
     return Response(data, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="atbildes-{contest.year}.csv"'})
 
 
 @blp.route("", methods=["POST"])
-def upload() -> Any:
+@cp.signed_in
+def upload(actor: Actor, contest: Contest) -> Any:
     """Import the file: every bad cell refuses it, else every row's answers are saved (source "import")."""
-    actor = cp.actor()
-    if actor is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
     file = request.files.get("file")
     if file is None or not file.filename:
         return render(contest, {"file": _("Choose the file to upload (.xlsx or .csv).")}, status=422)

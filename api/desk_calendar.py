@@ -26,8 +26,9 @@ from api import config_pages as cp
 from api import config_words as words
 from api import page_support as ps
 from contest.calendar import latvian_calendar
+from domain.actors import Actor
 from domain.contest import Contest
-from domain.errors import InvalidInput, RuleViolation
+from domain.errors import InvalidInput
 from domain.workdays import COUNTRIES, WorkCalendar
 
 blp = Blueprint("calendar", __name__, url_prefix="/konfiguracija/kalendars")
@@ -63,12 +64,10 @@ def weekday(day: date) -> str:
 
 
 @blp.route("", methods=["GET"])
-def page() -> Any:
+@cp.signed_in
+def page(_actor: Actor, contest: Contest) -> Any:
     """The recorded calendar; with ``first_year`` and ``last_year`` the form is filled from the holidays library
     (nothing is recorded until the form is sent)."""
-    if cp.actor() is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
     if "first_year" not in request.args:
         return render(contest)
     first, last = request.args.get("first_year", ""), request.args.get("last_year", "")
@@ -95,12 +94,9 @@ def lines(text: str) -> list[tuple[int, str, str]]:
 
 
 @blp.route("", methods=["POST"])
-def save() -> Any:
+@cp.signed_in
+def save(actor: Actor, contest: Contest) -> Any:
     """The command of PUT /api/contests/<year>/calendar: the calendar as the form gives it."""
-    actor = cp.actor()
-    if actor is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
     form = {k: request.form.get(k, "") for k in FIELDS}
     errors: dict[str, str] = {}
     off, worked = lines(form["days_off"]), lines(form["working_days"])
@@ -116,16 +112,9 @@ def save() -> Any:
     if repeated:
         return render(contest, form, {"days_off": _("Line %(line)s: %(why)s", line=repeated[0],
                                                     why=_("this day is listed already."))}, status=422)
-    try:
-        ps.service().set_calendar(contest.year, value, reason=why, actor=actor)
-    except InvalidInput as e:
-        found = calendar_errors(e, off, worked)
-        return render(contest, form, found, None if found else words.refusal(e), status=422)
-    except RuleViolation as e:
-        return render(ps.service().contest(contest.year), form, {"first_day": words.refusal(e)["text"]},
-                      words.refusal(e), status=409)
-    flash(_("Recorded: the working-day calendar."), "ok")
-    return cp.done(url_for("config.calendar.page"))
+    return cp.record(lambda: ps.service().set_calendar(contest.year, value, reason=why, actor=actor), render, form,
+                     fields=lambda e: calendar_errors(e, off, worked), refused_at="first_day",
+                     recorded=_("Recorded: the working-day calendar."), target=url_for("config.calendar.page"))
 
 
 def calendar_errors(e: InvalidInput, off: list[tuple[int, str, str]],

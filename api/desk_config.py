@@ -37,6 +37,7 @@ from api import (
     staff_login,
 )
 from api import page_support as ps
+from domain.actors import Actor
 from domain.config import RULE_LIMITS, Rules, instant_str
 from domain.contest import SEALED, WINDOW_CLOSED, Contest
 from domain.errors import InvalidInput, NotFound, RuleViolation
@@ -56,11 +57,8 @@ NUMBER_RULES = tuple(RULE_LIMITS)
 
 
 @blp.route("/konfiguracija", methods=["GET"])
-def home() -> Any:
-    actor = cp.actor()
-    if actor is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
+@cp.signed_in
+def home(actor: Actor, contest: Contest) -> Any:
     parts = [{"part": p, "name": words.part_name(p), "state": words.part_freeze(contest, p)} for p in PARTS]
     return cp.page("pages/config_home.html", contest=contest, actor=actor, parts=parts,
                    ladder="; ".join(ps.number(v, 1) for v in contest.scoring_params.ladder),
@@ -106,26 +104,22 @@ def render_window(contest: Contest, form: dict[str, str], errors: dict[str, str]
     closing = window_form(contest)
     form = {"extend_date": closing["closes_date"], "extend_time": closing["closes_time"], "extend_reason": "",
             **form}
+    state = words.part_freeze(contest, "window")
     return cp.page("pages/config_window.html", status, contest=contest, actor=cp.actor(), form=form,
-                   errors=errors or {}, problem=problem, state=words.part_freeze(contest, "window"),
-                   extendable=contest.window_status != WINDOW_CLOSED and contest.stage != SEALED)
+                   errors=errors or {}, problem=problem, state=state,
+                   extendable=state["frozen"] and contest.window_status != WINDOW_CLOSED and contest.stage != SEALED)
 
 
 @blp.route("/konfiguracija/balsojums", methods=["GET"])
-def window() -> Any:
-    if cp.actor() is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
+@cp.signed_in
+def window(_actor: Actor, contest: Contest) -> Any:
     return render_window(contest, {**window_form(contest), "reason": ""})
 
 
 @blp.route("/konfiguracija/balsojums", methods=["POST"])
-def set_window() -> Any:
+@cp.signed_in
+def set_window(actor: Actor, contest: Contest) -> Any:
     """The command of PUT /api/contests/<year>/window (§4.6.6): refused once round 2 has opened or the vote has."""
-    actor = cp.actor()
-    if actor is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
     form = {k: request.form.get(k, "") for k in ("opens_date", "opens_time", "closes_date", "closes_time", "reason")}
     errors: dict[str, str] = {}
     tz = ZoneInfo(contest.window.timezone)
@@ -161,13 +155,10 @@ def set_window() -> Any:
 
 
 @blp.route("/konfiguracija/balsojums/pagarinat", methods=["POST"])
-def extend_window() -> Any:
+@cp.signed_in
+def extend_window(actor: Actor, contest: Contest) -> Any:
     """The command of POST /api/contests/<year>/window/extend (§4.6.6): the closing moved later, into the future,
     with a reason, while the vote has not closed (domain/vote_window.py check_extension decides)."""
-    actor = cp.actor()
-    if actor is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
     typed = {k: request.form.get(k, "") for k in ("extend_date", "extend_time", "extend_reason")}
     form = {**window_form(contest), "reason": "", **typed}
     errors: dict[str, str] = {}
@@ -202,20 +193,15 @@ def render_theme(contest: Contest, form: dict[str, str], errors: dict[str, str] 
 
 
 @blp.route("/konfiguracija/tema", methods=["GET"])
-def theme() -> Any:
-    if cp.actor() is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
+@cp.signed_in
+def theme(_actor: Actor, contest: Contest) -> Any:
     return render_theme(contest, {**contest.theme.to_dict(), "reason": ""})
 
 
 @blp.route("/konfiguracija/tema", methods=["POST"])
-def set_theme() -> Any:
+@cp.signed_in
+def set_theme(actor: Actor, contest: Contest) -> Any:
     """The command of PUT /api/contests/<year>/theme (§4.3): refused once round 1 has opened."""
-    actor = cp.actor()
-    if actor is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
     form = {k: request.form.get(k, "") for k in ("title_lv", "title_en", "reason")}
     errors: dict[str, str] = {}
     for key in ("title_lv", "title_en"):
@@ -248,21 +234,16 @@ def render_rules(contest: Contest, form: dict[str, str], errors: dict[str, str] 
 
 
 @blp.route("/konfiguracija/noteikumi", methods=["GET"])
-def rules() -> Any:
-    if cp.actor() is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
+@cp.signed_in
+def rules(_actor: Actor, contest: Contest) -> Any:
     return render_rules(contest, {**{k: str(v) for k, v in contest.rules.to_dict().items()}, "reason": ""})
 
 
 @blp.route("/konfiguracija/noteikumi", methods=["POST"])
-def set_rules() -> Any:
+@cp.signed_in
+def set_rules(actor: Actor, contest: Contest) -> Any:
     """The command of PUT /api/contests/<year>/rules with the numbers that differ from those in force (a frozen
     field is not sent, and an unchanged one is not a change); nothing changed, nothing recorded."""
-    actor = cp.actor()
-    if actor is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
     current = contest.rules.to_dict()
     form = {k: request.form.get(k, str(v)) for k, v in current.items()} | {"reason": request.form.get("reason", "")}
     errors: dict[str, str] = {}

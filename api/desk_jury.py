@@ -22,6 +22,7 @@ from flask_babel import ngettext
 from api import config_pages as cp
 from api import config_words as words
 from api import page_support as ps
+from domain.actors import Actor
 from domain.config import JurySeat
 from domain.contest import Contest
 from domain.errors import InvalidInput, NotFound, RuleViolation
@@ -95,10 +96,9 @@ def seat_errors(e: InvalidInput, prefix: str) -> dict[str, str]:
 
 
 @blp.route("", methods=["GET"])
-def page() -> Any:
-    if cp.actor() is None:
-        return cp.signed_out()
-    return render(ps.current_contest())
+@cp.signed_in
+def page(_actor: Actor, contest: Contest) -> Any:
+    return render(contest)
 
 
 @blp.route("", methods=["POST"])
@@ -113,11 +113,8 @@ def replace(seat_id: str) -> Any:
     return save(seat_id)
 
 
-def save(seat_id: str | None) -> Any:
-    actor = cp.actor()
-    if actor is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
+@cp.signed_in
+def save(actor: Actor, contest: Contest, seat_id: str | None) -> Any:
     known = {s.id for s in contest.jury}
     if seat_id is not None and seat_id not in known:
         raise NotFound("jury seat", seat_id)
@@ -146,12 +143,9 @@ def save(seat_id: str | None) -> Any:
 
 
 @blp.route("/<string:seat_id>/nonemt", methods=["POST"])
-def remove(seat_id: str) -> Any:
+@cp.signed_in
+def remove(actor: Actor, contest: Contest, seat_id: str) -> Any:
     """Remove a seat: the command of DELETE …/jury/<seat>, refused if the roster would break (§3.2.2-§3.2.3)."""
-    actor = cp.actor()
-    if actor is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
     if seat_id not in {s.id for s in contest.jury}:
         raise NotFound("jury seat", seat_id)
     errors: dict[str, str] = {}

@@ -13,16 +13,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, flash, request, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from api import config_pages as cp
 from api import config_words as words
 from api import page_support as ps
+from domain.actors import Actor
 from domain.config import MUNICIPALITY_KINDS
 from domain.contest import Contest
-from domain.errors import InvalidInput, RuleViolation
+from domain.errors import InvalidInput
 
 blp = Blueprint("participants", __name__, url_prefix="/konfiguracija/dalibnieces")
 
@@ -51,10 +52,9 @@ def render(contest: Contest, typed: dict[str, Any] | None = None, errors: dict[s
 
 
 @blp.route("", methods=["GET"])
-def page() -> Any:
-    if cp.actor() is None:
-        return cp.signed_out()
-    return render(ps.current_contest())
+@cp.signed_in
+def page(_actor: Actor, contest: Contest) -> Any:
+    return render(contest)
 
 
 def read_rows(form: Mapping[str, str]) -> tuple[dict[str, Any], list[int]]:
@@ -94,12 +94,9 @@ def list_errors(e: InvalidInput, sent: list[int], typed: dict[str, Any]) -> dict
 
 
 @blp.route("", methods=["POST"])
-def save() -> Any:
+@cp.signed_in
+def save(actor: Actor, contest: Contest) -> Any:
     """The command of PUT /api/contests/<year>/municipalities: the participants as the form lists them."""
-    actor = cp.actor()
-    if actor is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
     typed, sent = read_rows(request.form)
     errors: dict[str, str] = {}
     why = cp.reason(request.form, errors)
@@ -109,13 +106,7 @@ def save() -> Any:
     if errors:
         return render(contest, typed, errors, status=422)
     value = [{part: typed["rows"][n - 1][part] for part in PARTS} for n in sent]
-    try:
-        ps.service().configure(contest.year, "municipalities", value, reason=why, actor=actor)
-    except InvalidInput as e:
-        found = list_errors(e, sent, typed)
-        return render(contest, typed, found, None if found else words.refusal(e), status=422)
-    except RuleViolation as e:
-        return render(ps.service().contest(contest.year), typed, {"municipality-1-code": words.refusal(e)["text"]},
-                      words.refusal(e), status=409)
-    flash(ngettext("Recorded: %(num)s participant.", "Recorded: %(num)s participants.", len(value)), "ok")
-    return cp.done(url_for("config.participants.page"))
+    return cp.record(lambda: ps.service().configure(contest.year, "municipalities", value, reason=why, actor=actor),
+                     render, typed, fields=lambda e: list_errors(e, sent, typed), refused_at="municipality-1-code",
+                     recorded=ngettext("Recorded: %(num)s participant.", "Recorded: %(num)s participants.",
+                                       len(value)), target=url_for("config.participants.page"))

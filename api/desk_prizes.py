@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from api import config_pages as cp
 from api import config_words as words
 from api import page_support as ps
+from domain.actors import Actor
 from domain.contest import Contest
 from domain.errors import InvalidInput, RuleViolation
 
@@ -47,10 +48,9 @@ def render(contest: Contest, prizes: dict[str, Any] | None = None, nomination: d
 
 
 @blp.route("", methods=["GET"])
-def page() -> Any:
-    if cp.actor() is None:
-        return cp.signed_out()
-    return render(ps.current_contest())
+@cp.signed_in
+def page(_actor: Actor, contest: Contest) -> Any:
+    return render(contest)
 
 
 def read_prizes(form: Mapping[str, str], errors: dict[str, str]) -> tuple[dict[str, Any], list[int], int | None]:
@@ -109,12 +109,9 @@ def prize_errors(e: InvalidInput, sent: list[int]) -> dict[str, str]:
 
 
 @blp.route("", methods=["POST"])
-def save() -> Any:
+@cp.signed_in
+def save(actor: Actor, contest: Contest) -> Any:
     """The command of PUT /api/contests/<year>/prizes: the fund and the prizes as the form lists them."""
-    actor = cp.actor()
-    if actor is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
     errors: dict[str, str] = {}
     typed, sent, fund = read_prizes(request.form, errors)
     why = cp.reason(request.form, errors)
@@ -144,12 +141,9 @@ NOMINATION_WORDS = {"supporter": ps.N_("Write the supporter's name, at most 300 
 
 
 @blp.route("/nominacijas", methods=["POST"])
-def nominate() -> Any:
+@cp.signed_in
+def nominate(actor: Actor, contest: Contest) -> Any:
     """A supporter's nomination and prize for a municipality (§7.3): the command of POST …/supporter-nominations."""
-    actor = cp.actor()
-    if actor is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
     typed = {k: request.form.get(k, "").strip() for k in ("supporter", "nomination", "amount", "municipality",
                                                           "note")}
     amount = cp.whole_number(typed["amount"])

@@ -29,6 +29,7 @@ from api import questionnaire_notes, table_words
 from contest import questionnaire_sheets as sheets
 from contest.questionnaire_import import read_questionnaire
 from contest.table_report import TableInvalid
+from domain.actors import Actor
 from domain.contest import Contest
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.questionnaire import Question, Questionnaire, QuestionnaireError
@@ -57,16 +58,14 @@ def render(contest: Contest, errors: dict[str, str] | None = None, problem: dict
 
 
 @blp.route("", methods=["GET"])
-def page() -> Any:
-    if cp.actor() is None:
-        return cp.signed_out()
-    return render(ps.current_contest())
+@cp.signed_in
+def page(_actor: Actor, contest: Contest) -> Any:
+    return render(contest)
 
 
 @blp.route("/veidne.xlsx", methods=["GET"])
-def template() -> Any:
-    if cp.actor() is None:
-        return cp.signed_out()
+@cp.signed_in
+def template(_actor: Actor, _contest: Contest) -> Any:
     data = sheets.workbook_bytes(None, questionnaire_notes.notes())
     return attachment(data, XLSX, "anketa-veidne.xlsx")
 
@@ -78,30 +77,23 @@ def current(contest: Contest) -> Questionnaire:
 
 
 @blp.route("/anketa.xlsx", methods=["GET"])
-def workbook() -> Any:
-    if cp.actor() is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
+@cp.signed_in
+def workbook(_actor: Actor, contest: Contest) -> Any:
     data = sheets.workbook_bytes(current(contest), questionnaire_notes.notes())
     return attachment(data, XLSX, f"anketa-{contest.year}.xlsx")
 
 
 @blp.route("/jautajumi.csv", methods=["GET"])
-def questions_csv() -> Any:
-    if cp.actor() is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
+@cp.signed_in
+def questions_csv(_actor: Actor, contest: Contest) -> Any:
     return attachment(sheets.questions_csv(current(contest)), "text/csv", f"anketa-{contest.year}-jautajumi.csv")
 
 
 @blp.route("/augsupielade", methods=["POST"])
-def upload() -> Any:
+@cp.signed_in
+def upload(actor: Actor, contest: Contest) -> Any:
     """Read the uploaded spreadsheet; every bad cell refuses it (nothing changes), else the questionnaire it holds
     is recorded through the command of PUT …/questionnaire."""
-    actor = cp.actor()
-    if actor is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
     errors: dict[str, str] = {}
     why = cp.reason(request.form, errors)
     upload = request.files.get("file")
@@ -154,10 +146,9 @@ def render_section(contest: Contest, number: int, typed: Mapping[str, dict[str, 
 
 
 @blp.route("/sadala/<int:number>", methods=["GET"])
-def section(number: int) -> Any:
-    if cp.actor() is None:
-        return cp.signed_out()
-    return render_section(ps.current_contest(), number)
+@cp.signed_in
+def section(_actor: Actor, contest: Contest, number: int) -> Any:
+    return render_section(contest, number)
 
 
 def read_question(q: Question, form: Mapping[str, str], errors: dict[str, str]) -> dict[str, Any]:
@@ -212,12 +203,9 @@ def edit_errors(e: QuestionnaireError, q: Questionnaire, question: Question) -> 
 
 
 @blp.route("/jautajums/<string:question_id>", methods=["POST"])
-def edit(question_id: str) -> Any:
+@cp.signed_in
+def edit(actor: Actor, contest: Contest, question_id: str) -> Any:
     """Change one question: the whole questionnaire, so changed, through the command of PUT …/questionnaire."""
-    actor = cp.actor()
-    if actor is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
     q = current(contest)
     if not q.has_question(question_id):
         raise NotFound("question", question_id)

@@ -23,8 +23,9 @@ from flask_babel import gettext as _
 from api import config_pages as cp
 from api import config_words as words
 from api import page_support as ps
+from domain.actors import Actor
 from domain.contest import Contest
-from domain.errors import InvalidInput, RuleViolation
+from domain.errors import InvalidInput
 from domain.questionnaire_model import BLOCKS
 from domain.scoring_params import ScoringParams
 
@@ -75,10 +76,9 @@ def render(contest: Contest, form: dict[str, str] | None = None, errors: dict[st
 
 
 @blp.route("", methods=["GET"])
-def page() -> Any:
-    if cp.actor() is None:
-        return cp.signed_out()
-    return render(ps.current_contest())
+@cp.signed_in
+def page(_actor: Actor, contest: Contest) -> Any:
+    return render(contest)
 
 
 def read(form: Mapping[str, str], contest: Contest, errors: dict[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
@@ -140,12 +140,9 @@ def field_errors(e: InvalidInput, value: dict[str, Any]) -> dict[str, str]:
 
 
 @blp.route("", methods=["POST"])
-def save() -> Any:
+@cp.signed_in
+def save(actor: Actor, contest: Contest) -> Any:
     """The command of PUT /api/contests/<year>/scoring: the parameters as the form gives them."""
-    actor = cp.actor()
-    if actor is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
     errors: dict[str, str] = {}
     typed, value = read(request.form, contest, errors)
     why = cp.reason(request.form, errors)
@@ -154,16 +151,9 @@ def save() -> Any:
     if unchanged(value, contest):
         flash(_("Nothing was changed, so nothing was recorded."), "info")
         return cp.done(url_for("config.scoring.page"))
-    try:
-        ps.service().configure(contest.year, "scoring", value, reason=why, actor=actor)
-    except InvalidInput as e:
-        found = field_errors(e, value)
-        return render(contest, typed, found, None if found else words.refusal(e), status=422)
-    except RuleViolation as e:
-        return render(ps.service().contest(contest.year), typed, {"ladder-1": words.refusal(e)["text"]},
-                      words.refusal(e), status=409)
-    flash(_("Recorded: the scoring of round 1."), "ok")
-    return cp.done(url_for("config.scoring.page"))
+    return cp.record(lambda: ps.service().configure(contest.year, "scoring", value, reason=why, actor=actor),
+                     render, typed, fields=lambda e: field_errors(e, value), refused_at="ladder-1",
+                     recorded=_("Recorded: the scoring of round 1."), target=url_for("config.scoring.page"))
 
 
 def unchanged(value: dict[str, Any], contest: Contest) -> bool:

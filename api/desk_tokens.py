@@ -19,7 +19,7 @@ from api import config_pages as cp
 from api import config_words as words
 from api import page_support as ps
 from contest.access_list import issued_tokens
-from domain.actors import JUROR, MUNICIPALITY, TOKEN_ROLES
+from domain.actors import JUROR, MUNICIPALITY, TOKEN_ROLES, Actor
 from domain.contest import Contest
 from domain.errors import InvalidInput, NotFound, RuleViolation
 
@@ -41,10 +41,9 @@ def render(contest: Contest, form: Mapping[str, str] | None = None, errors: dict
 
 
 @blp.route("", methods=["GET"])
-def page() -> Any:
-    if cp.actor() is None:
-        return cp.signed_out()
-    return render(ps.current_contest())
+@cp.signed_in
+def page(_actor: Actor, contest: Contest) -> Any:
+    return render(contest)
 
 
 def name_too_long() -> str:
@@ -71,13 +70,10 @@ def issue_errors(e: InvalidInput | NotFound) -> dict[str, str]:
 
 
 @blp.route("", methods=["POST"])
-def issue() -> Any:
+@cp.signed_in
+def issue(actor: Actor, contest: Contest) -> Any:
     """Issue a token: the command of POST /api/tokens. The answer shows it once (not a redirect: the token is never
     put in the session cookie), with Cache-Control: no-store (api/page_support.py after)."""
-    actor = cp.actor()
-    if actor is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
     form = {k: request.form.get(k, "").strip() for k in ("role", "name", "seat", "municipality")}
     if len(form["name"]) > NAME_MAX:
         return render(contest, form, {"name": name_too_long()}, status=422)
@@ -96,12 +92,9 @@ def issue() -> Any:
 
 
 @blp.route("/<string:token_id>/atsaukt", methods=["POST"])
-def revoke(token_id: str) -> Any:
+@cp.signed_in
+def revoke(actor: Actor, contest: Contest, token_id: str) -> Any:
     """Revoke a token with a reason: the command of DELETE /api/tokens/<id>; its signed-in sessions end."""
-    actor = cp.actor()
-    if actor is None:
-        return cp.signed_out()
-    contest = ps.current_contest()
     errors: dict[str, str] = {}
     field = f"reason-{token_id}"
     why = cp.reason(request.form, errors, field)
