@@ -50,8 +50,8 @@ class VoteWindow:
         open, close it if now is past it. Idempotent, so two clocks, a restart or a late run change nothing
         twice; a clock that was down catches up. Returns what it did."""
         done: list[str] = []
-        if self.uow.contest(year).stage == "sealed":
-            return done  # D14: nothing changes a sealed contest, and the clock has nothing left to do
+        if not self.uow.gate.contest(year).window_due(at=self.uow.clock.now()):
+            return done  # read from the process's copy: nothing is loaded or written while nothing is due
         _, opened = self._command(year, "open", actor=actor, reason="scheduled opening", manual=False)
         if opened:
             done.append("opened")

@@ -23,7 +23,7 @@ from domain.questionnaire import Questionnaire, load_questionnaire
 from domain.round_records import Approval, Briefing, Round1Record, Round2Record, Round3Record
 from domain.scoring import Round1Result, ScoringParams, score_round1
 from domain.setup import ContestSetup
-from domain.stages import SEALED, SETUP, STAGES, has_reached
+from domain.stages import ROUND3, SEALED, SETUP, STAGES, has_reached
 from domain.ties import JuryDecision
 from domain.transitions import Blocker, TransitionFacts, available_actions, transition_blockers
 from domain.vote_window import WINDOW_SCHEDULED
@@ -204,6 +204,20 @@ class ContestState:
 
     def require_vote_window(self, at: datetime) -> None:
         vote_window.require_vote_window(self.window, self.window_status, at)
+
+    def window_due(self, *, at: datetime) -> bool:
+        """Whether the clock has anything to record at `at` (§4.6.6): the opening on time, or the closing once the
+        closing time has passed; never in a sealed contest (D14). The clock asks this of the process's copy of the
+        contest every minute and changes the contest only when it is due."""
+        if self.stage == SEALED:
+            return False
+        if vote_window.closes_now(self.window, self.window_status, at, manual=False):
+            return True
+        try:
+            return vote_window.opening_at(self.window, self.window_status, at, manual=False,
+                                          round3_started=self.has_reached(ROUND3)) is not None
+        except RuleViolation:
+            return True  # the opening's refusal is the command's to give
 
     def window_closes_now(self, *, at: datetime, manual: bool = False) -> bool:
         """Whether `close_window` would record a closing at `at` (so the caller computes its checkpoint only

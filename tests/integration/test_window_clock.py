@@ -55,6 +55,29 @@ def test_a_clock_down_for_the_whole_window_closes_it(service: ContestService, cl
     assert window_events(service) == ["VotingWindowClosed"]
 
 
+def test_a_tick_reads_the_processs_copy_and_sees_another_processs_extension(store_url: str, service: ContestService,
+                                                                           clock: FrozenClock) -> None:
+    contest = service.contest(2024)
+    assert [contest.window_due(at=at) for at in (OPENS - timedelta(seconds=1), OPENS, CLOSES)] == [False, True, True]
+    clock.set(OPENS)
+    assert service.round2.reconcile(2024, actor=CLOCK) == ["opened"]
+    opened = service.contest(2024)
+    assert [opened.window_due(at=at) for at in (OPENS, CLOSES, CLOSES + timedelta(seconds=1))] == [False, False, True]
+    desk = ContestService(EventStore(store_url), clock, SECRETS)  # the secretariat's web process
+    try:
+        clock.set(CLOSES - timedelta(hours=1))
+        assert service.round2.reconcile(2024, actor=CLOCK) == []  # the clock's copy is cached now
+        desk.round2.extend_window(2024, CLOSES + timedelta(days=2), actor=SEC, reason="pieprasījums")
+        clock.set(CLOSES + timedelta(seconds=1))
+        assert service.round2.reconcile(2024, actor=CLOCK) == []  # the gate saw the extension: not closed
+        clock.set(CLOSES + timedelta(days=2, seconds=1))
+        assert service.round2.reconcile(2024, actor=CLOCK) == ["closed"]
+    finally:
+        desk.close()
+    assert not service.contest(2024).window_due(at=CLOSES + timedelta(days=3))
+    assert window_events(service) == ["VotingWindowOpened", "VotingWindowExtended", "VotingWindowClosed"]
+
+
 def test_two_clocks_at_once_open_and_close_exactly_once(store_url: str, service: ContestService,
                                                         clock: FrozenClock) -> None:
     others = [ContestService(EventStore(store_url), clock, SECRETS) for _ in range(3)]
