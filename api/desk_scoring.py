@@ -98,8 +98,11 @@ def read(form: Mapping[str, str], contest: Contest, errors: dict[str, str]) -> t
     above = cp.decimal(typed["above_median_points"])
     if above is None:
         errors["above_median_points"] = _(WORDS["above_median_points"])
-    section_weights: dict[str, float] = {}
-    for s in sections(contest):
+    shown = sections(contest)
+    recorded = contest.scoring_params
+    numbers = {s["number"] for s in shown}  # a weight of a section the questionnaire no longer has stays as recorded
+    section_weights = {str(n): w for n, w in recorded.section_weights.items() if n not in numbers}
+    for s in shown:
         key = f"section-{s['number']}"
         value = cp.decimal(typed.get(key, ""))
         if typed.get(key, "") and value is None:
@@ -113,7 +116,6 @@ def read(form: Mapping[str, str], contest: Contest, errors: dict[str, str]) -> t
             errors[f"block-{b}"] = _(WORDS["weight"])
         else:
             block_weights[b] = value
-    recorded = contest.scoring_params
     value_sent = {"ladder": ladder, "above_median_points": above, "median_rule": typed["median_rule"],
                   "cut_size": recorded.cut_size, "section_weights": section_weights, "block_weights": block_weights,
                   "tie_break": recorded.tie_break}
