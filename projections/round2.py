@@ -13,6 +13,7 @@ from uuid import UUID
 
 from domain.contest import Contest, contest_id
 from domain.vote import Vote
+from projections.networks import NetworkVotes, pack_networks, unpack_networks
 
 
 @dataclass
@@ -88,35 +89,6 @@ def id_bytes(vote_id: str) -> bytes | None:
         return None  # not a vote id at all: no vote has it
 
 
-class NetworkVotes:
-    """The votes from one network key: their instants (microseconds) and their numbers in the votes view, in
-    the order they were cast, both in compact arrays (12 bytes a vote)."""
-
-    __slots__ = ("numbers", "times")
-
-    def __init__(self) -> None:
-        self.times = array("q")
-        self.numbers = array("I")
-
-    def add(self, at_micros: int, number: int) -> None:
-        self.times.append(at_micros)
-        self.numbers.append(number)
-
-    def __len__(self) -> int:
-        return len(self.numbers)
-
-    def __eq__(self, other: object) -> bool:  # a snapshot compared with a rebuild (tests/support/reliability.py)
-        return isinstance(other, NetworkVotes) and self.times == other.times and self.numbers == other.numbers
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"NetworkVotes({len(self)} votes)"
-
-    def rows(self) -> list[tuple[int, int]]:
-        return sorted(zip(self.times, self.numbers, strict=True))
-
-
 class VotesView:
     """The vote per municipality: every vote cast ("all"), the votes in quarantine, and the counted tally, all
     minus those in quarantine, which is the official one (§4.6.7, D10). Also each vote's network key (a keyed
@@ -142,6 +114,15 @@ class VotesView:
         self.networks: dict[int, dict[str, NetworkVotes]] = {}  # year -> network key -> its votes
         self.decisions: dict[int, list[QuarantineDecision]] = {}  # year -> the decisions in the store's order
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["networks"] = {year: pack_networks(nets) for year, nets in self.networks.items()}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state["networks"] = {year: unpack_networks(packed) for year, packed in state["networks"].items()}
+        self.__dict__.update(state)
+
     def apply(self, event: Any, position: int) -> None:
         if isinstance(event, Contest.VotesQuarantined | Contest.VotesReinstated):
             self._decide(event, position)
@@ -154,7 +135,19 @@ class VotesView:
              commented: bool) -> None:
         """Folds one Vote.Cast: from a domain event (`apply`) or straight from its stored row (contest/rows.py,
         the rebuild's fast path); both give the same view (tests/integration/test_rows.py)."""
-        self.count(year, municipality, rating, commented)
+        # count(), inlined: this runs once per vote, a million times in a rebuild (docs/BENCHMARKS.md)
+        tallies = self.by_year.get(year)
+        if tallies is None:
+            tallies = self.by_year[year] = {}
+        tally = tallies.get(municipality)
+        if tally is None:
+            tally = tallies[municipality] = Tally()
+        tally.count += 1
+        tally.total += rating
+        distribution = tally.distribution
+        distribution[rating] = distribution.get(rating, 0) + 1
+        if commented:
+            self.comments[year] = self.comments.get(year, 0) + 1
         kind = (year, municipality, rating)
         kind_no = self._kind_no.get(kind)
         if kind_no is None:
