@@ -195,12 +195,18 @@ class LockedInsertRecorder(PostgresApplicationRecorder):
         # read models pull the log), and a transaction that notifies takes, at its commit, a lock of the whole
         # database held through the WAL flush, which made every vote batch wait for the commits of every other
         # notifying transaction in the database (measured: 1,000 against 1,100-1,500 rows/s, docs/BENCHMARKS.md).
+        # The rows come as one array per column, sent in binary (no composite's text to build and parse, the
+        # state's bytes as they are). The stored rows are looked up one primary-key probe per given row (LATERAL
+        # ... LIMIT 1): joined, the plan cached in each connection while the table was small (a new store) kept
+        # scanning the whole table under the lock, a scan that grew with every vote (docs/BENCHMARKS.md).
         self.insert_batch_function_name = f"{events_table_name}_insert_batch"
         self.check_identifier_length(self.insert_batch_function_name)
         batch_function = Identifier(self.insert_batch_function_name)
+        id_type = Identifier(self.datastore.originator_id_type)
         self.sql_create_statements.append(SQL(
             "CREATE OR REPLACE FUNCTION {schema}.{function}("
-            "events {schema}.{event_type}[], saves int[], unchanged_id {id_type}, unchanged_version bigint) "
+            "ids {id_type}[], versions bigint[], topics text[], states bytea[], saves int[], "
+            "unchanged_id {id_type}, unchanged_version bigint) "
             "RETURNS TABLE (out_save int, out_id bigint) LANGUAGE plpgsql AS $BODY$ "
             "BEGIN "
             "SET LOCAL lock_timeout = '{lock_timeout}s'; "
@@ -212,10 +218,11 @@ class LockedInsertRecorder(PostgresApplicationRecorder):
             "END IF; "
             "RETURN QUERY WITH given AS ("
             "SELECT g.originator_id, g.originator_version, g.topic, g.state, g.save, g.n "
-            "FROM unnest(events, saves) WITH ORDINALITY AS g(originator_id, originator_version, topic, state, save, n)"
+            "FROM unnest(ids, versions, topics, states, saves) WITH ORDINALITY "
+            "AS g(originator_id, originator_version, topic, state, save, n)"
             "), taken AS ("
-            "SELECT DISTINCT g.save FROM given g JOIN {schema}.{table} t "
-            "ON t.originator_id = g.originator_id AND t.originator_version = g.originator_version"
+            "SELECT DISTINCT g.save FROM given g CROSS JOIN LATERAL (SELECT FROM {schema}.{table} t "
+            "WHERE t.originator_id = g.originator_id AND t.originator_version = g.originator_version LIMIT 1) k"
             "), inserted AS ("
             "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
             "SELECT g.originator_id, g.originator_version, g.topic, g.state FROM given g "
@@ -224,11 +231,13 @@ class LockedInsertRecorder(PostgresApplicationRecorder):
             ") SELECT g.save, i.notification_id FROM inserted i JOIN given g "
             "ON g.originator_id = i.originator_id AND g.originator_version = i.originator_version; "
             "END; $BODY$"
-        ).format(schema=schema, function=batch_function, event_type=Identifier(self.stored_event_type_name),
-                 id_type=Identifier(self.datastore.originator_id_type), lock_timeout=self.datastore.lock_timeout,
+        ).format(schema=schema, function=batch_function, id_type=id_type, lock_timeout=self.datastore.lock_timeout,
                  table=table, changed=Literal(CHANGED_SQLSTATE)))
-        self.insert_batch_call = SQL("SELECT out_save, out_id FROM {schema}.{function}(%s, %s, %s, %s)").format(
-            schema=schema, function=batch_function)
+        # Rendered once: psycopg renders a composed query again at every execute.
+        self.insert_batch_call = SQL(
+            "SELECT out_save, out_id FROM {schema}.{function}(%b::{id_type}[], %b::bigint[], %b::text[], "
+            "%b::bytea[], %b::int[], %s, %s)").format(schema=schema, function=batch_function,
+                                                     id_type=id_type).as_string()
         self.group_commit = GroupCommit(self.write_batch)  # its writer thread starts with the first grouped save
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
@@ -257,27 +266,33 @@ class LockedInsertRecorder(PostgresApplicationRecorder):
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def write_batch(self, batch: Sequence[Save], unchanged: tuple[Any, int] | None) -> None:
         """One call of the batch function, its own transaction (contest/group_commit.py WriteBatch)."""
-        self._types_ready()
-        events, saves = [], []
+        ids: list[Any] = []
+        versions: list[int] = []
+        topics: list[str] = []
+        states: list[bytes] = []
+        saves: list[int] = []
         for i, save in enumerate(batch):
             for e in save.events:
-                events.append(self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic,
-                                                             e.state))
+                ids.append(e.originator_id)
+                versions.append(e.originator_version)
+                topics.append(e.topic)
+                states.append(e.state)
                 saves.append(i)
         unchanged_id, unchanged_version = unchanged or (None, None)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             assert conn.autocommit
             try:
-                curs.execute(self.insert_batch_call, (events, saves, unchanged_id, unchanged_version), prepare=True)
+                curs.execute(self.insert_batch_call,
+                             (ids, versions, topics, states, saves, unchanged_id, unchanged_version), prepare=True)
             except psycopg.Error as e:
                 if e.sqlstate == CHANGED_SQLSTATE and unchanged is not None:
                     raise AggregateChanged(*unchanged) from None
                 raise
             rows = curs.fetchall()
-        ids: list[list[int]] = [[] for _ in batch]
+        found: list[list[int]] = [[] for _ in batch]
         for row in rows:
-            ids[row["out_save"]].append(row["out_id"])
-        for save, mine in zip(batch, ids, strict=True):
+            found[row["out_save"]].append(row["out_id"])
+        for save, mine in zip(batch, found, strict=True):
             if mine:
                 save.ids = sorted(mine)
             else:
