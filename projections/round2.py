@@ -135,19 +135,7 @@ class VotesView:
              commented: bool) -> None:
         """Folds one Vote.Cast: from a domain event (`apply`) or straight from its stored row (contest/rows.py,
         the rebuild's fast path); both give the same view (tests/integration/test_rows.py)."""
-        # count(), inlined: this runs once per vote, a million times in a rebuild (docs/BENCHMARKS.md)
-        tallies = self.by_year.get(year)
-        if tallies is None:
-            tallies = self.by_year[year] = {}
-        tally = tallies.get(municipality)
-        if tally is None:
-            tally = tallies[municipality] = Tally()
-        tally.count += 1
-        tally.total += rating
-        distribution = tally.distribution
-        distribution[rating] = distribution.get(rating, 0) + 1
-        if commented:
-            self.comments[year] = self.comments.get(year, 0) + 1
+        self.count(year, municipality, rating, commented)
         kind = (year, municipality, rating)
         kind_no = self._kind_no.get(kind)
         if kind_no is None:
@@ -173,7 +161,9 @@ class VotesView:
         tally = tallies.get(municipality)
         if tally is None:
             tally = tallies[municipality] = Tally()
-        tally.add(rating)
+        tally.count += 1  # Tally.add, inlined: once per vote, a million times in a rebuild (docs/BENCHMARKS.md)
+        tally.total += rating
+        tally.distribution[rating] = tally.distribution.get(rating, 0) + 1
         if commented:
             self.comments[year] = self.comments.get(year, 0) + 1
 
