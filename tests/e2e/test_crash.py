@@ -173,7 +173,10 @@ def test_server_killed_with_sigkill_mid_storm(store_url: str, tmp_path: Path, re
         "projector_snapshot_position": position, "projections_equal_rebuild": True, "lost": 0})
 
 
+# On one store: the clock's restarts are decided by the reconcile that tests/integration/test_window_clock.py runs on
+# both stores, with two clocks at once; what this adds is the process killed and restarted (CI time).
 @pytest.mark.slow
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 def test_clock_killed_around_the_opening(store_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """Killed 0.5 s before the opening (so nobody opens it on time), restarted after it, killed again right after
     it opened, restarted once more: one VotingWindowOpened, one VotingWindowClosed (§4.6.6)."""
