@@ -26,11 +26,15 @@ from contest.clock import FrozenClock
 from contest.progress import TerminalProgress, shows_progress
 from contest.replay import Replay
 from contest.service import ContestService
+from contest.store import EventStore
 from contest.verify import VOTE_LINE, Verifier, offline_mapper, verify_file
 from contest.verify_stream import ChainPositions, ResidentSpill, VersionSpill, binary_source, scan
+from domain.actors import system_actor
 from projections.round2 import KeptVotesView
 from projections.views import Views
+from tests.conftest import SECRETS, START, STORES
 from tests.support.helpers import play_round2
+from tests.support.live import live_store
 from tests.support.verifiers import rechain
 from tests.support.votes import history as votes_history
 from tests.support.votes import replayed, votes_state
@@ -41,6 +45,21 @@ def lines(service: ContestService, clock: FrozenClock) -> list[str]:
     """A whole round 2: round 1 closed, six votes, every ballot, round 2 closed; exported."""
     play_round2(service, clock)
     return list(export_lines(service.store))
+
+
+@pytest.fixture(scope="module", params=STORES)
+def variants(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    """vote_variants of one round 2 played once per store for the module's variant tests: each variant is a copy
+    of the export, never the store, so 22 variants x 2 verifiers need one history, not one each."""
+    with live_store(request, tmp_path_factory.mktemp(f"variants-{request.param}")) as url:
+        clock = FrozenClock(START)
+        svc = ContestService(EventStore(url), clock, SECRETS)
+        try:
+            svc.init_from_preset("2024", actor=system_actor("test"))
+            play_round2(svc, clock)
+            return vote_variants(list(export_lines(svc.store)))
+        finally:
+            svc.close()
 
 
 def verify(lines: list[str], **kw: Any) -> Any:
@@ -332,9 +351,10 @@ VARIANTS = ["genuine", "rating off the scale", "rating as a float", "negative ye
 
 
 @pytest.mark.parametrize("name", VARIANTS)
-def test_the_votes_fast_path_finds_what_the_general_path_finds(lines: list[str], name: str) -> None:
-    assert VOTE_LINE.fullmatch(next(line for line in lines if "Vote.Cast" in line))  # the path under test
-    variant = vote_variants(lines)[name]
+def test_the_votes_fast_path_finds_what_the_general_path_finds(variants: dict[str, list[str]], name: str) -> None:
+    genuine = variants["genuine"]
+    assert VOTE_LINE.fullmatch(next(line for line in genuine if "Vote.Cast" in line))  # the path under test
+    variant = variants[name]
     data = "".join(line + "\n" for line in variant).encode("utf-8", "surrogateescape")
     fast = Verifier(Views()).run(io.BytesIO(data))
     general = GeneralPathVerifier(Views()).run(io.BytesIO(data))
@@ -363,16 +383,17 @@ EXPECTED_FINDING = {
 
 @pytest.mark.parametrize("name", VARIANTS)
 def test_the_independent_verifiers_vote_pattern_finds_what_its_json_reading_finds(
-        lines: list[str], name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        variants: dict[str, list[str]], name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """verifier/engine.py reads a canonical vote's line by a pattern; the same line decoded as JSON (the pattern
     matching nothing) gets the same report, and the project's verifier the same verdict."""
     import re
 
     import verifier.engine as independent
 
-    assert independent._VOTE.fullmatch(next(line for line in lines if "Vote.Cast" in line))  # the path under test
+    genuine = variants["genuine"]
+    assert independent._VOTE.fullmatch(next(line for line in genuine if "Vote.Cast" in line))  # the path under test
     path = tmp_path / "history.jsonl"
-    path.write_bytes("".join(line + "\n" for line in vote_variants(lines)[name]).encode("utf-8", "surrogateescape"))
+    path.write_bytes("".join(line + "\n" for line in variants[name]).encode("utf-8", "surrogateescape"))
     fast = independent.Verifier(str(path)).run().to_dict()
     monkeypatch.setattr(independent, "_VOTE", re.compile("(?!)"))
     general = independent.Verifier(str(path)).run().to_dict()
