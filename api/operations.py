@@ -83,29 +83,19 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def start() -> None:
-        given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.request_id = request_id(request.headers.get("X-Request-ID", ""))
         g.started = time.perf_counter()
 
     @app.after_request
     def finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Content-Security-Policy", CSP_DOCS if request.path.startswith("/docs") else CSP)
-        if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        for name, value in security_headers(request.path, request.is_secure):
+            headers.setdefault(name, value)
         if request.path.startswith("/api/") and "Cache-Control" not in headers:
             headers["Cache-Control"] = "no-store"
-        duration = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        path = log_path(request.path)  # D10, D15: never a personal code or a live link in a log
-        access_log.info("%s %s %s", request.method, path, response.status_code,
-                        extra={"request_id": g.get("request_id"), "method": request.method, "path": path,
-                               "status": response.status_code, "duration_ms": round(duration, 1)})
+        log_access(request.method, request.path, response.status_code, g.get("request_id"),
+                   g.get("started", time.perf_counter()))
         return response
 
     def log_exception(exc_info: Any) -> None:
@@ -121,12 +111,39 @@ def init_app(app: Flask) -> None:
     # one budget per address for the API's vote and the page's (api/pages.py), shared by the host's workers
     service: ContestService = app.extensions["contest.service"]
     counters = app.extensions["contest.ratelimit"] = ratelimit.Counters(rate_limit_file(service.store.store_url))
+    app.extensions["contest.vote_rates"] = rates  # for the vote's fast path too (api/vote_path.py)
     # the vote under `email` (D15) too: asking for a link and confirming one each count as a vote
     for votes_view in ("round2.Votes", "vote_links.VoteRequests", "vote_links.VoteConfirmations"):
         if votes_view in app.view_functions:
             app.view_functions[votes_view] = ratelimit.limited(
                 app.view_functions[votes_view], route="api", rates=rates, counters=counters,
                 message="too many votes from this address; try again later")
+
+
+def request_id(given: str) -> str:
+    """The request's id: the client's X-Request-ID if it is a plain one, else a new one."""
+    return given if REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+def security_headers(path: str, secure: bool) -> list[tuple[str, str]]:
+    """The headers every response carries unless it sets them itself."""
+    headers = [("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+               ("Referrer-Policy", "no-referrer"),
+               ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+               ("Cross-Origin-Opener-Policy", "same-origin"),
+               ("Content-Security-Policy", CSP_DOCS if path.startswith("/docs") else CSP)]
+    if secure:
+        headers.append(("Strict-Transport-Security", "max-age=31536000"))
+    return headers
+
+
+def log_access(method: str, path: str, status: int, request_id: str | None, started: float) -> None:
+    """The access log's line of a request answered (`started`: its time.perf_counter() at the start)."""
+    duration = (time.perf_counter() - started) * 1000
+    path = log_path(path)  # D10, D15: never a personal code or a live link in a log
+    access_log.info("%s %s %s", method, path, status,
+                    extra={"request_id": request_id, "method": method, "path": path, "status": status,
+                           "duration_ms": round(duration, 1)})
 
 
 def log_path(path: str) -> str:

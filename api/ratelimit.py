@@ -46,6 +46,9 @@ ONE = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(\d+)?\s*(second|minute|hour|day)s?\s
 SWEEP_EVERY = 4096  # votes between two sweeps of finished windows
 CLOCK_SLACK = 1.0  # seconds the wall clock may step back before the windows it started are dropped
 log = logging.getLogger("contest.ratelimit")
+# Set in a request's WSGI environ once its vote has been counted here (the vote's fast path, api/vote_path.py,
+# counts it before it hands a refused vote to Flask's error handlers): the view's limit counts it only once.
+COUNTED = "contest.vote_counted"
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,7 @@ def limited(view: Callable[..., Any], *, route: str, rates: list[Rate], counters
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if request.method == "POST":
+        if request.method == "POST" and not request.environ.get(COUNTED):
             wait = counters.hit(request.remote_addr or "", rates)
             if wait:
                 log.info("vote rate limit exceeded on %s (%s)", route, ", ".join(map(str, rates)))  # no address

@@ -1,34 +1,55 @@
-"""The residents' vote's lean path: POST /api/contests/<year>/votes with a well-formed body, read and answered with
-what the floor's handler does (bench/floor_app.py: Flask, json.loads, one response) plus the domain's checks.
+"""The residents' vote's fast path: POST /api/contests/<year>/votes with a well-formed body, read and answered in
+front of Flask, with what the floor's handler does (bench/floor_app.py: parse the JSON, store, answer) plus the
+domain's checks, the rate limit, the security headers and the access log.
 
 The route stays flask-smorest's (api/round2.py `Votes`: its OpenAPI description, its schema VoteSchema, every
 refusal of a malformed body). This path only takes the bodies that schema would take as they are: a JSON object
-(sent as exactly `application/json`, decoded with the same refusals as api/parsing.py: a key given twice, NaN,
-a number literal over 100 characters) whose members are `personal_code` (a string of 1-20 characters),
-`municipality` (1-10), `rating` (a JSON integer 1-5) and optionally `comment` (null or a string of at most
-10,000), and nothing else: for those, VoteSchema's load is the identity, so the vote is cast with the same
-values, and the answer is the same JSON as ReceiptSchema's dump, 201. Any other body goes the full way, through
-webargs and marshmallow, and is refused there exactly as before (tests/integration/test_bad_input.py,
-test_refused_input.py). The rate limit (api/operations.py) wraps this view like the one it stands in front of.
-A measured profile of the vote is in
-docs/BENCHMARKS.md.
+(sent as exactly `application/json` with a Content-Length, decoded with the same refusals as api/parsing.py: a
+key given twice, NaN, a number literal over 100 characters) whose members are `personal_code` (a string of 1-20
+characters), `municipality` (1-10), `rating` (a JSON integer 1-5) and optionally `comment` (null or a string of
+at most 10,000), and nothing else: for those, VoteSchema's load is the identity, so the vote is cast with the same
+values, and the answer is the same JSON as ReceiptSchema's dump, 201, with the headers and the access log's line
+of api/operations.py. Any other request goes the whole way through Flask, webargs and marshmallow, and is refused
+there exactly as before (tests/integration/test_bad_input.py, test_refused_input.py).
+
+A vote this path counts and the domain or the store refuses (a second vote, a closed window, the store down ...)
+is answered by Flask all the same: the request goes on to the route with the refusal in its environ, the route
+raises it, and the app's error handlers answer it as they answer every refusal (api/errors.py), the rate limit
+knowing the vote is counted already (api/ratelimit.py COUNTED). So only a vote taken is answered here.
+
+Why in front of Flask: Flask's request cycle (its request context, the URL map's match, the before and after
+hooks, the response object) cost about as much CPU as the whole vote's decision and save (the profile in
+docs/BENCHMARKS.md); a vote taken needs none of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import io
+import json
+import re
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 
+from api.operations import log_access, request_id, security_headers
 from api.parsing import strict_loads
+from api.ratelimit import COUNTED
 from domain.config import instant_str
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
 VIEW = "round2.Votes"
+PATH = re.compile(r"/api/contests/([0-9]{1,9})/votes")  # what the route's <int:year> matches, in ASCII digits
+REFUSAL = "contest.vote_refusal"  # the environ's key of a refusal the route raises
 MEMBERS = {"personal_code", "municipality", "rating", "comment"}
 MAX_COMMENT = 10_000  # VoteSchema's limits
 MAX_CODE = 20
 MAX_MUNICIPALITY = 10
+MAX_BODY = 65_536  # bytes: a plain vote's longest body (a comment of 10,000 characters, each escaped) is less
+JSON_TYPE = "application/json"
 
 
 def plain_vote(raw: bytes) -> dict[str, Any] | None:
@@ -49,26 +70,69 @@ def plain_vote(raw: bytes) -> dict[str, Any] | None:
     return {"personal_code": code, "municipality": municipality, "rating": rating, "comment": comment}
 
 
-def lean(full: Callable[..., Any]) -> Callable[..., Any]:
-    """The vote's view: a plain body cast here, any other request handed to `full` (flask-smorest's view)."""
+class VoteFastPath:
+    """WSGI middleware of the app (inside werkzeug's ProxyFix, when it is on: the client's address is the one the
+    rate limit and the network key see in Flask too): a plain vote taken is answered here, anything else is
+    `wsgi_app`'s (Flask's)."""
 
-    def view(*args: Any, **kwargs: Any) -> Any:
-        if request.method != "POST" or request.headers.get("Content-Type") != "application/json":
-            return full(*args, **kwargs)  # any other type, parameters included, is webargs' to judge
-        body = plain_vote(request.get_data(cache=True))
+    def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if (environ.get("REQUEST_METHOD") != "POST" or environ.get("CONTENT_TYPE") != JSON_TYPE
+                or (found := PATH.fullmatch(environ.get("PATH_INFO", ""))) is None):
+            return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
+        length = environ.get("CONTENT_LENGTH", "")
+        if not length.isdigit() or int(length) > MAX_BODY:
+            return self.wsgi_app(environ, start_response)  # no length, chunked or long: Flask's to read and judge
+        raw = environ["wsgi.input"].read(int(length))
+        environ["wsgi.input"] = io.BytesIO(raw)  # Flask reads the same body if it answers
+        body = plain_vote(raw)
         if body is None:
-            return full(*args, **kwargs)
-        vote, _ = current_app.extensions["contest.service"].round2.cast_vote(
-            kwargs["year"], personal_code=body["personal_code"], municipality=body["municipality"],
-            rating=body["rating"], comment=body["comment"], client_address=request.remote_addr)
-        return {"receipt": vote.receipt, "municipality": vote.municipality, "rating": vote.rating,
-                "at": instant_str(vote.at)}, 201
+            return self.wsgi_app(environ, start_response)
+        extensions = self.app.extensions
+        address = environ.get("REMOTE_ADDR")
+        counters, rates = extensions.get("contest.ratelimit"), extensions.get("contest.vote_rates")
+        if counters is not None and rates and counters.hit(address or "", rates):
+            return self.wsgi_app(environ, start_response)  # over the limit: the route's limit answers 429
+        environ[COUNTED] = True
+        try:
+            vote, _ = extensions["contest.service"].round2.cast_vote(
+                int(found.group(1)), personal_code=body["personal_code"], municipality=body["municipality"],
+                rating=body["rating"], comment=body["comment"], client_address=address)
+        except Exception as e:  # refused: answered by the app's error handlers, as every refusal is
+            environ[REFUSAL] = e
+            return self.wsgi_app(environ, start_response)
+        payload = json.dumps({"receipt": vote.receipt, "municipality": vote.municipality, "rating": vote.rating,
+                              "at": instant_str(vote.at)}, ensure_ascii=False, separators=(",", ":"))
+        data = (payload + "\n").encode()
+        rid = request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+        path = environ.get("PATH_INFO", "")
+        start_response("201 CREATED", [
+            ("Content-Type", JSON_TYPE), ("Content-Length", str(len(data))), ("X-Request-ID", rid),
+            *security_headers(path, environ.get("wsgi.url_scheme") == "https"), ("Cache-Control", "no-store")])
+        log_access("POST", path, 201, rid, started)
+        return [data]
 
-    view.__name__ = getattr(full, "__name__", "votes")
-    view.__doc__ = full.__doc__
-    return view
+
+def raises_refusal(view: Callable[..., Any]) -> Callable[..., Any]:
+    """The route's view, raising first the refusal the fast path met, if any."""
+
+    def route(*args: Any, **kwargs: Any) -> Any:
+        refusal = request.environ.pop(REFUSAL, None)
+        if refusal is not None:
+            raise refusal
+        return view(*args, **kwargs)
+
+    route.__name__ = getattr(view, "__name__", "votes")
+    route.__doc__ = view.__doc__
+    return route
 
 
 def init_app(app: Flask) -> None:
-    """Put the lean path in front of the vote's route (before api/operations.py wraps it in the rate limit)."""
-    app.view_functions[VIEW] = lean(app.view_functions[VIEW])
+    """Put the fast path in front of the app (before api/operations.py wraps the app in ProxyFix and the route in
+    the rate limit)."""
+    app.view_functions[VIEW] = raises_refusal(app.view_functions[VIEW])
+    app.wsgi_app = VoteFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
