@@ -50,9 +50,16 @@ CSP_DOCS = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
 
 
 class JsonFormatter(logging.Formatter):
+    _second: tuple[int, str] = (-1, "")  # the last second formatted, and its text (one strftime a second)
+
     def format(self, record: logging.LogRecord) -> str:
+        second, text = self._second
+        if int(record.created) != second:
+            second = int(record.created)
+            text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = (second, text)
         entry: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "time": f"{text}.{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -139,8 +146,12 @@ def security_headers(path: str, secure: bool) -> list[tuple[str, str]]:
 
 def log_access(method: str, path: str, status: int, request_id: str | None, started: float) -> None:
     """The access log's line of a request answered (`started`: its time.perf_counter() at the start)."""
+    log_logged_path(method, log_path(path), status, request_id, started)  # D10, D15: no personal code, no live link
+
+
+def log_logged_path(method: str, path: str, status: int, request_id: str | None, started: float) -> None:
+    """log_access with the path as log_path gave it already."""
     duration = (time.perf_counter() - started) * 1000
-    path = log_path(path)  # D10, D15: never a personal code or a live link in a log
     access_log.info("%s %s %s", method, path, status,
                     extra={"request_id": request_id, "method": method, "path": path, "status": status,
                            "duration_ms": round(duration, 1)})

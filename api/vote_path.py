@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, request
 
-from api.operations import log_access, request_id, security_headers
+from api.operations import log_logged_path, log_path, request_id, security_headers
 from api.parsing import strict_loads
 from api.ratelimit import COUNTED
 from domain.config import instant_str
@@ -78,6 +78,9 @@ class VoteFastPath:
     def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
+        # the access log's path of each contest's vote, redacted once (log_path): only the paths of votes taken
+        # (a contest's year, with at most a few leading zeros), never a path a request made up
+        self._logged: dict[str, str] = {}
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if (environ.get("REQUEST_METHOD") != "POST" or environ.get("CONTENT_TYPE") != JSON_TYPE
@@ -113,7 +116,10 @@ class VoteFastPath:
         start_response("201 CREATED", [
             ("Content-Type", JSON_TYPE), ("Content-Length", str(len(data))), ("X-Request-ID", rid),
             *security_headers(path, environ.get("wsgi.url_scheme") == "https"), ("Cache-Control", "no-store")])
-        log_access("POST", path, 201, rid, started)
+        logged = self._logged.get(path)
+        if logged is None:
+            logged = self._logged[path] = log_path(path)
+        log_logged_path("POST", logged, 201, rid, started)
         return [data]
 
 
