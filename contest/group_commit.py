@@ -39,6 +39,7 @@ import threading
 import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
@@ -87,9 +88,14 @@ class GroupCommit:
     (measured: a writer thread fed by a queue had to win the interpreter's lock back from the request threads
     after each commit, and took fewer votes/s than no grouping at all; docs/BENCHMARKS.md)."""
 
-    def __init__(self, write: WriteBatch, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, write: WriteBatch, max_batch: int = MAX_BATCH,
+                 turn: AbstractContextManager[Any] | None = None) -> None:
         self._write = write
         self.max_batch = max_batch
+        # held by the leader from before it takes its batch until the batch is written: the processes' turns at
+        # the store's write lock (contest/sqlitestore.py WritersTurn), so that the saves arriving while the leader
+        # waits for its turn are in its batch
+        self._turn: AbstractContextManager[Any] = turn if turn is not None else nullcontext()
         self._waiting: deque[Save] = deque()
         self._lock = threading.Lock()
         self._writing = False
@@ -124,9 +130,10 @@ class GroupCommit:
 
     def _lead(self) -> None:
         """Write the next batch (the first waiting save is the leader's own), then hand over or stop writing."""
-        with self._lock:
-            batch, unchanged = self._take()
-        self.write(batch, unchanged)
+        with self._turn:
+            with self._lock:
+                batch, unchanged = self._take()
+            self.write(batch, unchanged)
         with self._lock:
             if self._waiting:
                 following = self._waiting[0]

@@ -30,6 +30,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 
 from contest.group_commit import GroupCommit, Save
 from contest.guard import AggregateChanged, grouped, unchanged_of
+from contest.writers_turn import WritersTurn
 
 
 def under_file_lock(datastore: SQLiteDatastore, create: Callable[[], None]) -> None:
@@ -50,7 +51,10 @@ class GuardedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         # an event at version + 1 exists exactly when the aggregate has changed (guard.py): one key lookup
         self.select_next_statement = (f"SELECT 1 FROM {self.events_table_name} "
                                       "WHERE originator_id=? AND originator_version=?")
-        self.group_commit = GroupCommit(self.write_batch)  # its writer thread starts with the first grouped save
+        db_name = str(datastore.pool.db_name)
+        in_memory = ":memory:" in db_name or "mode=memory" in db_name  # one process: no turns to take
+        self.writers_turn = None if in_memory else WritersTurn(f"{db_name}.writers")
+        self.group_commit = GroupCommit(self.write_batch, turn=self.writers_turn)
 
     def create_table(self) -> None:
         """The first connection switches a new database to WAL and the tables are created: several processes doing
