@@ -9,8 +9,9 @@ whole transaction back. When the INSERT itself fails on a duplicate key, the con
 vote decided on a stale contest is decided again on the current one whatever else is wrong with it, as on
 PostgreSQL.
 
-Votes are written by the group commit (contest/group_commit.py, `insert_events(..., group=True)`): one writer
-thread per process takes the votes waiting and writes them in one transaction, `BEGIN IMMEDIATE` (the write lock
+Votes are written by the group commit (contest/group_commit.py, `insert_events(..., group=True)`): the leader of a
+process's batch, once it holds the host's turn (contest/writers_turn.py), takes the votes waiting and writes them
+in one transaction, `BEGIN IMMEDIATE` (the write lock
 first, so the contest's version is checked once, after it, for the whole batch), then each vote's INSERT; a
 duplicate (a resident who has voted) fails only its own statement, which SQLite rolls back alone (a save of two
 rows, a vote and its address claim, inside a savepoint of its own), and the batch commits once: one lock, one WAL
