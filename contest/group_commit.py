@@ -63,7 +63,12 @@ class Save:
         self.ids: list[int] = []
         self.error: BaseException | None = None
         self.leads = False  # woken to write the next batch, not with a result
-        self.done = threading.Event()
+        # Released to wake the caller (with its result, or to lead), acquired by its wait: a lock used as a
+        # binary semaphore, two C calls where an Event's wait and set take a condition, a deque and a new lock.
+        # A caller woken to lead is in the batch it writes, so its lock is released once more at that batch's
+        # end, after its wait took the first release: never released while unlocked.
+        self.done = threading.Lock()
+        self.done.acquire()
 
     def keys(self) -> list[tuple[Any, int]]:
         return [(e.originator_id, e.originator_version) for e in self.events]
@@ -120,7 +125,7 @@ class GroupCommit:
             leads = not self._writing
             self._writing = True
         if not leads:
-            save.done.wait()
+            save.done.acquire()
             leads = save.leads
         if leads:
             self._lead()
@@ -138,7 +143,7 @@ class GroupCommit:
             if self._waiting:
                 following = self._waiting[0]
                 following.leads = True
-                following.done.set()
+                following.done.release()
             else:
                 self._writing = False
 
@@ -177,4 +182,4 @@ class GroupCommit:
             self.largest = max(self.largest, len(batch))
             for save in batch:
                 save.leads = False
-                save.done.set()
+                save.done.release()
