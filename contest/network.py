@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import re
 from functools import lru_cache
 
 KEY_CONTEXT = b"network/v1"
@@ -25,10 +26,18 @@ IPV6_PREFIX = 48
 KEY_HEX_DIGITS = 16
 
 
+# An IPv4 address in its canonical form (what a WSGI server gives): four decimal octets, no leading zeros. Its /24
+# is its first three octets as they are; ipaddress parses it in about ten times the time (a vote's share).
+OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+DOTTED_QUAD = re.compile(rf"(?:{OCTET}\.){{3}}{OCTET}")
+
+
 def network_of(address: str | None) -> str | None:
     """The network an address belongs to, as text ("192.0.2.0/24", "2001:db8:1::/48"); None if unparsable."""
     if not address:
         return None
+    if DOTTED_QUAD.fullmatch(address):
+        return f"{address.rsplit('.', 1)[0]}.0/{IPV4_PREFIX}"
     try:
         ip = ipaddress.ip_address(address.strip().split("%", 1)[0])
     except ValueError:
