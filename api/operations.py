@@ -144,16 +144,14 @@ def security_headers(path: str, secure: bool) -> list[tuple[str, str]]:
     return headers
 
 
-def log_access(method: str, path: str, status: int, request_id: str | None, started: float) -> None:
-    """The access log's line of a request answered (`started`: its time.perf_counter() at the start)."""
-    log_logged_path(method, log_path(path), status, request_id, started)  # D10, D15: no personal code, no live link
-
-
-def log_logged_path(method: str, path: str, status: int, request_id: str | None, started: float) -> None:
-    """log_access with the path as log_path gave it already."""
+def log_access(method: str, path: str, status: int, request_id: str | None, started: float, *,
+               redacted: bool = False) -> None:
+    """The access log's line of a request answered (`started`: its time.perf_counter() at the start); `path` is
+    made a log's path first (log_path: D10, D15, no personal code, no live link) unless it is one (`redacted`)."""
+    logged = path if redacted else log_path(path)
     duration = (time.perf_counter() - started) * 1000
-    access_log.info("%s %s %s", method, path, status,
-                    extra={"request_id": request_id, "method": method, "path": path, "status": status,
+    access_log.info("%s %s %s", method, logged, status,
+                    extra={"request_id": request_id, "method": method, "path": logged, "status": status,
                            "duration_ms": round(duration, 1)})
 
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, request
 
-from api.operations import log_logged_path, log_path, request_id, security_headers
+from api.operations import log_access, log_path, request_id, security_headers
 from api.parsing import strict_loads
 from api.ratelimit import COUNTED
 from domain.config import instant_str
@@ -119,7 +119,7 @@ class VoteFastPath:
         logged = self._logged.get(path)
         if logged is None:
             logged = self._logged[path] = log_path(path)
-        log_logged_path("POST", logged, 201, rid, started)
+        log_access("POST", logged, 201, rid, started, redacted=True)
         return [data]
 
 

@@ -98,7 +98,7 @@ class GroupCommit:
         self._write = write
         self.max_batch = max_batch
         # held by the leader from before it takes its batch until the batch is written: the processes' turns at
-        # the store's write lock (contest/sqlitestore.py WritersTurn), so that the saves arriving while the leader
+        # the store's write lock (contest/writers_turn.py), so that the saves arriving while the leader
         # waits for its turn are in its batch
         self._turn: AbstractContextManager[Any] = turn if turn is not None else nullcontext()
         self._waiting: deque[Save] = deque()

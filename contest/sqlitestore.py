@@ -34,11 +34,16 @@ from contest.guard import AggregateChanged, grouped, unchanged_of
 from contest.writers_turn import WritersTurn
 
 
+def in_memory(db_name: str) -> bool:
+    """Whether the database is in memory: one process's, so no lock file beside it to share."""
+    return ":memory:" in db_name or "mode=memory" in db_name
+
+
 def under_file_lock(datastore: SQLiteDatastore, create: Callable[[], None]) -> None:
     """Run a table creation with an exclusive lock on a file beside the database, so that processes opening a new
     store at once create its tables one after another (an in-memory database needs none)."""
     db_name = str(datastore.pool.db_name)
-    if ":memory:" in db_name or "mode=memory" in db_name:
+    if in_memory(db_name):
         create()
         return
     with open(f"{db_name}.lock", "a") as lock:
@@ -53,9 +58,8 @@ class GuardedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         self.select_next_statement = (f"SELECT 1 FROM {self.events_table_name} "
                                       "WHERE originator_id=? AND originator_version=?")
         db_name = str(datastore.pool.db_name)
-        in_memory = ":memory:" in db_name or "mode=memory" in db_name  # one process: no turns to take
-        self.writers_turn = None if in_memory else WritersTurn(f"{db_name}.writers")
-        self.group_commit = GroupCommit(self.write_batch, turn=self.writers_turn)
+        turn = None if in_memory(db_name) else WritersTurn(f"{db_name}.writers")  # the host's processes' turns
+        self.group_commit = GroupCommit(self.write_batch, turn=turn)
 
     def create_table(self) -> None:
         """The first connection switches a new database to WAL and the tables are created: several processes doing
