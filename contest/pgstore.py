@@ -199,6 +199,10 @@ class LockedInsertRecorder(PostgresApplicationRecorder):
         # state's bytes as they are). The stored rows are looked up one primary-key probe per given row (LATERAL
         # ... LIMIT 1): joined, the plan cached in each connection while the table was small (a new store) kept
         # scanning the whole table under the lock, a scan that grew with every vote (docs/BENCHMARKS.md).
+        # The function's statements run on their generic plans (plan_cache_mode, for this transaction only): with
+        # arrays for parameters PL/pgSQL's default kept planning the insert afresh at every call, which cost half
+        # the server's CPU of a batch (0.33 against 0.16 ms for a batch of one, bench/pg_insert_cost.py); the
+        # generic plan probes the primary key even when made on an empty table (no statistics yet).
         self.insert_batch_function_name = f"{events_table_name}_insert_batch"
         self.check_identifier_length(self.insert_batch_function_name)
         batch_function = Identifier(self.insert_batch_function_name)
@@ -210,6 +214,7 @@ class LockedInsertRecorder(PostgresApplicationRecorder):
             "RETURNS TABLE (out_save int, out_id bigint) LANGUAGE plpgsql AS $BODY$ "
             "BEGIN "
             "SET LOCAL lock_timeout = '{lock_timeout}s'; "
+            "SET LOCAL plan_cache_mode = force_generic_plan; "
             "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
             "IF unchanged_id IS NOT NULL AND EXISTS (SELECT FROM {schema}.{table} t "
             "WHERE t.originator_id = unchanged_id AND t.originator_version = unchanged_version + 1) THEN "
