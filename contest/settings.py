@@ -181,7 +181,7 @@ def rate_limit_file(store_url: str, env: Mapping[str, str] | None = None) -> Pat
     digest = hashlib.sha256(store_url.encode()).hexdigest()[:16]
     if store_kind(store_url) == "sqlite":  # an in-memory store: one process, its own counters
         digest += f"-{os.getpid()}"
-    return Path(tempfile.gettempdir()) / f"contest-ratelimit-{digest}.sqlite3"
+    return Path(tempfile.gettempdir()) / f"contest-ratelimit-{digest}.counters"
 
 
 def privacy_contact(env: Mapping[str, str] | None = None) -> str | None:

@@ -70,7 +70,7 @@ def _hammer(path: str, address: str, n: int, start: Any, out: multiprocessing.Qu
 
 def test_processes_hitting_one_file_at_once_share_the_budget(tmp_path: Path) -> None:
     """Four processes, 100 votes each from one address against 120/minute: exactly 120 are let through."""
-    path = str(tmp_path / "rl.sqlite3")
+    path = str(tmp_path / "rl.counters")
     Counters(path)
     ctx = multiprocessing.get_context("spawn")
     out: multiprocessing.Queue = ctx.Queue()
@@ -88,7 +88,7 @@ def test_processes_hitting_one_file_at_once_share_the_budget(tmp_path: Path) -> 
 
 
 def test_the_counter_file_keeps_no_address_in_clear(tmp_path: Path) -> None:
-    counters = Counters(tmp_path / "rl.sqlite3")
+    counters = Counters(tmp_path / "rl.counters")
     counters.hit("203.0.113.99", [Rate(5, 60)])
     counters.close()
     stored = b"".join(p.read_bytes() for p in tmp_path.iterdir())

@@ -1,10 +1,12 @@
 """The vote's per-address rate limit (api/ratelimit.py; §4.6.6): parsing the setting, windows per address and limit,
-refusals not counted, finished windows swept; a fake clock, no sleeps. The HTTP behaviour (429, Retry-After, JSON
+refusals not counted, the slots of ended windows taken again, a full table letting the vote through, a layout of
+before remade; a fake clock, no sleeps. The HTTP behaviour (429, Retry-After, JSON
 body) is in tests/integration/test_operations.py and tests/integration/test_pages.py; the budget shared by the
 routes and the processes in tests/integration/test_ratelimit_shared.py."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -32,7 +34,7 @@ class Clock:
 
 def test_each_limit_has_a_window_per_address_and_refusals_are_not_counted(tmp_path: Path) -> None:
     clock = Clock()
-    counters = Counters(tmp_path / "rl.sqlite3", clock)
+    counters = Counters(tmp_path / "rl.counters", clock)
     rates = [Rate(3, 60), Rate(2, 1)]
     assert [counters.hit("a", rates) for _ in range(2)] == [0, 0]
     assert counters.hit("a", rates) == 1.0  # the per-second limit: wait for its window to end
@@ -45,14 +47,63 @@ def test_each_limit_has_a_window_per_address_and_refusals_are_not_counted(tmp_pa
     assert counters.hit("a", rates) == 0
 
 
-def test_finished_windows_are_swept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(ratelimit, "SWEEP_EVERY", 10)
+def small_table(monkeypatch: pytest.MonkeyPatch, slots: int) -> None:
+    monkeypatch.setattr(ratelimit, "SLOTS", slots)
+    monkeypatch.setattr(ratelimit, "PROBES", slots)
+
+
+def test_the_slots_of_ended_windows_are_taken_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    small_table(monkeypatch, 8)
     clock = Clock()
-    counters = Counters(tmp_path / "rl.sqlite3", clock)
+    counters = Counters(tmp_path / "rl.counters", clock)
     rates = [Rate(5, 60)]
-    for i in range(9):
-        counters.hit(f"address {i}", rates)
-    assert len(counters) == 9
-    clock.now += 61
-    counters.hit("late", rates)  # the tenth hit sweeps the nine finished windows
-    assert len(counters) == 1
+    assert [counters.hit(f"address {i}", rates) for i in range(8)] == [0] * 8
+    assert len(counters) == 8
+    clock.now += 61  # every window has ended: nothing is swept, each slot is free for the next address
+    assert [counters.hit(f"late {i}", rates) for i in range(8)] == [0] * 8
+    assert len(counters) == 8
+    assert [counters.hit("late 3", rates) for _ in range(5)] == [0, 0, 0, 0, 60.0]  # its window, in its slot
+    assert counters.blocked("late 3", rates) == 60.0 and len(counters) == 8
+
+
+def test_two_limits_of_one_vote_take_two_slots(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    small_table(monkeypatch, 4)
+    clock = Clock()
+    counters = Counters(tmp_path / "rl.counters", clock)
+    rates = [Rate(2, 60), Rate(3, 1)]
+    assert [counters.hit("a", rates) for _ in range(3)] == [0, 0, 60.0]
+    assert counters.hit("b", rates) == 0
+    assert len(counters) == 4
+
+
+def test_a_full_table_lets_the_vote_through_and_warns(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    small_table(monkeypatch, 4)
+    counters = Counters(tmp_path / "rl.counters", Clock())
+    rates = [Rate(1, 60)]
+    assert [counters.hit(f"address {i}", rates) for i in range(4)] == [0] * 4
+    assert counters.hit("address 0", rates) == 60.0  # the table holds its windows
+    assert counters.hit("a fifth", rates) == 0  # no slot is free: let through, not refused
+    assert "not available (TableFull)" in caplog.text and "a fifth" not in caplog.text
+
+
+def test_a_file_of_another_layout_is_remade(tmp_path: Path) -> None:
+    path = tmp_path / "rl.counters"
+    path.write_bytes(b"SQLite format 3\0" + bytes(4096))  # the counters of before were a SQLite file
+    counters = Counters(path, Clock())
+    assert counters.hit("a", [Rate(1, 60)]) == 0 and counters.hit("a", [Rate(1, 60)]) == 60.0
+    assert path.read_bytes().startswith(ratelimit.MAGIC)
+    again = Counters(path, Clock())  # a second worker keeps what the first made
+    assert again.hit("a", [Rate(1, 60)]) == 60.0
+
+
+def test_a_forked_child_shares_the_windows(tmp_path: Path) -> None:
+    counters = Counters(tmp_path / "rl.counters", Clock())
+    rates = [Rate(3, 60)]
+    assert counters.hit("a", rates) == 0
+    pid = os.fork()
+    if pid == 0:  # the child: its lock of the file is its own, its windows the parent's
+        os._exit(0 if counters.hit("a", rates) == 0 and counters.hit("a", rates) == 0 else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert counters.hit("a", rates) == 60.0
