@@ -47,6 +47,7 @@ from psycopg_pool.base import AttemptWithBackoff
 
 from contest.group_commit import GroupCommit, Save
 from contest.guard import CHANGED_SQLSTATE, AggregateChanged, grouped, unchanged_of
+from contest.pgarrays import BigintArray, ByteaArray, IntArray, TextArray, UuidArray
 
 DOWN_WAIT = 0.05  # seconds a caller waits for a connection while the server is known to be down
 RECONNECT_EVERY = 0.5  # the longest pause between two reconnection attempts
@@ -243,6 +244,7 @@ class LockedInsertRecorder(PostgresApplicationRecorder):
             "SELECT out_save, out_id FROM {schema}.{function}(%b::{id_type}[], %b::bigint[], %b::text[], "
             "%b::bytea[], %b::int[], %s, %s)").format(schema=schema, function=batch_function,
                                                      id_type=id_type).as_string()
+        self._uuid_ids = self.datastore.originator_id_type == "uuid"
         self.group_commit = GroupCommit(self.write_batch)  # its writer thread starts with the first grouped save
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
@@ -284,11 +286,14 @@ class LockedInsertRecorder(PostgresApplicationRecorder):
                 states.append(e.state)
                 saves.append(i)
         unchanged_id, unchanged_version = unchanged or (None, None)
+        # each column packed as its array's binary value at once (contest/pgarrays.py)
+        params = (UuidArray.of_ids(ids) if self._uuid_ids else TextArray.of_text(map(str, ids)),
+                  BigintArray.of_ints(versions), TextArray.of_text(topics), ByteaArray.of(states),
+                  IntArray.of_ints(saves), unchanged_id, unchanged_version)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             assert conn.autocommit
             try:
-                curs.execute(self.insert_batch_call,
-                             (ids, versions, topics, states, saves, unchanged_id, unchanged_version), prepare=True)
+                curs.execute(self.insert_batch_call, params, prepare=True)
             except psycopg.Error as e:
                 if e.sqlstate == CHANGED_SQLSTATE and unchanged is not None:
                     raise AggregateChanged(*unchanged) from None
