@@ -2,7 +2,7 @@
 (contest/pgstore.py `write_batch`): one array per column of the batch's rows.
 
 psycopg's own list dumpers are written in Python and find each list's element type afresh at every execute (for a
-batch of two votes, five lists cost about 40% of the client's CPU of the call: cProfile, bench/pg_insert_cost.py);
+batch of three votes on one connection, 105 us of the client's CPU a call against 80 us with the arrays made here);
 here each column is packed in one pass with `struct` and handed to psycopg as bytes of the array's type. The
 format is PostgreSQL's `array_send`: the number of dimensions, a flag for NULLs (none here), the element type's
 oid, the length and lower bound (1) of the one dimension, then each element as its length and its binary value.
