@@ -69,30 +69,31 @@ class ByteaArray(BinaryArray):
     oid, element_oid = 1001, 17
 
 
-class BigintArray(BinaryArray):
+class IntegerArray(BinaryArray):
+    """An array of integers of one width: each element is its width and its value, packed in one call."""
+
     __slots__ = ()
-    oid, element_oid = 1016, 20
+    code: ClassVar[str]  # struct's code of the element: "q" (8 bytes) or "i" (4)
 
     @classmethod
     def of_ints(cls, numbers: Sequence[int]) -> BinaryArray:
         n = len(numbers)
         if not n:
             return cls.of([])
+        width = struct.calcsize(cls.code)
         return cls(_HEAD.pack(1, 0, cls.element_oid, n, 1)
-                   + struct.pack(">" + "iq" * n, *[x for number in numbers for x in (8, number)]))
+                   + struct.pack(">" + ("i" + cls.code) * n,
+                                 *[x for number in numbers for x in (width, number)]))
 
 
-class IntArray(BinaryArray):
+class BigintArray(IntegerArray):
     __slots__ = ()
-    oid, element_oid = 1007, 23
+    oid, element_oid, code = 1016, 20, "q"
 
-    @classmethod
-    def of_ints(cls, numbers: Sequence[int]) -> BinaryArray:
-        n = len(numbers)
-        if not n:
-            return cls.of([])
-        return cls(_HEAD.pack(1, 0, cls.element_oid, n, 1)
-                   + struct.pack(">" + "ii" * n, *[x for number in numbers for x in (4, number)]))
+
+class IntArray(IntegerArray):
+    __slots__ = ()
+    oid, element_oid, code = 1007, 23, "i"
 
 
 def _register(array: type[BinaryArray]) -> None:
