@@ -5,6 +5,7 @@ and so do processes hitting one counter file at once; the 429 keeps its Retry-Af
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -100,3 +101,16 @@ def test_the_counter_file_is_the_stores_own() -> None:
     pg = rate_limit_file("postgresql://u:secret@db/contest", {})
     assert "secret" not in str(pg) and pg != rate_limit_file("postgresql://u:secret@db/other", {})
     assert rate_limit_file("sqlite:///x.db", {"CONTEST_VOTE_RATE_LIMIT_FILE": "/srv/rl"}) == Path("/srv/rl")
+
+
+def test_a_forked_child_shares_the_windows(tmp_path: Path) -> None:
+    """A worker forked from a process holding the counters (gunicorn's preload) locks the file as its own."""
+    counters = Counters(tmp_path / "rl.counters")
+    rates = [Rate(3, 60)]
+    assert counters.hit("a", rates) == 0
+    pid = os.fork()
+    if pid == 0:  # the child: its lock of the file is its own, its windows the parent's
+        os._exit(0 if counters.hit("a", rates) == 0 and counters.hit("a", rates) == 0 else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert 59 < counters.hit("a", rates) <= 60  # the child's two votes and the first: the minute's three

@@ -6,7 +6,6 @@ routes and the processes in tests/integration/test_ratelimit_shared.py."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -95,15 +94,3 @@ def test_a_file_of_another_layout_is_remade(tmp_path: Path) -> None:
     assert path.read_bytes().startswith(ratelimit.MAGIC)
     again = Counters(path, Clock())  # a second worker keeps what the first made
     assert again.hit("a", [Rate(1, 60)]) == 60.0
-
-
-def test_a_forked_child_shares_the_windows(tmp_path: Path) -> None:
-    counters = Counters(tmp_path / "rl.counters", Clock())
-    rates = [Rate(3, 60)]
-    assert counters.hit("a", rates) == 0
-    pid = os.fork()
-    if pid == 0:  # the child: its lock of the file is its own, its windows the parent's
-        os._exit(0 if counters.hit("a", rates) == 0 and counters.hit("a", rates) == 0 else 1)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    assert counters.hit("a", rates) == 60.0
