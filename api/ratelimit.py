@@ -185,63 +185,61 @@ class Counters:
     def hit(self, address: str, rates: list[Rate]) -> float:
         """Counts a vote and returns 0, or returns the seconds to wait (and counts nothing) if it is over a limit."""
         try:
-            digest = self._address(address)
-            with self._turn:
-                return self._hit_holding_turn(digest, rates)
+            return self._locked(self._count, self._address(address), rates)
         except (OSError, ValueError, TableFull) as e:
             log.warning("the vote's rate-limit counters are not available (%s): the vote is let through",
                         type(e).__name__)
             return 0.0
 
-    def _hit_holding_turn(self, digest: bytes, rates: list[Rate]) -> float:
-        table = self._map
-        if table is None:
-            raise ValueError("the counters' file is closed")
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        try:
-            now = self.clock()  # read holding the lock: no process stores a later start than another then reads
-            wait, rows = 0.0, []
-            for rate in rates:
-                tag, place = self._place(digest, rate)
-                offset = self._find(table, tag, place, now, claim=True, claimed=tuple(r[0] for r in rows))
-                held, start, ends, votes = SLOT.unpack_from(table, offset)
-                if held != tag or now >= ends or now < start - CLOCK_SLACK:  # ended, set back or new: a new one
-                    start, votes = now, 0
-                if votes >= rate.count:
-                    wait = max(wait, start + rate.seconds - now)
-                rows.append((offset, tag, start, start + rate.seconds, votes + 1))
-            if not wait:
-                for offset, tag, start, ends, votes in rows:
-                    SLOT.pack_into(table, offset, tag, start, ends, votes)
-        finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-        return wait
-
     def blocked(self, address: str, rates: list[Rate]) -> float:
         """The seconds to wait if `address` is over a limit now, else 0; counts nothing (the failed logins' throttle,
         api/staff_login.py, counts only failures but refuses every attempt while over)."""
         try:
-            digest = self._address(address)
-            with self._turn:
-                table = self._map
-                if table is None:
-                    raise ValueError("the counters' file is closed")
-                fcntl.flock(self._fd, fcntl.LOCK_EX)
-                try:
-                    now, wait = self.clock(), 0.0
-                    for rate in rates:
-                        tag, place = self._place(digest, rate)
-                        offset = self._find(table, tag, place, now, claim=False)
-                        if offset < 0:
-                            continue
-                        held, start, ends, votes = SLOT.unpack_from(table, offset)
-                        if held == tag and start - CLOCK_SLACK <= now < ends and votes >= rate.count:
-                            wait = max(wait, ends - now)
-                finally:
-                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+            return self._locked(self._wait, self._address(address), rates)
         except (OSError, ValueError) as e:
             log.warning("the rate-limit counters are not available (%s)", type(e).__name__)
             return 0.0
+
+    def _locked(self, work: Callable[[mmap.mmap, bytes, list[Rate], float], float], digest: bytes,
+                rates: list[Rate]) -> float:
+        """`work(table, digest, rates, now)` holding the process's turn and the file's lock, the clock read holding
+        them (no process stores a later start than another then reads)."""
+        with self._turn:
+            table = self._map
+            if table is None:
+                raise ValueError("the counters' file is closed")
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                return work(table, digest, rates, self.clock())
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _count(self, table: mmap.mmap, digest: bytes, rates: list[Rate], now: float) -> float:
+        wait, rows = 0.0, []
+        for rate in rates:
+            tag, place = self._place(digest, rate)
+            offset = self._find(table, tag, place, now, claim=True, claimed=tuple(r[0] for r in rows))
+            held, start, ends, votes = SLOT.unpack_from(table, offset)
+            if held != tag or now >= ends or now < start - CLOCK_SLACK:  # ended, set back or new: a new one
+                start, votes = now, 0
+            if votes >= rate.count:
+                wait = max(wait, start + rate.seconds - now)
+            rows.append((offset, tag, start, start + rate.seconds, votes + 1))
+        if not wait:
+            for offset, tag, start, ends, votes in rows:
+                SLOT.pack_into(table, offset, tag, start, ends, votes)
+        return wait
+
+    def _wait(self, table: mmap.mmap, digest: bytes, rates: list[Rate], now: float) -> float:
+        wait = 0.0
+        for rate in rates:
+            tag, place = self._place(digest, rate)
+            offset = self._find(table, tag, place, now, claim=False)
+            if offset < 0:
+                continue
+            held, start, ends, votes = SLOT.unpack_from(table, offset)
+            if held == tag and start - CLOCK_SLACK <= now < ends and votes >= rate.count:
+                wait = max(wait, ends - now)
         return wait
 
     def __len__(self) -> int:
