@@ -186,7 +186,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--pairs", type=int, default=3, help="runs, each giving the ratios of its interleaved reads")
     parser.add_argument("--interval", type=float, default=0.05, help="seconds between two reads")
-    parser.add_argument("--connections", type=int, default=8, help="wrk connections of the vote load")
+    parser.add_argument("--connections", type=int, default=32,
+                        help="wrk connections of the vote load (as bench/votes_http.py)")
     parser.add_argument("--wrk-threads", type=int, default=1)
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args()
