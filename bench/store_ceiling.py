@@ -1,6 +1,7 @@
 """The store's own write ceiling: votes/s through the project's save path without HTTP, from 32 concurrent writers,
 against the store's path of before (one insert, one lock and one commit per vote) and against the database's
-batched-insert ceiling, in paired alternating runs (grouped, lone, ceiling, then ceiling, lone, grouped, ...).
+batched-insert ceiling, in paired alternating runs (grouped, lone, ceiling, unstored, then unstored,
+ceiling, lone, grouped, ...).
 
   grouped  `EventStore.save(vote, unchanged=(contest), group=True)`: the vote's save as Votes.cast makes it (the
            store's mapper, the recorder, the group commit of contest/group_commit.py: one transaction per batch)
@@ -10,10 +11,14 @@ batched-insert ceiling, in paired alternating runs (grouped, lone, ceiling, then
            with a script inserting `--rows` rows per transaction (the same columns, the same stored bytes: the
            states of real votes) into a copy of the events table with its indexes; SQLite: one connection (SQLite
            has one writer) inserting the same rows, `--rows` per transaction, with the store's pragmas
+  unstored the grouped saves with the batch's write replaced by one that stores nothing and answers at once (not
+           a path of the service: what the Python path alone could take, the database taken away, to tell the
+           two apart when the grouped path falls short of the ceiling)
 
 The writers are `--processes` processes (as web workers are) of `--writers / --processes` threads each; each save
 is a vote decided beforehand by the domain (Vote.cast on the contest with its window open, untimed), so what is
-timed is the store's part. Each run: votes/s, CPU per vote of the writer processes, `cat /proc/loadavg`.
+timed is the store's part. Each run: votes/s, CPU per vote of the writer processes (user and system), their
+waits (voluntary context switches) and preemptions per vote, `cat /proc/loadavg`.
 
     .venv/bin/python bench/store_ceiling.py --store both --pairs 3
 """
@@ -23,6 +28,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -41,7 +47,13 @@ TARGET_OF_CEILING = 0.5
 
 # ----- the writers (each process: its own store, its own group commit) -----
 
-def _writer_process(url: str, group: bool, threads: int, votes_each: int, offset: int, start_at: float,
+def _store_nothing(batch: Any, unchanged: Any) -> None:
+    """The `unstored` run's write of a batch: every save answered as written, nothing sent to the database."""
+    for i, save in enumerate(batch):
+        save.ids = [i]
+
+
+def _writer_process(url: str, mode: str, threads: int, votes_each: int, offset: int, start_at: float,
                     out: Any) -> None:
     from contest.network import network_key
     from domain.identity import identify
@@ -60,8 +72,10 @@ def _writer_process(url: str, group: bool, threads: int, votes_each: int, offset
         votes.append(Vote.cast(contest, identity=identity, municipality=municipalities[i % len(municipalities)],
                                rating=1 + i % 5, comment=None, at=now, network=network_key(voter, "10.0.0.1")))
     options: dict[str, Any] = {"unchanged": (contest.id, contest.version)}
-    if group:
+    if mode != "lone":
         options["group"] = True
+    if mode == "unstored":
+        svc.store.recorder.group_commit._write = _store_nothing
     errors: list[str] = []
 
     def write(mine: list[Any]) -> None:
@@ -74,25 +88,29 @@ def _writer_process(url: str, group: bool, threads: int, votes_each: int, offset
     workers = [threading.Thread(target=write, args=(votes[t * votes_each:(t + 1) * votes_each],))
                for t in range(threads)]
     time.sleep(max(0.0, start_at - time.time()))
+    usage0 = resource.getrusage(resource.RUSAGE_SELF)
     cpu0, t0 = time.process_time(), time.perf_counter()
     for w in workers:
         w.start()
     for w in workers:
         w.join()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     out.put({"seconds": time.perf_counter() - t0, "cpu": time.process_time() - cpu0, "votes": len(votes),
+             "user": usage.ru_utime - usage0.ru_utime, "system": usage.ru_stime - usage0.ru_stime,
+             "switches": usage.ru_nvcsw - usage0.ru_nvcsw, "preempted": usage.ru_nivcsw - usage0.ru_nivcsw,
              "errors": errors[:3], "batches": svc.store.recorder.group_commit.batches,
              "largest": svc.store.recorder.group_commit.largest})
     svc.close()
 
 
-def run_writers(kind: str, group: bool, args: argparse.Namespace) -> dict[str, Any]:
+def run_writers(kind: str, mode: str, args: argparse.Namespace) -> dict[str, Any]:
     threads = args.writers // args.processes
     with bl.fresh_store(kind, f"ceiling-{kind}") as url:
         bl.prepare_contest(url)
         ctx = mp.get_context("spawn")
         out = ctx.Queue()
         start_at = time.time() + 12.0  # every process has made its votes by then
-        procs = [ctx.Process(target=_writer_process, args=(url, group, threads, args.votes_each,
+        procs = [ctx.Process(target=_writer_process, args=(url, mode, threads, args.votes_each,
                                                            p * threads * args.votes_each, start_at, out))
                  for p in range(args.processes)]
         load = bl.loadavg()
@@ -114,7 +132,12 @@ def run_writers(kind: str, group: bool, args: argparse.Namespace) -> dict[str, A
     seconds = max(f["seconds"] for f in found)
     cpu = sum(f["cpu"] for f in found)
     return {"votes": votes, "stored": count, "seconds": round(seconds, 3), "per_s": round(votes / seconds, 1),
-            "cpu_ms_per_vote": round(1000 * cpu / votes, 3), "batches": sum(f["batches"] for f in found),
+            "cpu_ms_per_vote": round(1000 * cpu / votes, 3),
+            "user_ms_per_vote": round(1000 * sum(f["user"] for f in found) / votes, 3),
+            "system_ms_per_vote": round(1000 * sum(f["system"] for f in found) / votes, 3),
+            "switches_per_vote": round(sum(f["switches"] for f in found) / votes, 2),
+            "preempted_per_vote": round(sum(f["preempted"] for f in found) / votes, 2),
+            "batches": sum(f["batches"] for f in found),
             "largest_batch": max(f["largest"] for f in found), "errors": [e for f in found for e in f["errors"]],
             "load_before": load}
 
@@ -202,22 +225,27 @@ def pg_ceiling(rows: list[tuple[Any, ...]], per_tx: int, clients: int, seconds: 
 # ----- the benchmark -----
 
 def paired(kind: str, args: argparse.Namespace, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
-    runs: dict[str, list[dict[str, Any]]] = {"grouped": [], "lone": [], "ceiling": []}
-    names = ["grouped", "lone", "ceiling"]
+    names = ["grouped", "lone", "ceiling", "unstored"]
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     for i in range(args.pairs):
         for name in names if i % 2 == 0 else list(reversed(names)):
             if name == "ceiling":
                 r = (sqlite_ceiling(rows, args.rows, args.seconds) if kind == "sqlite"
                      else pg_ceiling(rows, args.rows, args.clients, args.seconds))
             else:
-                r = run_writers(kind, name == "grouped", args)
+                r = run_writers(kind, name, args)
             runs[name].append(r)
-            cpu = f"  cpu {r['cpu_ms_per_vote']:.3f} ms/vote" if "cpu_ms_per_vote" in r else ""
+            cpu = (f"  cpu {r['cpu_ms_per_vote']:.3f} ms/vote (user {r['user_ms_per_vote']:.3f}, system "
+                   f"{r['system_ms_per_vote']:.3f}; waits {r['switches_per_vote']:.1f}, preempted "
+                   f"{r['preempted_per_vote']:.1f} a vote)") if "cpu_ms_per_vote" in r else ""
             extra = (f"  batches {r['batches']} (largest {r['largest_batch']})  stored {r['stored']}/{r['votes']}"
                      f"{'  ERRORS ' + str(r['errors']) if r['errors'] else ''}") if "batches" in r else ""
             print(f"  {kind} {name:<8} {r['per_s']:>9,.0f}/s{cpu}{extra}  load {r['load_before']}", flush=True)
-    g, lone, c = runs["grouped"], runs["lone"], runs["ceiling"]
+    g, lone, c, alone = runs["grouped"], runs["lone"], runs["ceiling"], runs["unstored"]
     return {"runs": runs,
+            "unstored": bl.spread([r["per_s"] for r in alone], 0),
+            "unstored_cpu_ms": bl.spread([r["cpu_ms_per_vote"] for r in alone]),
+            "unstored_of_ceiling": bl.spread([a["per_s"] / b["per_s"] for a, b in zip(alone, c, strict=True)]),
             "over_lone": bl.spread([a["per_s"] / b["per_s"] for a, b in zip(g, lone, strict=True)]),
             "of_ceiling": bl.spread([a["per_s"] / b["per_s"] for a, b in zip(g, c, strict=True)]),
             "grouped": bl.spread([r["per_s"] for r in g], 0), "lone": bl.spread([r["per_s"] for r in lone], 0),
@@ -253,7 +281,8 @@ def main() -> None:
             return f"{s['median']:,.{d}f} [{s['min']:,.{d}f}-{s['max']:,.{d}f}]"
         print(f"  {kind:<10} grouped {f(r['grouped'])}/s (cpu {f(r['grouped_cpu_ms'], 3)} ms)  lone {f(r['lone'])}/s "
               f"(cpu {f(r['lone_cpu_ms'], 3)} ms)  ceiling {f(r['ceiling'])}/s   grouped/lone {f(r['over_lone'], 2)}  "
-              f"grouped/ceiling {f(r['of_ceiling'], 2)}")
+              f"grouped/ceiling {f(r['of_ceiling'], 2)}   unstored {f(r['unstored'])}/s (cpu "
+              f"{f(r['unstored_cpu_ms'], 3)} ms, {f(r['unstored_of_ceiling'], 2)} of the ceiling)")
     print(f"   loadavg after: {bl.loadavg()}")
     print(f"   reproduce: {bl.command(SCRIPT)}")
     name = f"store_ceiling-{args.store}" + ("" if args.processes == 2 else f"-processes{args.processes}")
