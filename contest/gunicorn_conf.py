@@ -6,7 +6,7 @@ bind = os.environ.get("CONTEST_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Threads per worker (gunicorn's gthread workers): votes arriving together in a worker meet in its group commit
 # and are written in one transaction (contest/group_commit.py), so a worker takes as many votes at once as it has
-# threads. Eight: with 32 requests in flight, PostgreSQL's votes/s were 2,218 against 1,853 with four, 2,032 with
+# threads. Eight: with 32 requests in flight, PostgreSQL's votes/s were 2,218 against 1,852 with four, 2,065 with
 # sixteen (docs/BENCHMARKS.md). CONTEST_THREADS=1 gives the sync worker of before (one request at a time).
 threads = int(os.environ.get("CONTEST_THREADS", "8"))
 worker_class = "gthread" if threads > 1 else "sync"
