@@ -100,6 +100,12 @@ def parse_rates(text: str, setting: str = "CONTEST_VOTE_RATE_LIMIT") -> list[Rat
     return rates
 
 
+def live(start: float, ends: float, now: float) -> bool:
+    """Whether a window started at `start` and ending at `ends` holds at `now` (a clock set back by more than
+    CLOCK_SLACK ends it)."""
+    return start - CLOCK_SLACK <= now < ends
+
+
 class TableFull(Exception):
     """Every slot near an address's place holds a live window."""
 
@@ -176,7 +182,7 @@ class Counters:
                 continue
             if held == EMPTY:  # never used: the tag is in no slot further on
                 return (offset if free < 0 else free) if claim else -1
-            if free < 0 and not start - CLOCK_SLACK <= now < ends:
+            if free < 0 and not live(start, ends, now):
                 free = offset
         if free < 0 and claim:
             raise TableFull
@@ -220,7 +226,7 @@ class Counters:
             tag, place = self._place(digest, rate)
             offset = self._find(table, tag, place, now, claim=True, claimed=tuple(r[0] for r in rows))
             held, start, ends, votes = SLOT.unpack_from(table, offset)
-            if held != tag or now >= ends or now < start - CLOCK_SLACK:  # ended, set back or new: a new one
+            if held != tag or not live(start, ends, now):  # ended, set back or new: a new one
                 start, votes = now, 0
             if votes >= rate.count:
                 wait = max(wait, start + rate.seconds - now)
@@ -238,7 +244,7 @@ class Counters:
             if offset < 0:
                 continue
             held, start, ends, votes = SLOT.unpack_from(table, offset)
-            if held == tag and start - CLOCK_SLACK <= now < ends and votes >= rate.count:
+            if held == tag and live(start, ends, now) and votes >= rate.count:
                 wait = max(wait, ends - now)
         return wait
 
@@ -251,7 +257,7 @@ class Counters:
         with self._turn:
             return sum(1 for i in range(SLOTS)
                        if (s := SLOT.unpack_from(table, HEADER.size + i * SLOT.size))[0] != EMPTY
-                       and s[1] - CLOCK_SLACK <= now < s[2])
+                       and live(s[1], s[2], now))
 
     def close(self) -> None:
         with self._turn:

@@ -95,11 +95,9 @@ class RecoveringPool(ConnectionPool[Any]):
         # the load does not need stay idle, the first closed when the pool shrinks. Taking the pool's connections
         # in turn, a call of the vote's batch (two votes) cost the client 190-200 us of CPU and 560 us of wall
         # time; taking the last one given back, 100-110 us and 400 us (bench/pg_insert_cost.py).
-        if timeout is not None and timeout <= 0.0:
-            raise psycopg_pool.PoolTimeout()
-        if self._pool:
+        if self._pool and (timeout is None or timeout > 0.0):  # else the library's: a timeout, or none ready
             conn = self._pool.pop()
-            self._nconns_min = min(getattr(self, "_nconns_min", 0), len(self._pool))
+            self._nconns_min = min(self._nconns_min, len(self._pool))
             return conn
         return super()._get_ready_connection(timeout)
 
