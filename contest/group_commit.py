@@ -36,6 +36,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -107,6 +108,8 @@ class GroupCommit:
         self.batches = 0  # written so far in this process, and the saves in them (for tests and benchmarks)
         self.saves = 0
         self.largest = 0
+        self.turn_seconds = 0.0  # the leaders' time waiting for the turn, and writing their batches
+        self.write_seconds = 0.0
         me = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: (lambda found: found and found._forked())(me()))
 
@@ -135,7 +138,9 @@ class GroupCommit:
 
     def _lead(self) -> None:
         """Write the next batch (the first waiting save is the leader's own), then hand over or stop writing."""
+        began = time.perf_counter()
         with self._turn:
+            self.turn_seconds += time.perf_counter() - began
             with self._lock:
                 batch, unchanged = self._take()
             self.write(batch, unchanged)
@@ -167,6 +172,7 @@ class GroupCommit:
 
     def write(self, batch: Sequence[Save], unchanged: Unchanged) -> None:
         """Write one batch and wake its callers, each with its own result."""
+        began = time.perf_counter()
         try:
             self._write(batch, unchanged)
         except AggregateChanged as e:
@@ -177,6 +183,7 @@ class GroupCommit:
             for save in batch:
                 save.ids, save.error = [], e
         finally:
+            self.write_seconds += time.perf_counter() - began
             self.batches += 1
             self.saves += len(batch)
             self.largest = max(self.largest, len(batch))

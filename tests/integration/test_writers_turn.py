@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -81,3 +82,31 @@ def test_the_saves_arriving_while_the_leader_waits_for_its_turn_are_in_its_batch
     for t in threads:
         t.join(60)
     assert batches == [5] and commit.batches == 1
+
+
+def test_the_leaders_time_for_the_turn_and_for_the_write_is_counted() -> None:
+    """The figures bench/store_ceiling.py reports for each batch: its leader's wait for the turn, and its write."""
+    spans: list[float] = []
+
+    def write(batch: Sequence[Save], unchanged: Any) -> None:
+        began = time.perf_counter()
+        while time.perf_counter() - began < 0.001:  # a write that takes a measurable while, without sleeping
+            pass
+        spans.append(time.perf_counter() - began)
+        for n, save in enumerate(batch):
+            save.ids = [n]
+
+    turn = HeldTurn()
+    commit = GroupCommit(write, turn=turn)
+    leader = threading.Thread(target=commit.submit, args=([StoredEvent("id-0", 1, "topic", b"{}")], None))
+    leader.start()
+    assert turn.waiting.wait(60)
+    held_from = time.perf_counter()
+    while time.perf_counter() - held_from < 0.001:
+        pass
+    held = time.perf_counter() - held_from
+    turn.free.set()
+    leader.join(60)
+    assert commit.batches == 1
+    assert commit.turn_seconds >= held
+    assert commit.write_seconds >= spans[0] >= 0.001
