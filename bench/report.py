@@ -93,7 +93,9 @@ def rows() -> tuple[list[list[str]], dict[str, Any] | None, list[str]]:
                 f"{span(r['lone'], 0)}/s (CPU {span(r['lone_cpu_ms'], 3)} ms), lone", span(r["over_lone"], 2),
                 ">= 5", met(r["over_lone"]["median"] >= 5), r["_command"]])
             how = (f"pgbench, {a['clients']} clients" if kind == "postgresql" else "one connection") + \
-                f", {a['rows']} rows a transaction"
+                f", {a['rows']} rows a transaction" + (
+                    f", {a['writers'] * a['votes_each']:,} rows (a writers' run's) into a new table {a['repeats']} "
+                    "times, random keys" if "repeats" in a else f", for {a['seconds']:g} s")
             table.append([
                 f"4. the same against the batched-insert ceiling of the database, {kind} ({how})",
                 f"{span(r['grouped'], 0)}/s", f"{span(r['ceiling'], 0)}/s", span(r["of_ceiling"], 2), ">= 0.5",
