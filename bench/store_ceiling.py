@@ -53,8 +53,9 @@ TARGET_OF_CEILING = 0.5
 # ----- the writers (each process: its own store, its own group commit) -----
 
 def _written() -> tuple[int, int]:
-    """The bytes this process has handed to write calls (the WAL's frames, on SQLite) and the number of those
-    calls, from /proc/self/io (wchar, syscw)."""
+    """The bytes this process has handed to write calls and the number of those calls, from /proc/self/io (wchar,
+    syscw): on SQLite the WAL's frames (a 4 KiB page each) and the checkpoints' copies into the database file; on
+    PostgreSQL nothing, the server writes."""
     fields = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
     return int(fields["wchar"]), int(fields["syscw"])
 
@@ -152,7 +153,7 @@ def run_writers(kind: str, mode: str, args: argparse.Namespace) -> dict[str, Any
             "system_ms_per_vote": round(1000 * sum(f["system"] for f in found) / votes, 3),
             "switches_per_vote": round(sum(f["switches"] for f in found) / votes, 2),
             "preempted_per_vote": round(sum(f["preempted"] for f in found) / votes, 2),
-            # what the writer processes handed to write calls: on SQLite the WAL's frames (a page each, 4 KiB)
+            # what the writer processes handed to write calls (_written)
             "written_kib_per_vote": round(sum(f["wchar"] for f in found) / 1024 / votes, 2),
             "write_calls_per_vote": round(sum(f["syscw"] for f in found) / votes, 2),
             "batches": batches, "mean_batch": round(votes / batches, 1) if batches else 0.0,
