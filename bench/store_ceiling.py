@@ -146,7 +146,7 @@ def run_writers(kind: str, mode: str, args: argparse.Namespace) -> dict[str, Any
     votes = sum(f["votes"] for f in found)
     seconds = max(f["seconds"] for f in found)
     cpu = sum(f["cpu"] for f in found)
-    batches, written = sum(f["batches"] for f in found), sum(f["write_s"] for f in found)
+    batches, writing = sum(f["batches"] for f in found), sum(f["write_s"] for f in found)
     return {"votes": votes, "stored": count, "seconds": round(seconds, 3), "per_s": round(votes / seconds, 1),
             "cpu_ms_per_vote": round(1000 * cpu / votes, 3),
             "user_ms_per_vote": round(1000 * sum(f["user"] for f in found) / votes, 3),
@@ -159,8 +159,8 @@ def run_writers(kind: str, mode: str, args: argparse.Namespace) -> dict[str, Any
             "batches": batches, "mean_batch": round(votes / batches, 1) if batches else 0.0,
             # the batches' writes: ms each, and the share of the run some process spent writing one (summed over
             # the processes: on SQLite, whose writes take turns, at most 1: the write lock never idle)
-            "write_ms_per_batch": round(1000 * written / batches, 3) if batches else 0.0,
-            "writing_share": round(written / seconds, 2),
+            "write_ms_per_batch": round(1000 * writing / batches, 3) if batches else 0.0,
+            "writing_share": round(writing / seconds, 2),
             "turn_ms_per_batch": round(1000 * sum(f["turn_s"] for f in found) / batches, 3) if batches else 0.0,
             "largest_batch": max(f["largest"] for f in found), "errors": [e for f in found for e in f["errors"]],
             "load_before": load}

@@ -84,15 +84,20 @@ def test_the_saves_arriving_while_the_leader_waits_for_its_turn_are_in_its_batch
     assert batches == [5] and commit.batches == 1
 
 
+def _busy(seconds: float) -> float:
+    """Keep the thread busy (not sleeping) for at least `seconds`; return the time it took."""
+    began = time.perf_counter()
+    while time.perf_counter() - began < seconds:
+        pass
+    return time.perf_counter() - began
+
+
 def test_the_leaders_time_for_the_turn_and_for_the_write_is_counted() -> None:
     """The figures bench/store_ceiling.py reports for each batch: its leader's wait for the turn, and its write."""
     spans: list[float] = []
 
     def write(batch: Sequence[Save], unchanged: Any) -> None:
-        began = time.perf_counter()
-        while time.perf_counter() - began < 0.001:  # a write that takes a measurable while, without sleeping
-            pass
-        spans.append(time.perf_counter() - began)
+        spans.append(_busy(0.001))  # a write that takes a measurable while
         for n, save in enumerate(batch):
             save.ids = [n]
 
@@ -101,10 +106,7 @@ def test_the_leaders_time_for_the_turn_and_for_the_write_is_counted() -> None:
     leader = threading.Thread(target=commit.submit, args=([StoredEvent("id-0", 1, "topic", b"{}")], None))
     leader.start()
     assert turn.waiting.wait(60)
-    held_from = time.perf_counter()
-    while time.perf_counter() - held_from < 0.001:
-        pass
-    held = time.perf_counter() - held_from
+    held = _busy(0.001)
     turn.free.set()
     leader.join(60)
     assert commit.batches == 1
